@@ -1,0 +1,33 @@
+//! ipv4kit-wire: a zero-copy, `no_std`, allocation-free codec for IPv4 and IGMP.
+//!
+//! Each protocol unit comes as a pair (the pattern smoltcp and Fuchsia's
+//! `packet-formats` made familiar):
+//!
+//! - a **view** over borrowed bytes ([`ipv4::Ipv4Packet`], [`igmp::IgmpMessage`],
+//!   [`igmp::GroupRecord`]) that validates once and then answers every accessor
+//!   with a plain load, never copying;
+//! - a **repr** or builder ([`ipv4::Ipv4Repr`], [`igmp::QueryV3`],
+//!   [`igmp::ReportV3`], ...) that emits into a caller's `&mut [u8]` and returns
+//!   the length written, or a typed error when the buffer is too short.
+//!
+//! Parsing is total: any byte string yields `Ok(view)` or a precise error, never a
+//! panic. Checksums are verified on parse by default and computed on every emit
+//! (see [`checksum`]).
+//!
+//! Modules:
+//! - [`checksum`]: the internet checksum (RFC 1071) and its incremental update (RFC 1624).
+//! - [`ipv4`]: the IPv4 header (RFC 791), its options (Router Alert, RFC 2113, above all).
+//! - [`igmp`]: IGMPv1 (RFC 1112), v2 (RFC 2236) and v3 (RFC 3376, RFC 9776).
+//! - [`addr`]: multicast address classes and scopes (RFC 5771, RFC 2365, RFC 4291).
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod addr;
+pub mod checksum;
+pub mod igmp;
+pub mod ipv4;

@@ -1,0 +1,13 @@
+//! ipv4kit: programs that speak IPv4 and IGMP at the packet level.
+//!
+//! This facade re-exports the workspace crates:
+//!
+//! - [`wire`] (`ipv4kit-wire`): a `no_std`, allocation-free, `unsafe`-free codec for
+//!   IPv4 headers and options, the internet checksum and IGMPv1/v2/v3.
+//! - [`net`] (`ipv4kit-net`): raw and datagram IPv4 sockets, control messages,
+//!   multicast and batched I/O.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use ipv4kit_net as net;
+pub use ipv4kit_wire as wire;
