@@ -399,7 +399,7 @@ impl<'a> Ipv4Option<'a> {
                     });
                 }
             }
-            Ipv4Option::Security { data } if data.is_empty() => {
+            Ipv4Option::Security { data: [] } => {
                 return Err(OptionEmitError::InvalidLength { kind, len });
             }
             Ipv4Option::Unknown { kind, .. } if is_known_kind(*kind) => {
@@ -628,4 +628,4 @@ fn parse_body(kind: u8, len: u8, data: &[u8]) -> Result<Ipv4Option<'_>, OptionEr
 
 #[cfg(test)]
 #[path = "options_tests.rs"]
-mod tests;
+pub(crate) mod tests;
