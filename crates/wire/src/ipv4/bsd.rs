@@ -28,7 +28,8 @@
 //! assert_eq!(hdr, wire);
 //! ```
 
-use super::packet::{field, Ipv4Error, MIN_HEADER_LEN};
+use super::error::Ipv4Error;
+use super::packet::{field, MIN_HEADER_LEN};
 
 /// What a BSD raw socket's received `ip_len` counts (see the [module docs](self)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

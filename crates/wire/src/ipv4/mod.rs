@@ -18,19 +18,20 @@
 //! ```
 
 pub mod bsd;
+mod error;
 mod options;
 mod packet;
 mod protocol;
 mod repr;
 
+pub use error::{Ipv4EmitError, Ipv4Error, OptionEmitError, OptionError};
 pub use options::{
-    is_known_kind, kind, Ipv4Option, Ipv4Options, OptionEmitError, OptionError, RouteAddrs,
-    RouteOption, TimestampOption, ROUTER_ALERT, ROUTE_POINTER_MIN, TIMESTAMP_POINTER_MIN,
-    TS_AND_ADDR, TS_ONLY, TS_PRESPECIFIED,
+    is_known_kind, kind, Ipv4Option, Ipv4Options, RouteAddrs, RouteOption, TimestampOption,
+    ROUTER_ALERT, ROUTE_POINTER_MIN, TIMESTAMP_POINTER_MIN, TS_AND_ADDR, TS_ONLY, TS_PRESPECIFIED,
 };
 pub use packet::{
-    Ipv4Error, Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FLAG_RESERVED, FRAG_OFFSET_MASK,
-    MAX_HEADER_LEN, MAX_OPTIONS_LEN, MIN_HEADER_LEN,
+    Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FLAG_RESERVED, FRAG_OFFSET_MASK, MAX_HEADER_LEN,
+    MAX_OPTIONS_LEN, MIN_HEADER_LEN,
 };
 pub use protocol::IpProtocol;
-pub use repr::{Ipv4EmitError, Ipv4Repr, DEFAULT_TTL, MAX_TOTAL_LEN};
+pub use repr::{Ipv4Repr, DEFAULT_TTL, MAX_TOTAL_LEN};

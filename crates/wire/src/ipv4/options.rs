@@ -1,10 +1,10 @@
 //! IPv4 options (RFC 791 §3.1 "Options", RFC 1108, RFC 2113): parsing
 //! iterator, typed options and their encoder.
 
-use core::fmt;
 use core::iter::FusedIterator;
 use core::net::Ipv4Addr;
 
+use super::error::{OptionEmitError, OptionError};
 use super::packet::MAX_OPTIONS_LEN;
 
 /// Option type octets ("copied" flag, class and number together; RFC 791 §3.1, IANA "IP Option Numbers").
@@ -162,160 +162,6 @@ pub enum Ipv4Option<'a> {
         data: &'a [u8],
     },
 }
-
-/// Why an option in a received header is malformed (RFC 791 §3.1, RFC 1122 §3.2.1.8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OptionError {
-    /// A multi-byte option's type is the last byte of the options area: no length byte.
-    Truncated {
-        /// The option type.
-        kind: u8,
-    },
-    /// The option length is below 2, the size of type and length themselves.
-    LengthTooSmall {
-        /// The option type.
-        kind: u8,
-        /// The option length octet.
-        len: u8,
-    },
-    /// The option length reaches beyond the options area.
-    LengthBeyondOptions {
-        /// The option type.
-        kind: u8,
-        /// The option length octet.
-        len: u8,
-        /// Bytes left in the options area from the option's start.
-        available: usize,
-    },
-    /// The length is not one the option's RFC allows (Router Alert ≠ 4, a route
-    /// not 3 + 4n, a timestamp below 4, security below 3).
-    InvalidLength {
-        /// The option type.
-        kind: u8,
-        /// The option length octet.
-        len: u8,
-    },
-    /// A route or timestamp pointer below its smallest legal value (4 or 5).
-    PointerTooSmall {
-        /// The option type.
-        kind: u8,
-        /// The pointer octet.
-        pointer: u8,
-    },
-}
-
-impl fmt::Display for OptionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            OptionError::Truncated { kind } => write!(
-                f,
-                "IPv4 option type {kind:#04x} is the last byte of the options area and has no length"
-            ),
-            OptionError::LengthTooSmall { kind, len } => write!(
-                f,
-                "IPv4 option type {kind:#04x} has length {len}, below the minimum of 2"
-            ),
-            OptionError::LengthBeyondOptions {
-                kind,
-                len,
-                available,
-            } => write!(
-                f,
-                "IPv4 option type {kind:#04x} has length {len} but only {available} option bytes remain"
-            ),
-            OptionError::InvalidLength { kind, len } => write!(
-                f,
-                "IPv4 option type {kind:#04x} has length {len}, which its specification does not allow"
-            ),
-            OptionError::PointerTooSmall { kind, pointer } => write!(
-                f,
-                "IPv4 option type {kind:#04x} has pointer {pointer}, below its smallest legal value"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for OptionError {}
-
-/// Why an option cannot be encoded (RFC 791 §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OptionEmitError {
-    /// The output buffer is too short.
-    BufferTooShort {
-        /// Bytes the option(s) need.
-        needed: usize,
-        /// Bytes in the buffer.
-        available: usize,
-    },
-    /// The encoded option(s) would exceed the 40-byte options area.
-    TooLong {
-        /// Encoded length in bytes.
-        len: usize,
-    },
-    /// The data length is not one the option's RFC allows (route data not a
-    /// multiple of 4, empty security data).
-    InvalidLength {
-        /// The option type.
-        kind: u8,
-        /// The option length the data would give.
-        len: usize,
-    },
-    /// A route or timestamp pointer below its smallest legal value (4 or 5).
-    PointerTooSmall {
-        /// The option type.
-        kind: u8,
-        /// The pointer.
-        pointer: u8,
-    },
-    /// Timestamp overflow or flags does not fit in its 4 bits.
-    TimestampFieldOutOfRange {
-        /// The overflow count.
-        overflow: u8,
-        /// The flags.
-        flags: u8,
-    },
-    /// [`Ipv4Option::Unknown`] with a type this crate parses as a known option,
-    /// which would not read back as `Unknown`.
-    KnownKind {
-        /// The option type.
-        kind: u8,
-    },
-}
-
-impl fmt::Display for OptionEmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            OptionEmitError::BufferTooShort { needed, available } => write!(
-                f,
-                "IPv4 option needs {needed} bytes but the buffer holds {available}"
-            ),
-            OptionEmitError::TooLong { len } => write!(
-                f,
-                "IPv4 options of {len} bytes exceed the {MAX_OPTIONS_LEN}-byte options area"
-            ),
-            OptionEmitError::InvalidLength { kind, len } => write!(
-                f,
-                "IPv4 option type {kind:#04x} would have length {len}, which its specification does not allow"
-            ),
-            OptionEmitError::PointerTooSmall { kind, pointer } => write!(
-                f,
-                "IPv4 option type {kind:#04x} has pointer {pointer}, below its smallest legal value"
-            ),
-            OptionEmitError::TimestampFieldOutOfRange { overflow, flags } => write!(
-                f,
-                "IPv4 timestamp overflow {overflow} or flags {flags} does not fit in 4 bits"
-            ),
-            OptionEmitError::KnownKind { kind } => write!(
-                f,
-                "IPv4 option type {kind:#04x} is a known option and cannot be emitted as Unknown"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for OptionEmitError {}
 
 /// True for the option types [`Ipv4Options`] parses into a named variant.
 #[inline]

@@ -1,11 +1,11 @@
 //! The IPv4 header view (RFC 791 §3.1) and its validation errors.
 
-use core::fmt;
 use core::net::Ipv4Addr;
 
 use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use super::error::Ipv4Error;
 use super::options::{Ipv4Option, Ipv4Options};
 use super::protocol::IpProtocol;
 use crate::checksum::{self, Checksum};
@@ -100,100 +100,6 @@ static ZERO_HEADER: Ipv4Header = Ipv4Header {
     src: [0; 4],
     dst: [0; 4],
 };
-
-/// Why bytes are not a valid IPv4 header (RFC 791 §3.1, RFC 1122 §3.2.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Ipv4Error {
-    /// The buffer is shorter than the 20-byte fixed header.
-    BufferTooShort {
-        /// Bytes in the buffer.
-        available: usize,
-    },
-    /// The Version field is not 4 (RFC 1122 §3.2.1.1: silently discard).
-    UnexpectedVersion {
-        /// The version found.
-        version: u8,
-    },
-    /// IHL is below 5 words, the minimum header (RFC 791 §3.1).
-    IhlTooSmall {
-        /// The IHL found, in 32-bit words.
-        ihl: u8,
-    },
-    /// IHL × 4 reaches beyond the end of the buffer.
-    HeaderBeyondBuffer {
-        /// Header length IHL × 4, in bytes.
-        header_len: usize,
-        /// Bytes in the buffer.
-        available: usize,
-    },
-    /// Total Length is smaller than the header itself.
-    TotalLenTooShort {
-        /// The Total Length field.
-        total_len: u16,
-        /// Header length IHL × 4, in bytes.
-        header_len: usize,
-    },
-    /// Total Length reaches beyond the end of the buffer (a truncated datagram).
-    TotalLenBeyondBuffer {
-        /// The Total Length field.
-        total_len: u16,
-        /// Bytes in the buffer.
-        available: usize,
-    },
-    /// The header checksum does not verify (RFC 1122 §3.2.1.2: silently discard).
-    BadChecksum {
-        /// The Header Checksum field as received.
-        stored: u16,
-        /// The checksum the header should carry.
-        computed: u16,
-    },
-}
-
-impl fmt::Display for Ipv4Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Ipv4Error::BufferTooShort { available } => write!(
-                f,
-                "IPv4 header needs at least {MIN_HEADER_LEN} bytes but the buffer holds {available}"
-            ),
-            Ipv4Error::UnexpectedVersion { version } => {
-                write!(f, "IPv4 version field is {version}, expected 4")
-            }
-            Ipv4Error::IhlTooSmall { ihl } => write!(
-                f,
-                "IPv4 IHL field is {ihl} words, below the minimum of 5 (20 bytes)"
-            ),
-            Ipv4Error::HeaderBeyondBuffer {
-                header_len,
-                available,
-            } => write!(
-                f,
-                "IPv4 header length (IHL) is {header_len} bytes but the buffer holds only {available}"
-            ),
-            Ipv4Error::TotalLenTooShort {
-                total_len,
-                header_len,
-            } => write!(
-                f,
-                "IPv4 total length {total_len} is smaller than the header length {header_len}"
-            ),
-            Ipv4Error::TotalLenBeyondBuffer {
-                total_len,
-                available,
-            } => write!(
-                f,
-                "IPv4 total length {total_len} exceeds the {available} bytes in the buffer"
-            ),
-            Ipv4Error::BadChecksum { stored, computed } => write!(
-                f,
-                "IPv4 header checksum is {stored:#06x} but the header sums to {computed:#06x}"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for Ipv4Error {}
 
 /// A read-only (or, over `AsMut` buffers, writable) view of an IPv4 datagram
 /// in borrowed bytes (RFC 791 §3.1).

@@ -1,11 +1,11 @@
 //! The plain-value form of an IPv4 header and its encoder (RFC 791 §3.1).
 
-use core::fmt;
 use core::net::Ipv4Addr;
 
 use zerocopy::network_endian::U16;
 use zerocopy::FromBytes;
 
+use super::error::Ipv4EmitError;
 use super::packet::{
     Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FRAG_OFFSET_MASK, MAX_OPTIONS_LEN, MIN_HEADER_LEN,
 };
@@ -78,75 +78,6 @@ pub struct Ipv4Repr<'a> {
     /// Payload length in bytes; Total Length is `header_len() + payload_len`.
     pub payload_len: usize,
 }
-
-/// Why an [`Ipv4Repr`] cannot be emitted (RFC 791 §3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Ipv4EmitError {
-    /// The output buffer is shorter than the header.
-    BufferTooShort {
-        /// Header length in bytes.
-        needed: usize,
-        /// Bytes in the buffer.
-        available: usize,
-    },
-    /// The options exceed the 40-byte options area.
-    OptionsTooLong {
-        /// Option bytes given.
-        len: usize,
-    },
-    /// Header plus payload exceed the 65535-byte Total Length.
-    TotalLenTooLong {
-        /// The Total Length the datagram would need.
-        total_len: usize,
-    },
-    /// The fragment offset does not fit in 13 bits.
-    FragOffsetTooLarge {
-        /// The offset given, in 8-byte units.
-        frag_offset: u16,
-    },
-    /// The DSCP does not fit in 6 bits.
-    DscpOutOfRange {
-        /// The DSCP given.
-        dscp: u8,
-    },
-    /// The ECN does not fit in 2 bits.
-    EcnOutOfRange {
-        /// The ECN given.
-        ecn: u8,
-    },
-}
-
-impl fmt::Display for Ipv4EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Ipv4EmitError::BufferTooShort { needed, available } => write!(
-                f,
-                "IPv4 header needs {needed} bytes but the buffer holds {available}"
-            ),
-            Ipv4EmitError::OptionsTooLong { len } => write!(
-                f,
-                "IPv4 options of {len} bytes exceed the {MAX_OPTIONS_LEN}-byte options area"
-            ),
-            Ipv4EmitError::TotalLenTooLong { total_len } => write!(
-                f,
-                "IPv4 total length {total_len} exceeds the maximum of {MAX_TOTAL_LEN}"
-            ),
-            Ipv4EmitError::FragOffsetTooLarge { frag_offset } => write!(
-                f,
-                "IPv4 fragment offset {frag_offset} exceeds the 13-bit maximum of 8191"
-            ),
-            Ipv4EmitError::DscpOutOfRange { dscp } => {
-                write!(f, "IPv4 DSCP {dscp} exceeds the 6-bit maximum of 63")
-            }
-            Ipv4EmitError::EcnOutOfRange { ecn } => {
-                write!(f, "IPv4 ECN {ecn} exceeds the 2-bit maximum of 3")
-            }
-        }
-    }
-}
-
-impl core::error::Error for Ipv4EmitError {}
 
 impl<'a> Ipv4Repr<'a> {
     /// A header with TTL 64, DSCP/ECN 0, ident 0, no flags, no fragment
