@@ -148,7 +148,7 @@ pub enum Ipv6MulticastScope {
 }
 
 impl Ipv6MulticastScope {
-    /// The scope for a nibble value; only the low 4 bits of `nibble` are used.
+    /// The scope for a nibble value (RFC 4291 §2.7); only the low 4 bits of `nibble` are used.
     #[inline]
     pub const fn from_nibble(nibble: u8) -> Self {
         match nibble & 0x0f {
@@ -164,7 +164,7 @@ impl Ipv6MulticastScope {
         }
     }
 
-    /// The nibble value, 0–15.
+    /// The nibble value, 0–15 (RFC 4291 §2.7).
     #[inline]
     pub const fn to_nibble(self) -> u8 {
         match self {
@@ -179,7 +179,7 @@ impl Ipv6MulticastScope {
         }
     }
 
-    /// The scope of `addr`, or `None` when it is not multicast (ff00::/8).
+    /// The scope of `addr`, or `None` when it is not multicast (ff00::/8, RFC 4291 §2.7).
     ///
     /// ```
     /// use core::net::Ipv6Addr;

@@ -31,7 +31,8 @@
 use super::error::Ipv4Error;
 use super::packet::{field, MIN_HEADER_LEN};
 
-/// What a BSD raw socket's received `ip_len` counts (see the [module docs](self)).
+/// What a BSD raw socket's received `ip_len` counts, compared with RFC 791 §3.1's
+/// Total Length (see the [module docs](self)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RecvLen {
     /// `ip_len` is the whole datagram, as on the wire (FreeBSD 10.x, and every
@@ -88,7 +89,8 @@ pub fn to_wire_order(hdr: &mut [u8], recv_len: RecvLen) -> Result<(), Ipv4Error>
 
 /// Converts a wire-order header (as [`Ipv4Repr::emit`](super::Ipv4Repr::emit)
 /// writes it) to what BSD-style kernels expect on an `IP_HDRINCL` send:
-/// `ip_len` and `ip_off` in host order. The checksum is left alone (those
+/// `ip_len` and `ip_off` (RFC 791 §3.1 Total Length and Flags/Fragment
+/// Offset) in host order. The checksum is left alone (those
 /// kernels fill it in on send).
 ///
 /// Errors only when `hdr` is shorter than 20 bytes.

@@ -213,7 +213,7 @@ pub enum OptionEmitError {
         /// The flags.
         flags: u8,
     },
-    /// [`Ipv4Option::Unknown`] with a type this crate parses as a known option,
+    /// [`Ipv4Option::Unknown`](super::Ipv4Option::Unknown) with a type this crate parses as a known option,
     /// which would not read back as `Unknown`.
     KnownKind {
         /// The option type.
@@ -254,7 +254,7 @@ impl fmt::Display for OptionEmitError {
 
 impl core::error::Error for OptionEmitError {}
 
-/// Why an [`Ipv4Repr`] cannot be emitted (RFC 791 §3.1).
+/// Why an [`Ipv4Repr`](super::Ipv4Repr) cannot be emitted (RFC 791 §3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Ipv4EmitError {

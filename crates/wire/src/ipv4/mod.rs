@@ -17,6 +17,7 @@
 //! assert_eq!(packet.payload().len(), 8);
 //! ```
 
+/// BSD raw-socket byte order of the RFC 791 §3.1 header fields `ip_len` and `ip_off`.
 pub mod bsd;
 mod error;
 mod options;

@@ -163,7 +163,8 @@ pub enum Ipv4Option<'a> {
     },
 }
 
-/// True for the option types [`Ipv4Options`] parses into a named variant.
+/// True for the option types [`Ipv4Options`] parses into a named variant
+/// (RFC 791 §3.1, RFC 1108 §2, RFC 2113 §2.1).
 #[inline]
 pub const fn is_known_kind(kind: u8) -> bool {
     matches!(
@@ -362,7 +363,7 @@ pub struct Ipv4Options<'a> {
 }
 
 impl<'a> Ipv4Options<'a> {
-    /// Walks `options`, the bytes of an options area (e.g. [`Ipv4Packet::options_bytes`](super::Ipv4Packet::options_bytes)).
+    /// Walks `options`, the bytes of an RFC 791 §3.1 options area (e.g. [`Ipv4Packet::options_bytes`](super::Ipv4Packet::options_bytes)).
     #[inline]
     pub const fn new(options: &'a [u8]) -> Self {
         Ipv4Options { rest: options }

@@ -184,7 +184,7 @@ fn computed_checksum(header: &[u8]) -> u16 {
 }
 
 impl<B: AsRef<[u8]>> Ipv4Packet<B> {
-    /// Wraps `buf` without any check.
+    /// Wraps `buf` without any of the RFC 791 §3.1 checks of [`new_checked`](Self::new_checked).
     ///
     /// Meant for bytes already validated (by this crate, or by a kernel that
     /// only hands over valid headers). Accessors stay total: they read zeros
@@ -215,7 +215,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
     }
 
     /// Validates `buf` like [`new_checked`](Self::new_checked) but without the
-    /// checksum: for headers the kernel filled on receive, or `IP_HDRINCL`
+    /// checksum (RFC 1122 §3.2.1.2 verification is left to the caller): for headers the kernel filled on receive, or `IP_HDRINCL`
     /// buffers before the kernel fills the checksum on send.
     #[inline]
     pub fn new_lenient(buf: B) -> Result<Self, Ipv4Error> {
@@ -223,7 +223,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
         Ok(Ipv4Packet { buf })
     }
 
-    /// The fixed header, or an all-zero one if the buffer is too short.
+    /// The fixed 20-byte header (RFC 791 §3.1), or an all-zero one if the buffer is too short.
     #[inline]
     pub fn header(&self) -> &Ipv4Header {
         match Ipv4Header::ref_from_prefix(self.buf.as_ref()) {
@@ -232,13 +232,13 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
         }
     }
 
-    /// Returns the underlying buffer.
+    /// Returns the underlying buffer, the whole RFC 791 datagram and any link padding.
     #[inline]
     pub fn into_inner(self) -> B {
         self.buf
     }
 
-    /// The whole underlying buffer, trailing bytes after Total Length included.
+    /// The whole underlying buffer, trailing bytes after Total Length (RFC 791 §3.1) included.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.as_ref()
@@ -410,7 +410,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
         payload_slice(self.buf.as_ref())
     }
 
-    /// The datagram, `[..total_len]`: header and payload without link padding.
+    /// The datagram, `[..total_len]`: header and payload without link padding (RFC 791 §3.1).
     #[inline]
     pub fn datagram_bytes(&self) -> &[u8] {
         self.buf
@@ -421,13 +421,13 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
 }
 
 impl<'a> Ipv4Packet<&'a [u8]> {
-    /// Like [`options_bytes`](Self::options_bytes), borrowing for the buffer's lifetime.
+    /// Like [`options_bytes`](Self::options_bytes) (RFC 791 §3.1), borrowing for the buffer's lifetime.
     #[inline]
     pub fn options_bytes_ref(&self) -> &'a [u8] {
         options_slice(self.buf)
     }
 
-    /// Like [`payload`](Self::payload), borrowing for the buffer's lifetime.
+    /// Like [`payload`](Self::payload) (RFC 791 §3.1), borrowing for the buffer's lifetime.
     #[inline]
     pub fn payload_ref(&self) -> &'a [u8] {
         payload_slice(self.buf)
@@ -435,7 +435,10 @@ impl<'a> Ipv4Packet<&'a [u8]> {
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<B> {
-    /// The fixed header, writable, or `None` if the buffer is too short.
+    /// The fixed header (RFC 791 §3.1), writable, or `None` if the buffer is too short.
+    ///
+    /// Changing a field leaves the checksum stale; call
+    /// [`fill_checksum`](Self::fill_checksum) afterwards.
     #[inline]
     pub fn header_mut(&mut self) -> Option<&mut Ipv4Header> {
         Ipv4Header::mut_from_prefix(self.buf.as_mut())

@@ -42,7 +42,7 @@ impl IpProtocol {
     /// For experimentation and testing (RFC 3692, RFC 4727).
     pub const EXPERIMENTAL_254: IpProtocol = IpProtocol(254);
 
-    /// The IANA keyword for the numbers named above, `None` for the rest.
+    /// The IANA keyword ("Assigned Internet Protocol Numbers") for the numbers named above, `None` for the rest.
     pub const fn name(self) -> Option<&'static str> {
         Some(match self.0 {
             1 => "ICMP",

@@ -105,7 +105,7 @@ impl<'a> Ipv4Repr<'a> {
         }
     }
 
-    /// Sets the Time to Live.
+    /// Sets the Time to Live (RFC 791 §3.1).
     #[inline]
     #[must_use]
     pub const fn with_ttl(mut self, ttl: u8) -> Self {
@@ -122,7 +122,7 @@ impl<'a> Ipv4Repr<'a> {
         self
     }
 
-    /// Sets the Identification.
+    /// Sets the Identification (RFC 791 §3.1, RFC 6864).
     #[inline]
     #[must_use]
     pub const fn with_ident(mut self, ident: u16) -> Self {
@@ -130,7 +130,7 @@ impl<'a> Ipv4Repr<'a> {
         self
     }
 
-    /// Sets Don't Fragment.
+    /// Sets Don't Fragment (RFC 791 §3.1).
     #[inline]
     #[must_use]
     pub const fn with_dont_frag(mut self, dont_frag: bool) -> Self {
@@ -138,7 +138,7 @@ impl<'a> Ipv4Repr<'a> {
         self
     }
 
-    /// Sets More Fragments and the Fragment Offset (8-byte units).
+    /// Sets More Fragments and the Fragment Offset in 8-byte units (RFC 791 §3.1).
     #[inline]
     #[must_use]
     pub const fn with_fragment(mut self, more_frags: bool, frag_offset: u16) -> Self {
@@ -147,7 +147,7 @@ impl<'a> Ipv4Repr<'a> {
         self
     }
 
-    /// Sets the encoded options (e.g. [`ROUTER_ALERT`](super::ROUTER_ALERT), or
+    /// Sets the encoded RFC 791 §3.1 options (e.g. [`ROUTER_ALERT`](super::ROUTER_ALERT), or
     /// bytes from [`Ipv4Option::emit_all`](super::Ipv4Option::emit_all)).
     #[inline]
     #[must_use]
@@ -156,7 +156,7 @@ impl<'a> Ipv4Repr<'a> {
         self
     }
 
-    /// Reads every field of a validated header; `options` borrows the whole
+    /// Reads every field of a validated header (RFC 791 §3.1); `options` borrows the whole
     /// options area and `payload_len` is Total Length minus the header length.
     #[inline]
     pub fn parse(packet: &Ipv4Packet<&'a [u8]>) -> Self {
@@ -182,7 +182,7 @@ impl<'a> Ipv4Repr<'a> {
         MIN_HEADER_LEN + self.options.len().next_multiple_of(4)
     }
 
-    /// Total Length in bytes: header plus payload.
+    /// Total Length in bytes: header plus payload (RFC 791 §3.1).
     #[inline]
     pub fn total_len(&self) -> usize {
         self.header_len() + self.payload_len
