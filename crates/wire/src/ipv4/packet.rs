@@ -542,6 +542,10 @@ fn payload_slice(bytes: &[u8]) -> &[u8] {
 
 #[inline]
 fn router_alert_in(options: &[u8]) -> Option<u16> {
+    // Fast path: Router Alert first, as IGMP senders (and the kernel) place it.
+    if let [super::kind::ROUTER_ALERT, 4, hi, lo, ..] = *options {
+        return Some(u16::from_be_bytes([hi, lo]));
+    }
     if options.is_empty() {
         return None;
     }
