@@ -421,3 +421,21 @@ proptest! {
         prop_assert!(verify_header_checksum(&fixed));
     }
 }
+
+proptest! {
+    #[test]
+    fn router_alert_fast_path_equals_the_walk(options in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let walked = Ipv4Options::new(&options)
+            .map_while(Result::ok)
+            .find_map(|o| match o {
+                Ipv4Option::RouterAlert { value } => Some(value),
+                _ => None,
+            });
+        prop_assert_eq!(router_alert_in(&options), walked);
+        let mut with_ra = std::vec![0x94, 4];
+        with_ra.extend_from_slice(&options);
+        if options.len() >= 2 {
+            prop_assert_eq!(router_alert_in(&with_ra), Some(u16::from_be_bytes([options[0], options[1]])));
+        }
+    }
+}
