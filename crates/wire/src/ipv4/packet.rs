@@ -1,4 +1,4 @@
-//! The IPv4 header view (RFC 791 §3.1) and its validation errors.
+//! The IPv4 header view (RFC 791 §3.1): [`Ipv4Header`] and [`Ipv4Packet`].
 
 use core::net::Ipv4Addr;
 
