@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
         --batch) need_arg "$@"; batch=$2; shift 2 ;;
         --protocol) need_arg "$@"; protocol=$2; shift 2 ;;
         --ipv4kit) need_arg "$@"; ipv4kit_bin=$2; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         -*) die "unknown flag $1" ;;
         *) ipv4kit_bin=$1; shift ;;
     esac
