@@ -61,7 +61,9 @@ fn bench_parse(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("pnet", name), &bytes, |b, d| {
             b.iter(|| {
                 let p = pnet_packet::ipv4::Ipv4Packet::new(black_box(&d[..])).unwrap();
-                assert!(p.get_version() == 4 && usize::from(p.get_total_length()) <= p.packet().len());
+                assert!(
+                    p.get_version() == 4 && usize::from(p.get_total_length()) <= p.packet().len()
+                );
                 assert_eq!(pnet_packet::ipv4::checksum(&p), p.get_checksum());
                 black_box(p.get_destination())
             })
