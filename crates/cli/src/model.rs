@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 /// One IPv4 packet and what it carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Packet {
     /// 1-based index of the frame in its file (decode of files).
     #[serde(skip_serializing_if = "Option::is_none")]
