@@ -122,7 +122,8 @@ pub const ALL_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 2);
 pub const ALL_IGMPV3_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
 
 /// The Max Resp Time, in tenths of a second, that hosts use for an IGMPv1
-/// query, whose code field is 0: 100 (10 s) (RFC 2236 §4, RFC 3376 §7.2.1).
+/// query, whose code field is 0: 100 (10 s). RFC 2236's rules for IGMPv1
+/// routers read a Max Response Time of 0 as 100.
 pub const V1_MAX_RESP_TIME_TENTHS: u8 = 100;
 
 /// Length of the fixed part every IGMP message has (RFC 2236 §2).

@@ -66,7 +66,7 @@ impl<'a> QueryV1View<'a> {
     }
 
     /// The response delay a host uses for a v1 query: 100 tenths (10 s)
-    /// (RFC 2236 §4; RFC 3376 §7.2.1).
+    /// ([`V1_MAX_RESP_TIME_TENTHS`](super::V1_MAX_RESP_TIME_TENTHS), RFC 2236).
     #[inline]
     pub fn max_resp_time_tenths(&self) -> u8 {
         V1_MAX_RESP_TIME_TENTHS

@@ -212,37 +212,38 @@ impl<'a> GroupRecords<'a> {
             remaining: count,
         }
     }
-
-    #[inline]
-    fn split_record(bytes: &'a [u8]) -> Option<(GroupRecord<'a>, &'a [u8])> {
-        let (hdr, tail) = GroupRecordHeader::ref_from_prefix(bytes).ok()?;
-        let (sources, tail) =
-            <[[u8; 4]]>::ref_from_prefix_with_elems(tail, usize::from(hdr.num_sources.get()))
-                .ok()?;
-        let (aux, tail) = tail.split_at_checked(4 * usize::from(hdr.aux_data_len))?;
-        Some((GroupRecord { hdr, sources, aux }, tail))
-    }
 }
 
 impl<'a> Iterator for GroupRecords<'a> {
     type Item = GroupRecord<'a>;
 
+    /// Splits one record off the front: plain slicing on the lengths in its
+    /// header (from a parsed report these checks never fail).
     #[inline]
     fn next(&mut self) -> Option<GroupRecord<'a>> {
         if self.remaining == 0 {
             return None;
         }
-        match Self::split_record(self.rest) {
-            Some((rec, tail)) => {
-                self.rest = tail;
-                self.remaining -= 1;
-                Some(rec)
-            }
-            None => {
-                self.remaining = 0;
-                None
-            }
+        let Some((h, tail)) = self.rest.split_first_chunk::<RECORD_HEADER_LEN>() else {
+            self.remaining = 0;
+            return None;
+        };
+        let src_len = 4 * usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let aux_len = 4 * usize::from(h[1]);
+        if tail.len() < src_len + aux_len {
+            self.remaining = 0;
+            return None;
         }
+        let (src, tail) = tail.split_at(src_len);
+        let (aux, tail) = tail.split_at(aux_len);
+        self.rest = tail;
+        self.remaining -= 1;
+        Some(GroupRecord {
+            hdr: zerocopy::transmute_ref!(h),
+            // `src` is 4·N octets, so this never falls back.
+            sources: <[[u8; 4]]>::ref_from_bytes(src).unwrap_or(&[]),
+            aux,
+        })
     }
 
     #[inline]
