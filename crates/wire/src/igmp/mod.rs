@@ -295,11 +295,14 @@ impl<'a> IgmpMessage<'a> {
     /// before a bad checksum.
     #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, IgmpError> {
-        let msg = Self::parse_lenient(bytes)?;
+        // Checksum first so the parse result goes straight to the caller
+        // instead of being held (and copied) across the checksum call.
         if checksum::verify(bytes) {
-            Ok(msg)
+            Self::parse_lenient(bytes)
         } else {
-            Err(bad_checksum(bytes))
+            Err(Self::parse_lenient(bytes)
+                .err()
+                .unwrap_or_else(|| bad_checksum(bytes)))
         }
     }
 

@@ -228,16 +228,17 @@ impl<'a> Iterator for GroupRecords<'a> {
             self.remaining = 0;
             return None;
         };
-        let src_len = 4 * usize::from(u16::from_be_bytes([h[2], h[3]]));
-        let aux_len = 4 * usize::from(h[1]);
-        if tail.len() < src_len + aux_len {
+        // One sum of 32-bit words for sources and aux data keeps the
+        // load-to-next-record dependency chain short.
+        let n = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let words = n + usize::from(h[1]);
+        let Some((body, next)) = tail.split_at_checked(4 * words) else {
             self.remaining = 0;
             return None;
-        }
-        let (src, tail) = tail.split_at(src_len);
-        let (aux, tail) = tail.split_at(aux_len);
-        self.rest = tail;
+        };
+        self.rest = next;
         self.remaining -= 1;
+        let (src, aux) = body.split_at_checked(4 * n).unwrap_or((&[], &[]));
         Some(GroupRecord {
             hdr: zerocopy::transmute_ref!(h),
             // `src` is 4·N octets, so this never falls back.
@@ -281,7 +282,10 @@ impl core::iter::FusedIterator for GroupRecords<'_> {}
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReportV3View<'a> {
     hdr: &'a ReportV3Header,
-    records: &'a [u8],
+    /// Everything after the header: the records, then any extra octets.
+    body: &'a [u8],
+    /// Octets of `body` the records take.
+    records_len: usize,
     bytes: &'a [u8],
 }
 
@@ -319,7 +323,8 @@ impl<'a> ReportV3View<'a> {
         let used = body.len() - rest.len();
         Ok(ReportV3View {
             hdr,
-            records: body.get(..used).unwrap_or(&[]),
+            body,
+            records_len: used,
             bytes,
         })
     }
@@ -333,7 +338,9 @@ impl<'a> ReportV3View<'a> {
     /// The group records, in order (RFC 3376 §4.2.4).
     #[inline]
     pub fn records(&self) -> GroupRecords<'a> {
-        GroupRecords::new(self.records, self.hdr.num_records.get())
+        // Over the whole body, not cut at `records_len`: the walk then does not
+        // wait on the end of the validation walk, and the count stops it.
+        GroupRecords::new(self.body, self.hdr.num_records.get())
     }
 
     /// Octets 4–5, "Reserved" in RFC 3376 §4.2 and "Flags" in RFC 9776 §4.2,
@@ -360,7 +367,7 @@ impl<'a> ReportV3View<'a> {
     #[inline]
     pub fn extra(&self) -> &'a [u8] {
         self.bytes
-            .get(HEADER_LEN + self.records.len()..)
+            .get(HEADER_LEN + self.records_len..)
             .unwrap_or(&[])
     }
 
