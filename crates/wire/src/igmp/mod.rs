@@ -39,8 +39,9 @@
 //! destination address RFC 3376 §4.1.12/§4.2.14 and RFC 2236 §9 give it).
 //! [`ReportV3Splitter`] packs many group records into as many reports as a size
 //! budget requires (RFC 3376 §4.2.16). Every IGMP message is sent with TTL
-//! [`IGMP_TTL`] and, from v2 on, the IPv4 Router Alert option; v3 messages
-//! also with TOS [`IGMPV3_TOS`].
+//! [`IGMP_TTL`] and, from v2 on, the IPv4 Router Alert option (RFC 2113:
+//! octets `94 04 00 00`, making the IPv4 header 24 octets; the IPv4 module
+//! builds it); v3 messages also with TOS [`IGMPV3_TOS`] (RFC 3376 §4).
 //!
 //! ```
 //! use core::net::Ipv4Addr;
