@@ -19,7 +19,7 @@
 //! (RFC 3376/9776 §7.1: "Query messages that do not match any of the above
 //! conditions ... MUST be silently ignored"), and octets past an 8-octet
 //! report or leave, or past a v3 query's sources or a v3 report's records,
-//! are accepted and ignored by both (RFC 2236 §2.5, RFC 9776 §4.1.10/§4.2.12).
+//! are accepted and ignored by both (RFC 2236 §2.5, "Additional Data", RFC 3376 §4.1.10/§4.2.11, kept by RFC 9776).
 
 use core::net::Ipv4Addr;
 

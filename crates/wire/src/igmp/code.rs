@@ -120,8 +120,8 @@ impl From<u8> for MaxRespCode {
 
 /// Querier's Query Interval Code of an IGMPv3 Membership Query (RFC 3376
 /// §4.1.7, RFC 9776 §4.1.7): the querier's Query Interval in seconds, as an
-/// 8-bit float code. Code 0 means the querier did not say; receivers use their
-/// default Query Interval (125 s, RFC 3376 §8.2).
+/// 8-bit float code. A code of 0 carries no interval; receivers then keep
+/// their own Query Interval (default 125 s, RFC 3376 §8.2).
 ///
 /// ```
 /// use ipv4kit_wire::igmp::Qqic;

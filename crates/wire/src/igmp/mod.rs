@@ -22,7 +22,7 @@
 //! | other | ≥ 8 | [`IgmpMessage::Unknown`] (DVMRP 0x13, PIMv1 0x14, mtrace 0x1e/0x1f, MRD 0x30–0x32, ...) |
 //!
 //! Octets after a v3 query's last source or a v3 report's last record are
-//! covered by the checksum and otherwise ignored (RFC 9776 §4.1.10, §4.2.12);
+//! covered by the checksum and otherwise ignored (the "Additional Data" rule, RFC 3376 §4.1.10 and §4.2.11, kept by RFC 9776);
 //! v1/v2 reports and leaves are read as their first 8 octets (RFC 2236 §2.5),
 //! the checksum still covering all octets. A query is never read that way:
 //! its length decides its version.
@@ -184,7 +184,7 @@ pub(crate) fn check_buffer(buf: &[u8], needed: usize) -> Result<(), IgmpEmitErro
 }
 
 /// Iterator over a list of IPv4 source addresses in wire format (RFC 3376
-/// §4.1.11, §4.2.8), yielded as [`Ipv4Addr`].
+/// §4.1.9, §4.2.9), yielded as [`Ipv4Addr`].
 ///
 /// Bounded by the bytes it borrows: it never reads past them whatever the
 /// message's counts said.

@@ -181,7 +181,7 @@ impl fmt::Debug for QueryV2View<'_> {
 ///
 /// Parsing checked that the Number of Sources fits the message; octets after
 /// the last source are covered by the checksum and otherwise ignored
-/// ([`extra`](Self::extra); RFC 9776 §4.1.10).
+/// ([`extra`](Self::extra); "Additional Data", RFC 3376 §4.1.10, kept by RFC 9776).
 ///
 /// ```
 /// use ipv4kit_wire::igmp::{IgmpMessage, MaxRespCode, Qqic};
@@ -241,7 +241,7 @@ impl<'a> QueryV3View<'a> {
         self.fixed.hdr.group()
     }
 
-    /// Whether this is a General Query: group 0.0.0.0 (RFC 3376 §4.1.9).
+    /// Whether this is a General Query: group 0.0.0.0 (RFC 3376 §4.1.11, Query Variants).
     #[inline]
     pub fn is_general(&self) -> bool {
         self.fixed.hdr.group == [0; 4]
@@ -286,7 +286,7 @@ impl<'a> QueryV3View<'a> {
     }
 
     /// Octets after the last source: covered by the checksum, otherwise
-    /// ignored (RFC 9776 §4.1.10). Empty in a well-formed query.
+    /// ignored ("Additional Data", RFC 3376 §4.1.10, kept by RFC 9776). Empty in a well-formed query.
     #[inline]
     pub fn extra(&self) -> &'a [u8] {
         let used = QUERY_V3_FIXED_LEN + 4 * self.sources.len();

@@ -261,7 +261,7 @@ impl core::iter::FusedIterator for GroupRecords<'_> {}
 /// Parsing walked the record chain once, checking every record fits, so
 /// [`records`](Self::records) yields exactly [`num_records`](Self::num_records)
 /// records. Octets after the last record are covered by the checksum and
-/// otherwise ignored ([`extra`](Self::extra); RFC 9776 §4.2.12).
+/// otherwise ignored ([`extra`](Self::extra); "Additional Data", RFC 3376 §4.2.11, kept by RFC 9776).
 ///
 /// ```
 /// use ipv4kit_wire::igmp::{GroupRecordType, IgmpMessage};
@@ -363,7 +363,7 @@ impl<'a> ReportV3View<'a> {
     }
 
     /// Octets after the last record: covered by the checksum, otherwise
-    /// ignored (RFC 9776 §4.2.12). Empty in a well-formed report.
+    /// ignored ("Additional Data", RFC 3376 §4.2.11, kept by RFC 9776). Empty in a well-formed report.
     #[inline]
     pub fn extra(&self) -> &'a [u8] {
         self.bytes
