@@ -32,7 +32,7 @@ enum Command {
 #[command(after_help = "Examples:
   ipv4kit decode tests/data/tcpdump/IGMP_V2.pcap
   ipv4kit decode --json capture.pcapng
-  ipv4kit decode --hex 46000020000000000102 72c8c0a80165ef010101940400001600f9fcef010101")]
+  ipv4kit decode --hex '46000020 00000000 0102 72c8 c0a80165 ef010101 94040000 1600f9fcef010101'")]
 struct DecodeArgs {
     /// Print JSON Lines (one object per packet) instead of text.
     #[arg(long)]
@@ -67,7 +67,7 @@ fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .filter(|b| !b.is_ascii_whitespace() && *b != b':')
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("hex {s:?} has an odd number of digits"));
     }
     digits
@@ -129,7 +129,11 @@ fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
             return Err(e.into());
         }
         if skipped > 0 && !args.json {
-            writeln!(out, "# {}: {skipped} frame(s) not IPv4, skipped", path.display())?;
+            writeln!(
+                out,
+                "# {}: {skipped} frame(s) not IPv4, skipped",
+                path.display()
+            )?;
         }
     }
     out.flush()?;

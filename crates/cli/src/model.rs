@@ -188,7 +188,12 @@ impl fmt::Display for Packet {
                 f.write_str(" DF")?;
             }
             if ip.mf || ip.frag_offset != 0 {
-                write!(f, " frag {}{}", ip.frag_offset, if ip.mf { "+" } else { "" })?;
+                write!(
+                    f,
+                    " frag {}{}",
+                    ip.frag_offset,
+                    if ip.mf { "+" } else { "" }
+                )?;
             }
             if !ip.checksum_ok {
                 f.write_str(" [bad ip cksum]")?;

@@ -425,7 +425,7 @@ impl GroupRecordRepr<'_> {
 }
 
 pub(crate) fn check_aux(aux: &[u8]) -> Result<(), IgmpEmitError> {
-    if aux.len() % 4 != 0 || aux.len() > MAX_AUX_LEN {
+    if !aux.len().is_multiple_of(4) || aux.len() > MAX_AUX_LEN {
         Err(IgmpEmitError::AuxDataInvalid { len: aux.len() })
     } else {
         Ok(())
