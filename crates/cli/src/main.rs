@@ -6,9 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-mod capture;
-mod decode;
-mod model;
+use ipv4kit_cli::{capture, decode, model};
 
 /// IPv4 and IGMP at the packet level.
 #[derive(Debug, Parser)]
