@@ -1,0 +1,225 @@
+//! RawConn across two namespaces: headers arrive as sent, the kernel fills
+//! what it documents, control messages report the truth.
+
+mod common;
+
+use std::net::Ipv4Addr;
+
+use common::{parse, timeout, Hdr, ROUTER_ALERT};
+use ipv4kit_net::{interface_index, ControlFlags, ControlMessage, DatagramOptions, RawConn};
+use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
+
+const PROTO: u8 = 253;
+
+/// Host b's receiver and its interface index, opened inside b.
+fn receiver(link: &Link) -> (RawConn, u32) {
+    link.b.run(|| {
+        let c = RawConn::new(PROTO).unwrap();
+        c.set_control_message(ControlFlags::ALL, true).unwrap();
+        timeout(&c, 3000);
+        (c, interface_index(&link.if_b).unwrap())
+    })
+}
+
+fn sender(link: &Link) -> RawConn {
+    link.a.run(|| RawConn::new(PROTO).unwrap())
+}
+
+#[test]
+fn raw_round_trip_keeps_every_header_field_and_option() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (rx, ifindex_b) = receiver(&link);
+    let tx = sender(&link);
+    let hdr = Hdr {
+        tos: 0xb8,
+        id: 0x1234,
+        df: true,
+        ttl: 17,
+        protocol: PROTO,
+        src: ADDR_A,
+        dst: ADDR_B,
+        options: &ROUTER_ALERT,
+        total_len: 0,
+        checksum: false,
+    }
+    .emit();
+    let payload = b"every field arrives as sent";
+    let sent = tx.send(&hdr, payload, None).unwrap();
+    assert_eq!(sent, hdr.len() + payload.len());
+
+    let mut buf = [0u8; 1500];
+    let m = rx.recv(&mut buf).unwrap();
+    let p = parse(&buf[..m.len]);
+    assert_eq!(p.hl, 24);
+    assert_eq!(p.tos, 0xb8);
+    assert_eq!(p.id, 0x1234);
+    assert!(p.df);
+    assert_eq!(p.ttl, 17);
+    assert_eq!(p.protocol, PROTO);
+    assert_eq!((p.src, p.dst), (ADDR_A, ADDR_B));
+    assert_eq!(p.options, &ROUTER_ALERT);
+    assert_eq!(p.payload, payload);
+    // Filled by the kernel:
+    assert_eq!(usize::from(p.total_len), 24 + payload.len());
+    assert!(p.checksum_ok);
+    assert_eq!(*m.src.ip(), ADDR_A);
+    assert!(!m.truncated && !m.ctrl_truncated);
+    // Control messages: what the datagram carried, where it arrived.
+    assert_eq!(m.cm.ttl, Some(17));
+    assert_eq!(m.cm.tos, Some(0xb8));
+    assert_eq!(m.cm.dst, Some(ADDR_B));
+    assert_eq!(m.cm.ifindex, Some(ifindex_b));
+}
+
+#[test]
+fn kernel_fills_checksum_and_length_always_and_source_and_id_when_zero() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (rx, _) = receiver(&link);
+    let tx = sender(&link);
+    let mut buf = [0u8; 1500];
+
+    // Zero source, zero ID, zero length, a wrong checksum.
+    let mut h = Hdr {
+        protocol: PROTO,
+        dst: ADDR_B,
+        ..Default::default()
+    }
+    .emit();
+    h[10] = 0xde;
+    h[11] = 0xad;
+    h[2..4].copy_from_slice(&999u16.to_be_bytes());
+    tx.send(&h, b"xyz", None).unwrap();
+    let m = rx.recv(&mut buf).unwrap();
+    let p = parse(&buf[..m.len]);
+    assert_eq!(p.src, ADDR_A, "source filled from the route");
+    assert_ne!(p.id, 0, "ID chosen by the kernel");
+    assert_eq!(p.total_len, 23, "total length overwritten");
+    assert!(p.checksum_ok, "checksum overwritten");
+
+    // Non-zero source and ID are kept.
+    let h = Hdr {
+        protocol: PROTO,
+        src: ADDR_A,
+        dst: ADDR_B,
+        id: 7,
+        ..Default::default()
+    }
+    .emit();
+    tx.send_datagram(&[h.as_slice(), b"complete"].concat(), None)
+        .unwrap();
+    let m = rx.recv(&mut buf).unwrap();
+    let p = parse(&buf[..m.len]);
+    assert_eq!((p.src, p.id), (ADDR_A, 7));
+    assert_eq!(p.payload, b"complete");
+}
+
+#[test]
+fn control_messages_switch_on_and_off_independently() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (rx, ifindex_b) = receiver(&link);
+    let tx = sender(&link);
+    let mut buf = [0u8; 1500];
+    let send = || {
+        let h = Hdr {
+            protocol: PROTO,
+            dst: ADDR_B,
+            ttl: 9,
+            tos: 0x04,
+            ..Default::default()
+        }
+        .emit();
+        tx.send(&h, b"cm", None).unwrap();
+    };
+
+    rx.set_control_message(ControlFlags::DST | ControlFlags::TTL, false)
+        .unwrap();
+    assert_eq!(
+        rx.control_flags(),
+        ControlFlags::TOS | ControlFlags::INTERFACE
+    );
+    send();
+    let m = rx.recv(&mut buf).unwrap();
+    assert_eq!(
+        m.cm,
+        ControlMessage {
+            tos: Some(0x04),
+            ifindex: Some(ifindex_b),
+            ..Default::default()
+        }
+    );
+
+    rx.set_control_message(ControlFlags::ALL, false).unwrap();
+    send();
+    let m = rx.recv(&mut buf).unwrap();
+    assert_eq!(m.cm, ControlMessage::default());
+
+    rx.set_control_message(ControlFlags::TTL | ControlFlags::DST, true)
+        .unwrap();
+    send();
+    let m = rx.recv(&mut buf).unwrap();
+    assert_eq!(
+        m.cm,
+        ControlMessage {
+            ttl: Some(9),
+            dst: Some(ADDR_B),
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn truncated_datagrams_are_reported() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (rx, _) = receiver(&link);
+    let tx = sender(&link);
+    let h = Hdr {
+        protocol: PROTO,
+        dst: ADDR_B,
+        ..Default::default()
+    }
+    .emit();
+    tx.send(&h, &[0x55; 100], None).unwrap();
+    let mut small = [0u8; 40];
+    let m = rx.recv(&mut small).unwrap();
+    assert!(m.truncated);
+    assert_eq!(m.len, 40);
+}
+
+#[test]
+fn send_with_pktinfo_chooses_the_interface_for_multicast() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let group = Ipv4Addr::new(239, 7, 7, 7);
+    let (rx, ifindex_b) = receiver(&link);
+    rx.join_group(ifindex_b, group).unwrap();
+    let (tx, ifindex_a) = link.a.run(|| {
+        (
+            RawConn::new(PROTO).unwrap(),
+            interface_index(&link.if_a).unwrap(),
+        )
+    });
+    let h = Hdr {
+        protocol: PROTO,
+        dst: group,
+        ttl: 1,
+        ..Default::default()
+    }
+    .emit();
+    // A fresh namespace has no multicast route: without an interface, no way out.
+    let e = tx.send(&h, b"m", None).unwrap_err();
+    assert_eq!(e.op(), "sendmsg");
+    assert_eq!(e.raw_os_error(), Some(libc::ENETUNREACH), "{e}");
+    let cm = ControlMessage {
+        ifindex: Some(ifindex_a),
+        ..Default::default()
+    };
+    tx.send(&h, b"m", Some(&cm)).unwrap();
+    let mut buf = [0u8; 1500];
+    let m = rx.recv(&mut buf).unwrap();
+    assert_eq!(m.cm.dst, Some(group));
+    assert_eq!(parse(&buf[..m.len]).payload, b"m");
+}
