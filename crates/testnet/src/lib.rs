@@ -170,6 +170,28 @@ impl Netns {
         run("ip", &all)
     }
 
+    /// Waits until interface `dev` is up with carrier and its queueing
+    /// discipline is attached. Until the kernel's link watcher has run
+    /// (asynchronously, after `ip link set up`), the device still has the
+    /// `noop` qdisc, which silently drops everything sent: the first
+    /// datagrams of a test would vanish.
+    pub fn wait_operational(&self, dev: &str) -> Result<(), CmdError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let out = self.ip(&["link", "show", "dev", dev])?;
+            if out.contains("state UP") && !out.contains("qdisc noop") {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(CmdError {
+                    command: format!("ip -n {} link show dev {dev}", self.name),
+                    message: format!("not operational after 5 s: {out}"),
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
     /// Sets a sysctl inside the namespace (`sysctl -w key=value`).
     pub fn sysctl(&self, key: &str, value: &str) -> Result<(), CmdError> {
         self.exec("sysctl", &["-q", "-w", &format!("{key}={value}")])
@@ -277,6 +299,8 @@ impl Link {
             .ip(&["addr", "add", &format!("{ADDR_B}{pl}"), "dev", &link.if_b])?;
         link.a.ip(&["link", "set", &link.if_a, "up"])?;
         link.b.ip(&["link", "set", &link.if_b, "up"])?;
+        link.a.wait_operational(&link.if_a)?;
+        link.b.wait_operational(&link.if_b)?;
         Ok(link)
     }
 
