@@ -81,6 +81,41 @@ pub trait IpOptions: AsFd + Sized {
             .map_err(|e| Error::new("setsockopt(IP_TOS)", e))
     }
 
+    /// The minimum TTL of accepted segments (`getsockopt(IP_MINTTL)`).
+    /// *Linux.*
+    fn min_ttl(&self) -> Result<u8> {
+        linux_only!("getsockopt(IP_MINTTL)", {
+            let v: libc::c_int = ffi::getsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MINTTL,
+                "getsockopt(IP_MINTTL)",
+            )?;
+            to_u8("getsockopt(IP_MINTTL)", v as u32)
+        })
+    }
+
+    /// Drops received segments whose TTL is below `ttl`
+    /// (`setsockopt(IP_MINTTL)`; the Generalized TTL Security Mechanism,
+    /// RFC 5082, uses 255: only on-link peers get through). *Linux.*
+    ///
+    /// Linux enforces it for TCP only (set it on the listener, BGP-style);
+    /// raw and UDP sockets accept the option and ignore it, so datagram
+    /// protocols check the received TTL themselves
+    /// ([`ControlFlags::TTL`](crate::ControlFlags::TTL)).
+    fn set_min_ttl(&self, ttl: u8) -> Result<()> {
+        linux_only!("setsockopt(IP_MINTTL)", {
+            let v = libc::c_int::from(ttl);
+            ffi::setsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MINTTL,
+                &v,
+                "setsockopt(IP_MINTTL)",
+            )
+        })
+    }
+
     /// Switches non-blocking mode on or off (`fcntl(O_NONBLOCK)`).
     fn set_nonblocking(&self, on: bool) -> Result<()> {
         sock(self)
@@ -426,36 +461,6 @@ pub trait DatagramOptions: IpOptions {
         })
     }
 
-    /// The minimum TTL of accepted datagrams (`getsockopt(IP_MINTTL)`).
-    /// *Linux.*
-    fn min_ttl(&self) -> Result<u8> {
-        linux_only!("getsockopt(IP_MINTTL)", {
-            let v: libc::c_int = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_MINTTL,
-                "getsockopt(IP_MINTTL)",
-            )?;
-            to_u8("getsockopt(IP_MINTTL)", v as u32)
-        })
-    }
-
-    /// Drops received datagrams whose TTL is below `ttl`
-    /// (`setsockopt(IP_MINTTL)`; the Generalized TTL Security Mechanism,
-    /// RFC 5082, uses 255). *Linux.*
-    fn set_min_ttl(&self, ttl: u8) -> Result<()> {
-        linux_only!("setsockopt(IP_MINTTL)", {
-            let v = libc::c_int::from(ttl);
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_MINTTL,
-                &v,
-                "setsockopt(IP_MINTTL)",
-            )
-        })
-    }
-
     /// The receive buffer size the kernel uses (`getsockopt(SO_RCVBUF)`; on
     /// Linux twice what was asked, for bookkeeping overhead).
     fn recv_buffer_size(&self) -> Result<usize> {
@@ -644,6 +649,7 @@ impl DatagramOptions for socket2::Socket {}
 impl IpOptions for std::net::UdpSocket {}
 impl DatagramOptions for std::net::UdpSocket {}
 impl IpOptions for std::net::TcpStream {}
+impl IpOptions for std::net::TcpListener {}
 
 #[cfg(test)]
 mod tests {
