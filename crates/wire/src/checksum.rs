@@ -158,34 +158,52 @@ fn sum_be(data: &[u8]) -> u16 {
 }
 
 /// Sum of native-endian 16-bit words (a trailing odd byte padded with zero),
-/// not yet folded. Four independent 64-bit lanes each take the two 32-bit
-/// halves of an 8-byte load, so no lane can overflow before 2^31 loads (16 GiB
-/// per lane), and the loop vectorises.
+/// not yet folded.
+///
+/// Four independent 64-bit accumulators take 8-byte loads with end-around
+/// carry, so four add-with-carry chains run in parallel; the tail is added in
+/// 4-, 2- and 1-byte steps.
 #[inline]
 fn sum_ne(data: &[u8]) -> u64 {
-    const LANES: usize = 8;
-    let mut acc = [0u64; LANES];
-    let mut chunks = data.chunks_exact(8 * LANES);
-    for chunk in &mut chunks {
-        for (lane, word) in acc.iter_mut().zip(chunk.chunks_exact(8)) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            let w = u64::from_ne_bytes(w);
-            *lane += (w & 0xffff_ffff) + (w >> 32);
-        }
+    #[inline(always)]
+    fn add(acc: u64, word: u64) -> u64 {
+        let (s, carry) = acc.overflowing_add(word);
+        s + u64::from(carry)
     }
-    let mut total: u64 = acc.iter().map(|&a| u64::from(fold64(a))).sum();
-    let mut rest = chunks.remainder();
-    while let Some((w, tail)) = rest.split_first_chunk::<4>() {
-        total += u64::from(u32::from_ne_bytes(*w));
+    #[inline(always)]
+    fn load(bytes: &[u8; 8]) -> u64 {
+        u64::from_ne_bytes(*bytes)
+    }
+    let mut total = 0;
+    let mut rest = data;
+    if data.len() >= 64 {
+        let mut acc = [0u64; 8];
+        let (chunks, tail) = data.as_chunks::<64>();
+        for chunk in chunks {
+            let (words, _) = chunk.as_chunks::<8>();
+            for (a, w) in acc.iter_mut().zip(words) {
+                *a = add(*a, load(w));
+            }
+        }
+        for a in acc {
+            total = add(total, a);
+        }
+        rest = tail;
+    }
+    while let Some((w, tail)) = rest.split_first_chunk::<8>() {
+        total = add(total, load(w));
+        rest = tail;
+    }
+    if let Some((w, tail)) = rest.split_first_chunk::<4>() {
+        total = add(total, u64::from(u32::from_ne_bytes(*w)));
         rest = tail;
     }
     if let Some((w, tail)) = rest.split_first_chunk::<2>() {
-        total += u64::from(u16::from_ne_bytes(*w));
+        total = add(total, u64::from(u16::from_ne_bytes(*w)));
         rest = tail;
     }
     if let Some(&b) = rest.first() {
-        total += u64::from(u16::from_ne_bytes([b, 0]));
+        total = add(total, u64::from(u16::from_ne_bytes([b, 0])));
     }
     total
 }

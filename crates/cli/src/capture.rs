@@ -1,0 +1,255 @@
+//! Reading capture files: pcap and pcapng (the pcap-file crate), and the link
+//! layers in front of IPv4 (etherparse): Ethernet with 802.1Q/802.1ad tags, raw
+//! IPv4, Linux cooked capture v1 and v2.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use etherparse::{EtherType, Ethernet2Slice, LinuxSllProtocolType, LinuxSllSlice, SingleVlanSlice};
+use pcap_file::pcap::PcapReader;
+use pcap_file::pcapng::{Block, PcapNgReader};
+
+/// Link-layer type codes (tcpdump.org's LINKTYPE registry) this reader knows.
+pub mod linktype {
+    /// Ethernet (DLT_EN10MB).
+    pub const ETHERNET: u32 = 1;
+    /// Raw IP, as OpenBSD numbers DLT_RAW.
+    pub const RAW_OPENBSD: u32 = 12;
+    /// Raw IP (LINKTYPE_RAW).
+    pub const RAW: u32 = 101;
+    /// Linux cooked capture v1 (SLL).
+    pub const LINUX_SLL: u32 = 113;
+    /// Raw IPv4 (LINKTYPE_IPV4).
+    pub const IPV4: u32 = 228;
+    /// Linux cooked capture v2 (SLL2).
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+/// One captured frame.
+#[derive(Debug)]
+pub struct Frame<'a> {
+    /// 1-based index of the frame in its file.
+    pub index: u64,
+    /// The LINKTYPE of the interface it was captured on.
+    pub linktype: u32,
+    /// The captured bytes, link layer included.
+    pub data: &'a [u8],
+}
+
+/// What the link layer of a frame holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Link<'a> {
+    /// An IPv4 datagram (the bytes from the IPv4 header on, link padding included).
+    Ipv4(&'a [u8]),
+    /// Something other than IPv4 (ARP, IPv6, ...), or a link type this reader doesn't know.
+    Other,
+    /// The link-layer header itself is cut short.
+    Truncated(&'static str),
+}
+
+/// A capture file could not be read.
+#[derive(Debug)]
+pub struct CaptureError {
+    /// What went wrong, as a sentence.
+    pub message: String,
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+const PCAP_MAGICS: [[u8; 4]; 4] = [
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// Calls `each` for every frame in the pcap or pcapng file at `path`.
+///
+/// A file that is neither format, or that breaks off in a way the reader cannot
+/// step over, is an error; frames read before that point have been handed out.
+pub fn for_each_frame(
+    path: &Path,
+    mut each: impl FnMut(Frame<'_>),
+) -> Result<(), CaptureError> {
+    let err = |what: String| CaptureError {
+        message: format!("{}: {what}", path.display()),
+    };
+    let mut file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    let mut magic = [0u8; 4];
+    file.read_exact(&mut magic)
+        .map_err(|_| err("not a capture file: shorter than a pcap header".into()))?;
+    let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    let reader = BufReader::new(file);
+    let mut index = 0u64;
+    if PCAP_MAGICS.contains(&magic) {
+        let mut pcap = PcapReader::new(reader).map_err(|e| err(format!("bad pcap header: {e}")))?;
+        let linktype = u32::from(pcap.header().datalink);
+        // Raw packets: pcap-file's checked form rejects orig_len > snaplen, which
+        // is what every snaplen-truncated capture has.
+        while let Some(packet) = pcap.next_raw_packet() {
+            let packet = packet.map_err(|e| err(format!("frame {}: {e}", index + 1)))?;
+            index += 1;
+            each(Frame {
+                index,
+                linktype,
+                data: &packet.data,
+            });
+        }
+        Ok(())
+    } else if magic == PCAPNG_MAGIC {
+        let mut ng = PcapNgReader::new(reader).map_err(|e| err(format!("bad pcapng section header: {e}")))?;
+        // The reader tracks interfaces too, but its blocks borrow it mutably, so
+        // keep our own list of link types per interface of the current section.
+        let mut interfaces: Vec<u32> = Vec::new();
+        while let Some(block) = ng.next_block() {
+            let block = block.map_err(|e| err(format!("block after frame {index}: {e}")))?;
+            let (iface, data) = match &block {
+                Block::SectionHeader(_) => {
+                    interfaces.clear();
+                    continue;
+                }
+                Block::InterfaceDescription(idb) => {
+                    interfaces.push(u32::from(idb.linktype));
+                    continue;
+                }
+                Block::EnhancedPacket(epb) => (epb.interface_id as usize, &epb.data),
+                Block::SimplePacket(spb) => (0, &spb.data),
+                Block::Packet(pb) => (usize::from(pb.interface_id), &pb.data),
+                _ => continue,
+            };
+            index += 1;
+            let linktype = interfaces.get(iface).copied().unwrap_or(u32::MAX);
+            each(Frame {
+                index,
+                linktype,
+                data,
+            });
+        }
+        Ok(())
+    } else {
+        Err(err(format!(
+            "not a pcap or pcapng file (starts with {:02x}{:02x}{:02x}{:02x})",
+            magic[0], magic[1], magic[2], magic[3]
+        )))
+    }
+}
+
+/// Finds the IPv4 datagram in a frame of the given link type.
+pub fn ipv4_of(linktype: u32, data: &[u8]) -> Link<'_> {
+    match linktype {
+        linktype::ETHERNET => match Ethernet2Slice::from_slice_without_fcs(data) {
+            Ok(eth) => after_ether_type(eth.ether_type(), eth.payload_slice()),
+            Err(_) => Link::Truncated("Ethernet header"),
+        },
+        linktype::RAW | linktype::RAW_OPENBSD | linktype::IPV4 => match data.first() {
+            Some(b) if b >> 4 == 4 => Link::Ipv4(data),
+            Some(_) => Link::Other,
+            None => Link::Truncated("raw IP frame"),
+        },
+        linktype::LINUX_SLL => match LinuxSllSlice::from_slice(data) {
+            Ok(sll) => match sll.protocol_type() {
+                LinuxSllProtocolType::EtherType(t) => after_ether_type(t, sll.payload_slice()),
+                _ => Link::Other,
+            },
+            Err(_) => Link::Truncated("Linux cooked (SLL) header"),
+        },
+        linktype::LINUX_SLL2 => {
+            // SLL2: protocol type (2), reserved (2), ifindex (4), ARPHRD (2),
+            // packet type (1), address length (1), address (8); 20 bytes.
+            match (data.get(..2), data.get(20..)) {
+                (Some(proto), Some(payload)) => {
+                    after_ether_type(EtherType(u16::from_be_bytes([proto[0], proto[1]])), payload)
+                }
+                _ => Link::Truncated("Linux cooked v2 (SLL2) header"),
+            }
+        }
+        _ => Link::Other,
+    }
+}
+
+/// Steps over any 802.1Q/802.1ad tags and returns the IPv4 payload.
+fn after_ether_type(mut ether_type: EtherType, mut payload: &[u8]) -> Link<'_> {
+    // Bounded: every tag consumes 4 bytes of a finite slice.
+    loop {
+        match ether_type {
+            EtherType::IPV4 => return Link::Ipv4(payload),
+            EtherType::VLAN_TAGGED_FRAME
+            | EtherType::PROVIDER_BRIDGING
+            | EtherType::VLAN_DOUBLE_TAGGED_FRAME => match SingleVlanSlice::from_slice(payload) {
+                Ok(vlan) => {
+                    ether_type = vlan.ether_type();
+                    payload = vlan.payload_slice();
+                }
+                Err(_) => return Link::Truncated("802.1Q tag"),
+            },
+            _ => return Link::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ethernet_with_two_vlan_tags_reaches_ipv4() {
+        let mut frame = vec![0u8; 12];
+        frame.extend_from_slice(&[0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x08, 0x00]);
+        frame.extend_from_slice(&[0x45, 0, 0, 20]);
+        assert_eq!(ipv4_of(linktype::ETHERNET, &frame), Link::Ipv4(&[0x45, 0, 0, 20]));
+    }
+
+    #[test]
+    fn sll2_frame_reaches_ipv4() {
+        let mut frame = vec![0x08, 0x00];
+        frame.extend_from_slice(&[0u8; 18]);
+        frame.push(0x46);
+        assert_eq!(ipv4_of(linktype::LINUX_SLL2, &frame), Link::Ipv4(&[0x46]));
+        assert_eq!(
+            ipv4_of(linktype::LINUX_SLL2, &frame[..10]),
+            Link::Truncated("Linux cooked v2 (SLL2) header")
+        );
+    }
+
+    #[test]
+    fn arp_is_other_and_short_ethernet_is_truncated() {
+        let mut frame = vec![0u8; 12];
+        frame.extend_from_slice(&[0x08, 0x06, 0, 1]);
+        assert_eq!(ipv4_of(linktype::ETHERNET, &frame), Link::Other);
+        assert_eq!(
+            ipv4_of(linktype::ETHERNET, &frame[..10]),
+            Link::Truncated("Ethernet header")
+        );
+    }
+
+    #[test]
+    fn every_bundled_capture_reads_to_the_end() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data");
+        let mut total = 0;
+        for dir in ["tcpdump", "zeek"] {
+            for entry in std::fs::read_dir(data.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "pcap") {
+                    for_each_frame(&path, |_| total += 1).unwrap();
+                }
+            }
+        }
+        assert!(total > 100, "read {total} frames");
+    }
+
+    #[test]
+    fn a_text_file_is_not_a_capture() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let e = for_each_frame(&path, |_| {}).unwrap_err();
+        assert!(e.message.contains("not a pcap or pcapng file"), "{e}");
+    }
+}
