@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::sys::cmsg;
 #[cfg(target_os = "linux")]
 use crate::sys::mmsg::{MmsgRecv, MmsgSend};
+use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 /// Preallocated state for receiving up to `count` datagrams per call.
 pub struct RecvBatch {
@@ -108,6 +109,16 @@ impl RecvBatch {
         }
     }
 
+    /// The datagrams of the last call as validated IPv4 views (for a
+    /// [`RawConn`](crate::RawConn)): each with [`Ipv4Packet::new_checked`]'s
+    /// verdict and its metadata.
+    pub fn packets(&self) -> impl ExactSizeIterator<Item = RecvPacket<'_>> + '_ {
+        self.iter().map(|d| RecvPacket {
+            packet: d.packet(),
+            meta: d.meta,
+        })
+    }
+
     #[cfg(target_os = "linux")]
     fn datagram(&self, i: usize) -> RecvDatagram<'_> {
         let len = self.mm.len(i).min(self.slot);
@@ -183,6 +194,24 @@ pub struct RecvDatagram<'a> {
     /// datagram, IPv4 header first. From a [`PacketConn`](crate::PacketConn):
     /// the payload (for raw protocols the kernel's IPv4 header is skipped).
     pub data: &'a [u8],
+    /// Source, control messages, truncation flags.
+    pub meta: RecvMeta,
+}
+
+impl<'a> RecvDatagram<'a> {
+    /// The bytes validated as an IPv4 datagram ([`Ipv4Packet::new_checked`],
+    /// header checksum included). Meaningful for a
+    /// [`RawConn`](crate::RawConn), whose datagrams start with their header.
+    pub fn packet(&self) -> std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error> {
+        Ipv4Packet::new_checked(self.data)
+    }
+}
+
+/// One datagram of a [`RecvBatch`] as an IPv4 view (see [`RecvBatch::packets`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RecvPacket<'a> {
+    /// The validated view, or why the bytes are not a valid IPv4 datagram.
+    pub packet: std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error>,
     /// Source, control messages, truncation flags.
     pub meta: RecvMeta,
 }

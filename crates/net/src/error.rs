@@ -55,6 +55,14 @@ impl Error {
         Error::new(op, io::Error::new(io::ErrorKind::InvalidInput, why))
     }
 
+    /// A codec error (from `ipv4kit-wire`) while preparing the call `op`.
+    pub(crate) fn codec<E>(op: &'static str, e: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::new(op, io::Error::new(io::ErrorKind::InvalidInput, e))
+    }
+
     /// Adds a hint about the likely cause when creating a raw socket failed
     /// for lack of privilege.
     pub(crate) fn raw_socket(op: &'static str, source: io::Error) -> Error {

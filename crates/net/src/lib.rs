@@ -31,7 +31,7 @@ mod packet;
 mod raw;
 mod sys;
 
-pub use batch::{RecvBatch, RecvDatagram, RecvIter, SendBatch};
+pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
 pub use conn::Conn;
 pub use control::{ControlFlags, ControlMessage, RecvMeta};
 pub use error::{Error, Result};

@@ -5,11 +5,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::batch::RecvPacket;
 use crate::batch::{RecvBatch, SendBatch};
 use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::options::{DatagramOptions, IpOptions};
+use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr, MAX_HEADER_LEN};
 
 /// The destination address in an IPv4 header (bytes 16..20).
 pub(crate) fn header_dst(header: &[u8], op: &'static str) -> Result<Ipv4Addr> {
@@ -119,6 +121,41 @@ impl RawConn {
         let dst = header_dst(header, "sendmsg")?;
         self.inner
             .send(&[header, payload], Some(SocketAddrV4::new(dst, 0)), cm)
+    }
+
+    /// Receives one datagram into `buf` and validates it as IPv4
+    /// ([`Ipv4Packet::new_checked`], header checksum included): the view, or
+    /// why the bytes are not a valid datagram, plus the metadata.
+    pub fn recv_packet<'b>(&self, buf: &'b mut [u8]) -> Result<RecvPacket<'b>> {
+        let meta = self.inner.recv(buf)?;
+        let bytes: &'b [u8] = &buf[..meta.len];
+        Ok(RecvPacket {
+            packet: Ipv4Packet::new_checked(bytes),
+            meta,
+        })
+    }
+
+    /// Sends the header `repr` describes followed by `payload`: the header is
+    /// emitted into a stack buffer (checksum computed, though the kernel
+    /// recomputes it) and both go out gathered, without copying the payload.
+    /// `repr.payload_len` must equal `payload.len()`.
+    pub fn send_repr(
+        &self,
+        repr: &Ipv4Repr<'_>,
+        payload: &[u8],
+        cm: Option<&ControlMessage>,
+    ) -> Result<usize> {
+        if repr.payload_len != payload.len() {
+            return Err(Error::invalid(
+                "sendmsg",
+                "Ipv4Repr::payload_len differs from the payload's length",
+            ));
+        }
+        let mut hdr = [0u8; MAX_HEADER_LEN];
+        let n = repr
+            .emit(&mut hdr)
+            .map_err(|e| Error::codec("sendmsg", e))?;
+        self.send(&hdr[..n], payload, cm)
     }
 
     /// Sends a complete datagram the caller built (header and payload in

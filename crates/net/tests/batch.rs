@@ -53,23 +53,26 @@ fn round_trip(per_call: usize) {
                 Ok(n) => assert!(n >= 1 && n <= per_call),
                 Err(e) => panic!("after {} datagrams: {e}", seen.len()),
             }
-            for d in &batch {
+            for d in batch.packets() {
                 assert!(!d.meta.truncated);
-                let p = parse(d.data);
-                assert!(p.checksum_ok, "IPv4 header checksum");
-                assert_eq!((p.src, p.dst, p.protocol), (ADDR_A, ADDR_B, PROTO));
-                let seq = u32::from_be_bytes(p.payload[..4].try_into().unwrap());
+                let p = d.packet.expect("valid IPv4, header checksum included");
                 assert_eq!(
-                    p.id,
+                    (p.src(), p.dst(), u8::from(p.protocol())),
+                    (ADDR_A, ADDR_B, PROTO)
+                );
+                let body = p.payload_ref();
+                let seq = u32::from_be_bytes(body[..4].try_into().unwrap());
+                assert_eq!(
+                    p.ident(),
                     seq as u16 + 1,
                     "ID as sent (never 0, which the kernel replaces)"
                 );
                 let n = payload(seq, &mut expect);
-                assert_eq!(p.payload, &expect[..n], "datagram {seq}");
-                let (body, sum) = p.payload.split_at(n - 2);
-                assert_eq!(checksum(body).to_be_bytes(), sum, "payload checksum");
+                assert_eq!(body, &expect[..n], "datagram {seq}");
+                let (data, sum) = body.split_at(n - 2);
+                assert_eq!(checksum(data).to_be_bytes(), sum, "payload checksum");
                 assert!(seen.insert(seq), "datagram {seq} twice");
-                bytes += d.data.len();
+                bytes += p.as_bytes().len();
             }
         }
         (seen.len(), bytes)

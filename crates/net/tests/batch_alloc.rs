@@ -91,6 +91,10 @@ fn one_round(
             sum += u64::from(d.meta.cm.ttl.unwrap_or(0));
             sum += u64::from(d.meta.cm.ifindex.unwrap_or(0));
         }
+        // The IPv4 views (an error for UDP payloads, a view for raw ones).
+        for p in inb.packets() {
+            sum += p.packet.map_or(1, |p| u64::from(p.ttl()));
+        }
     }
     sum
 }

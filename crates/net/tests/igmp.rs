@@ -6,8 +6,9 @@ mod common;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
-use common::{drain, parse, recv_raw_until, Hdr, ROUTER_ALERT};
+use common::{drain, parse, recv_raw_until, ROUTER_ALERT};
 use ipv4kit_net::wire::checksum::checksum;
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr};
 use ipv4kit_net::{
     interface_index, ControlFlags, ControlMessage, DatagramOptions, PacketConn, RawConn,
 };
@@ -47,22 +48,19 @@ fn join_in_b(link: &Link, ib: u32, group: Ipv4Addr) -> PacketConn {
     })
 }
 
-/// An IGMP query as a complete datagram from a: TTL 1, TOS 0xc0, Router
-/// Alert, to 224.0.0.1. `igmp` is the message with its checksum field zero.
+/// An IGMP query as a complete datagram from a: TTL 1, TOS 0xc0 (CS6),
+/// Router Alert, to 224.0.0.1, header by the codec's `Ipv4Repr`. `igmp` is
+/// the message with its checksum field zero.
 fn query(mut igmp: Vec<u8>) -> Vec<u8> {
     let c = checksum(&igmp);
     igmp[2..4].copy_from_slice(&c.to_be_bytes());
-    let mut d = Hdr {
-        tos: 0xc0,
-        ttl: 1,
-        protocol: IGMP,
-        src: ADDR_A,
-        dst: ALL_SYSTEMS,
-        options: &ROUTER_ALERT,
-        ..Default::default()
-    }
-    .emit();
-    d.extend_from_slice(&igmp);
+    let repr = Ipv4Repr::new(ADDR_A, ALL_SYSTEMS, IpProtocol::IGMP, igmp.len())
+        .with_ttl(1)
+        .with_dscp_ecn(0xc0 >> 2, 0)
+        .with_options(&ROUTER_ALERT);
+    let mut d = vec![0u8; repr.total_len()];
+    let n = repr.emit(&mut d).unwrap();
+    d[n..].copy_from_slice(&igmp);
     d
 }
 

@@ -6,6 +6,7 @@ mod common;
 use std::net::Ipv4Addr;
 
 use common::{parse, timeout, Hdr, ROUTER_ALERT};
+use ipv4kit_net::wire::ipv4::Ipv4Repr;
 use ipv4kit_net::{interface_index, ControlFlags, ControlMessage, DatagramOptions, RawConn};
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
@@ -31,38 +32,27 @@ fn raw_round_trip_keeps_every_header_field_and_option() {
     let link = Link::new().unwrap();
     let (rx, ifindex_b) = receiver(&link);
     let tx = sender(&link);
-    let hdr = Hdr {
-        tos: 0xb8,
-        id: 0x1234,
-        df: true,
-        ttl: 17,
-        protocol: PROTO,
-        src: ADDR_A,
-        dst: ADDR_B,
-        options: &ROUTER_ALERT,
-        total_len: 0,
-        checksum: false,
-    }
-    .emit();
     let payload = b"every field arrives as sent";
-    let sent = tx.send(&hdr, payload, None).unwrap();
-    assert_eq!(sent, hdr.len() + payload.len());
+    let repr = Ipv4Repr::new(ADDR_A, ADDR_B, PROTO, payload.len())
+        .with_dscp_ecn(0xb8 >> 2, 0)
+        .with_ident(0x1234)
+        .with_dont_frag(true)
+        .with_ttl(17)
+        .with_options(&ROUTER_ALERT);
+    let sent = tx.send_repr(&repr, payload, None).unwrap();
+    assert_eq!(sent, 24 + payload.len());
 
     let mut buf = [0u8; 1500];
-    let m = rx.recv(&mut buf).unwrap();
-    let p = parse(&buf[..m.len]);
-    assert_eq!(p.hl, 24);
-    assert_eq!(p.tos, 0xb8);
-    assert_eq!(p.id, 0x1234);
-    assert!(p.df);
-    assert_eq!(p.ttl, 17);
-    assert_eq!(p.protocol, PROTO);
-    assert_eq!((p.src, p.dst), (ADDR_A, ADDR_B));
-    assert_eq!(p.options, &ROUTER_ALERT);
-    assert_eq!(p.payload, payload);
-    // Filled by the kernel:
-    assert_eq!(usize::from(p.total_len), 24 + payload.len());
-    assert!(p.checksum_ok);
+    let got = rx.recv_packet(&mut buf).unwrap();
+    let m = got.meta;
+    let p = got
+        .packet
+        .expect("a valid IPv4 datagram, checksum included");
+    assert_eq!(Ipv4Repr::parse(&p), repr, "every header field as sent");
+    assert_eq!(p.tos(), 0xb8);
+    assert_eq!(p.router_alert(), Some(0));
+    assert_eq!(p.payload(), payload);
+    assert!(p.verify_checksum());
     assert_eq!(*m.src.ip(), ADDR_A);
     assert!(!m.truncated && !m.ctrl_truncated);
     // Control messages: what the datagram carried, where it arrived.
@@ -70,6 +60,15 @@ fn raw_round_trip_keeps_every_header_field_and_option() {
     assert_eq!(m.cm.tos, Some(0xb8));
     assert_eq!(m.cm.dst, Some(ADDR_B));
     assert_eq!(m.cm.ifindex, Some(ifindex_b));
+}
+
+#[test]
+fn send_repr_refuses_a_payload_length_that_disagrees() {
+    require_privileges!();
+    let c = RawConn::new(PROTO).unwrap();
+    let repr = Ipv4Repr::new(Ipv4Addr::LOCALHOST, Ipv4Addr::LOCALHOST, PROTO, 3);
+    let e = c.send_repr(&repr, b"four", None).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
 }
 
 #[test]

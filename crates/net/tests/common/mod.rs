@@ -6,12 +6,15 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use ipv4kit_net::wire::checksum::checksum;
+use ipv4kit_net::wire::ipv4::Ipv4Packet;
 use ipv4kit_net::{DatagramOptions, IpOptions, RawConn, RecvMeta};
 
 /// Router Alert option (RFC 2113): type 148, length 4, value 0.
-pub const ROUTER_ALERT: [u8; 4] = [0x94, 0x04, 0x00, 0x00];
+#[allow(unused_imports)]
+pub use ipv4kit_net::wire::ipv4::ROUTER_ALERT;
 
-/// The fields of a hand-built IPv4 header.
+/// The fields of a hand-built IPv4 header, for the tests that need what
+/// `Ipv4Repr` rightly never writes (zero length, zero or wrong checksum).
 #[derive(Clone, Copy, Debug)]
 pub struct Hdr<'a> {
     pub tos: u8,
@@ -68,7 +71,8 @@ impl Hdr<'_> {
     }
 }
 
-/// A parsed received IPv4 header (test-side, by hand).
+/// The fields of a received IPv4 datagram, read through the codec's view
+/// (`Ipv4Packet::new_lenient`, so a bad checksum shows as `checksum_ok: false`).
 #[derive(Debug)]
 pub struct Rx<'a> {
     pub hl: usize,
@@ -86,22 +90,20 @@ pub struct Rx<'a> {
 }
 
 pub fn parse(d: &[u8]) -> Rx<'_> {
-    assert!(d.len() >= 20 && d[0] >> 4 == 4, "not IPv4: {d:02x?}");
-    let hl = usize::from(d[0] & 0x0f) * 4;
-    let total_len = u16::from_be_bytes([d[2], d[3]]);
+    let p = Ipv4Packet::new_lenient(d).unwrap_or_else(|e| panic!("not IPv4 ({e}): {d:02x?}"));
     Rx {
-        hl,
-        tos: d[1],
-        total_len,
-        id: u16::from_be_bytes([d[4], d[5]]),
-        df: d[6] & 0x40 != 0,
-        ttl: d[8],
-        protocol: d[9],
-        checksum_ok: checksum(&d[..hl]) == 0,
-        src: Ipv4Addr::new(d[12], d[13], d[14], d[15]),
-        dst: Ipv4Addr::new(d[16], d[17], d[18], d[19]),
-        options: &d[20..hl],
-        payload: &d[hl..usize::from(total_len).min(d.len())],
+        hl: p.header_len(),
+        tos: p.tos(),
+        total_len: p.total_len(),
+        id: p.ident(),
+        df: p.dont_frag(),
+        ttl: p.ttl(),
+        protocol: p.protocol().into(),
+        checksum_ok: p.verify_checksum(),
+        src: p.src(),
+        dst: p.dst(),
+        options: p.options_bytes_ref(),
+        payload: p.payload_ref(),
     }
 }
 
