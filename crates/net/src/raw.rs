@@ -38,7 +38,9 @@ pub(crate) fn header_dst(header: &[u8], op: &'static str) -> Result<Ipv4Addr> {
 /// **Send** takes the header the caller wrote. Linux fills in:
 /// - the header checksum and the total length, always;
 /// - the source address, when it is `0.0.0.0`;
-/// - the identification, when it is 0.
+/// - the identification, when it is 0 **and Don't Fragment is clear**; with
+///   DF set an ID of 0 goes out as 0 (an atomic datagram needs no ID,
+///   RFC 6864 §4.1).
 ///
 /// Every other field (TOS, flags and fragment offset, TTL, protocol,
 /// options such as Router Alert) goes out as written. The datagram must fit

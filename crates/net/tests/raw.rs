@@ -72,7 +72,7 @@ fn send_repr_refuses_a_payload_length_that_disagrees() {
 }
 
 #[test]
-fn kernel_fills_checksum_and_length_always_and_source_and_id_when_zero() {
+fn kernel_fills_checksum_and_length_always_and_source_and_id_when_zero_unless_df() {
     require_privileges!();
     let link = Link::new().unwrap();
     let (rx, _) = receiver(&link);
@@ -96,6 +96,21 @@ fn kernel_fills_checksum_and_length_always_and_source_and_id_when_zero() {
     assert_ne!(p.id, 0, "ID chosen by the kernel");
     assert_eq!(p.total_len, 23, "total length overwritten");
     assert!(p.checksum_ok, "checksum overwritten");
+
+    // With DF set, an ID of 0 stays 0: an atomic datagram needs no ID
+    // (RFC 6864 §4.1), and Linux picks one only for fragmentable datagrams.
+    let h = Hdr {
+        protocol: PROTO,
+        dst: ADDR_B,
+        df: true,
+        ..Default::default()
+    }
+    .emit();
+    for _ in 0..3 {
+        tx.send(&h, b"df", None).unwrap();
+        let m = rx.recv(&mut buf).unwrap();
+        assert_eq!(parse(&buf[..m.len]).id, 0);
+    }
 
     // Non-zero source and ID are kept.
     let h = Hdr {
