@@ -39,3 +39,18 @@ pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use options::{BpfInstruction, DatagramOptions, IcmpFilter, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
+
+#[cfg(test)]
+mod tests {
+    /// Connections and batches can move to and be shared between threads.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::RawConn>();
+        check::<crate::PacketConn>();
+        check::<crate::Conn>();
+        check::<crate::RecvBatch>();
+        check::<crate::SendBatch>();
+        check::<crate::Error>();
+    }
+}

@@ -175,3 +175,20 @@ fn the_counter_sees_allocations() {
     assert_eq!(v.len(), 10);
     assert!(n >= 1);
 }
+
+#[test]
+fn a_datagram_longer_than_its_slot_is_cut_and_flagged() {
+    let rx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let tx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    tx.send_to(&[7u8; 100], rx.local_addr().unwrap(), None)
+        .unwrap();
+    tx.send_to(&[8u8; 10], rx.local_addr().unwrap(), None)
+        .unwrap();
+    let mut batch = RecvBatch::new(4, 40);
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        rx.recv_batch(&mut batch).unwrap();
+        got.extend(batch.iter().map(|d| (d.data.to_vec(), d.meta.truncated)));
+    }
+    assert_eq!(got, vec![(vec![7u8; 40], true), (vec![8u8; 10], false)]);
+}
