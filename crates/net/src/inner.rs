@@ -2,6 +2,9 @@
 //! [`PacketConn`](crate::PacketConn): the fd, which control messages are on,
 //! and single-datagram receive/send with control data.
 
+// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
+#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
+
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -26,8 +26,10 @@ pub(crate) const fn cmsg_space(data_len: usize) -> usize {
     cmsg_align(size_of::<libc::cmsghdr>()) + cmsg_align(data_len)
 }
 
-/// Size of an `in_pktinfo`.
-const PKTINFO_LEN: usize = size_of::<libc::in_pktinfo>();
+/// Size of an `in_pktinfo` (`ipi_ifindex`, `ipi_spec_dst`, `ipi_addr`).
+const PKTINFO_LEN: usize = 12;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const _: () = assert!(PKTINFO_LEN == size_of::<libc::in_pktinfo>());
 
 /// Bytes a control buffer needs for everything this crate asks for on
 /// receive (`IP_TTL`, `IP_TOS`, `IP_PKTINFO`), with room to spare for one
