@@ -110,12 +110,17 @@ pub fn missing_privileges() -> Option<String> {
 /// unless `IPV4KIT_REQUIRE_PRIVILEGED=1`, where a skip is a failure and this
 /// panics.
 pub fn privileged(test: &str) -> bool {
-    match missing_privileges() {
+    let required = std::env::var("IPV4KIT_REQUIRE_PRIVILEGED").as_deref() == Ok("1");
+    decide(test, missing_privileges(), required)
+}
+
+fn decide(test: &str, missing: Option<String>, required: bool) -> bool {
+    match missing {
         None => true,
+        Some(why) if required => {
+            panic!("{test}: {why}, and IPV4KIT_REQUIRE_PRIVILEGED=1 forbids skipping")
+        }
         Some(why) => {
-            if std::env::var("IPV4KIT_REQUIRE_PRIVILEGED").as_deref() == Ok("1") {
-                panic!("{test}: {why}, and IPV4KIT_REQUIRE_PRIVILEGED=1 forbids skipping");
-            }
             eprintln!("skipping {test}: {why}");
             false
         }
@@ -142,7 +147,13 @@ pub struct Netns {
 
 impl Netns {
     /// Creates a namespace with a unique name and its loopback up.
+    ///
+    /// The first call in a process also deletes namespaces left behind by
+    /// earlier test runs that were killed before their `Drop` ran (names
+    /// whose pid is no longer alive).
     pub fn new() -> Result<Netns, CmdError> {
+        static CLEANUP: std::sync::Once = std::sync::Once::new();
+        CLEANUP.call_once(remove_stale_namespaces);
         let (pid, n) = next_id();
         let name = format!("v4k-{pid}-{n}");
         run("ip", &["netns", "add", &name])?;
@@ -329,6 +340,25 @@ impl Link {
     }
 }
 
+/// Deletes `v4k-<pid>-<n>` namespaces whose process is gone.
+fn remove_stale_namespaces() {
+    let Ok(list) = run("ip", &["netns", "list"]) else {
+        return;
+    };
+    for name in list.lines().filter_map(|l| l.split_whitespace().next()) {
+        let Some(pid) = name
+            .strip_prefix("v4k-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = run("ip", &["netns", "del", name]);
+        }
+    }
+}
+
 /// The namespaces this process made and has not deleted yet (for leak
 /// checks in tests).
 pub fn own_namespaces() -> Vec<String> {
@@ -394,6 +424,25 @@ mod tests {
         .downcast::<String>()
         .unwrap();
         assert!(!own_namespaces().contains(&name));
+    }
+
+    #[test]
+    fn a_skip_is_a_failure_only_when_privileges_are_required() {
+        assert!(decide("t", None, true));
+        assert!(!decide("t", Some("no root".into()), false));
+        let p = std::panic::catch_unwind(|| decide("t", Some("no root".into()), true));
+        assert!(p.is_err());
+    }
+
+    #[test]
+    fn stale_namespaces_of_dead_processes_are_removed() {
+        require_privileges!();
+        // pid_max is at most 2^22, so this pid cannot be alive.
+        let stale = "v4k-4294967-0";
+        run("ip", &["netns", "add", stale]).unwrap();
+        remove_stale_namespaces();
+        let list = run("ip", &["netns", "list"]).unwrap();
+        assert!(!list.lines().any(|l| l.starts_with(stale)), "{list}");
     }
 
     #[test]
