@@ -12,6 +12,8 @@
 //! - [`iface`]: interface names, indexes, addresses and flags.
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
+//! Socket calls interrupted by a signal (`EINTR`) are retried, as in Go and
+//! Python; a timeout or non-blocking mode is the way to regain control.
 //! Linux first: Linux-only calls return an `Unsupported` error elsewhere.
 //!
 //! All `unsafe` code lives in the private `sys` module.
@@ -64,6 +66,7 @@ mod batch;
 mod conn;
 mod control;
 mod error;
+mod filter;
 pub mod iface;
 mod inner;
 mod options;
@@ -75,8 +78,9 @@ pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
 pub use conn::Conn;
 pub use control::{ControlFlags, ControlMessage, RecvMeta};
 pub use error::{Error, Result};
+pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
-pub use options::{BpfInstruction, DatagramOptions, IcmpFilter, IpOptions};
+pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
 

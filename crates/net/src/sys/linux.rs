@@ -116,10 +116,15 @@ pub(crate) fn recvmsg(
     msg.msg_controllen = ctrl.0.len() as _;
     // SAFETY: every pointer in `msg` points to live, writable memory of the
     // stated length (`name`, `iov` -> `buf`, `ctrl`) for the whole call.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let n = super::retry_eintr(|| {
+        // SAFETY: see above.
+        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags) };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n)
+        }
+    })?;
     Ok(RecvOne {
         len: (n as usize).min(buf.len()),
         addr: from_sockaddr_in(&name, msg.msg_namelen as usize),
@@ -161,12 +166,15 @@ pub(crate) fn sendmsg(
     }
     // SAFETY: the kernel only reads through these pointers (sendmsg), and
     // they point to live memory of the stated lengths for the whole call.
-    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags) };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
-    }
+    super::retry_eintr(|| {
+        // SAFETY: see above.
+        let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags) };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    })
 }
 
 /// `SO_ATTACH_FILTER` with `len` classic BPF instructions at `prog`.
@@ -176,11 +184,11 @@ pub(crate) fn sendmsg(
 /// same layout).
 pub(crate) fn attach_filter(
     fd: BorrowedFd<'_>,
-    prog: &[crate::options::BpfInstruction],
+    prog: &[crate::filter::BpfInstruction],
 ) -> Result<()> {
     const _: () = assert!(
-        size_of::<crate::options::BpfInstruction>() == size_of::<libc::sock_filter>()
-            && std::mem::align_of::<crate::options::BpfInstruction>()
+        size_of::<crate::filter::BpfInstruction>() == size_of::<libc::sock_filter>()
+            && std::mem::align_of::<crate::filter::BpfInstruction>()
                 == std::mem::align_of::<libc::sock_filter>()
     );
     let len = u16::try_from(prog.len())

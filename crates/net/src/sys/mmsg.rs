@@ -89,20 +89,23 @@ impl MmsgRecv {
         // SAFETY: `prepare` pointed the first `n` headers at live, writable
         // buffers of the stated sizes (arena slots, names, control buffers),
         // all borrowed mutably for the duration of this call.
-        let r = unsafe {
-            libc::recvmmsg(
-                fd.as_raw_fd(),
-                self.hdrs.as_mut_ptr(),
-                n as libc::c_uint,
-                flags as _,
-                std::ptr::null_mut(),
-            )
-        };
-        if r < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(r as usize)
-        }
+        super::retry_eintr(|| {
+            // SAFETY: see above; a retry reuses the same wiring.
+            let r = unsafe {
+                libc::recvmmsg(
+                    fd.as_raw_fd(),
+                    self.hdrs.as_mut_ptr(),
+                    n as libc::c_uint,
+                    flags as _,
+                    std::ptr::null_mut(),
+                )
+            };
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r as usize)
+            }
+        })
     }
 
     /// Bytes received in entry `i` (the datagram's real length when the
@@ -215,19 +218,22 @@ impl MmsgSend {
         // buffers (arena slices, names, control buffers) borrowed for the
         // duration of this call; sendmmsg only reads them (and writes
         // `msg_len` in the headers, which we own mutably).
-        let r = unsafe {
-            libc::sendmmsg(
-                fd.as_raw_fd(),
-                self.hdrs.as_mut_ptr(),
-                lens.len() as libc::c_uint,
-                flags as _,
-            )
-        };
-        if r < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(r as usize)
-        }
+        super::retry_eintr(|| {
+            // SAFETY: see above; a retry reuses the same wiring.
+            let r = unsafe {
+                libc::sendmmsg(
+                    fd.as_raw_fd(),
+                    self.hdrs.as_mut_ptr(),
+                    lens.len() as libc::c_uint,
+                    flags as _,
+                )
+            };
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r as usize)
+            }
+        })
     }
 }
 
