@@ -76,10 +76,7 @@ const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 ///
 /// A file that is neither format, or that breaks off in a way the reader cannot
 /// step over, is an error; frames read before that point have been handed out.
-pub fn for_each_frame(
-    path: &Path,
-    mut each: impl FnMut(Frame<'_>),
-) -> Result<(), CaptureError> {
+pub fn for_each_frame(path: &Path, mut each: impl FnMut(Frame<'_>)) -> Result<(), CaptureError> {
     let err = |what: String| CaptureError {
         message: format!("{}: {what}", path.display()),
     };
@@ -106,7 +103,8 @@ pub fn for_each_frame(
         }
         Ok(())
     } else if magic == PCAPNG_MAGIC {
-        let mut ng = PcapNgReader::new(reader).map_err(|e| err(format!("bad pcapng section header: {e}")))?;
+        let mut ng = PcapNgReader::new(reader)
+            .map_err(|e| err(format!("bad pcapng section header: {e}")))?;
         // The reader tracks interfaces too, but its blocks borrow it mutably, so
         // keep our own list of link types per interface of the current section.
         let mut interfaces: Vec<u32> = Vec::new();
@@ -205,7 +203,10 @@ mod tests {
         let mut frame = vec![0u8; 12];
         frame.extend_from_slice(&[0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x08, 0x00]);
         frame.extend_from_slice(&[0x45, 0, 0, 20]);
-        assert_eq!(ipv4_of(linktype::ETHERNET, &frame), Link::Ipv4(&[0x45, 0, 0, 20]));
+        assert_eq!(
+            ipv4_of(linktype::ETHERNET, &frame),
+            Link::Ipv4(&[0x45, 0, 0, 20])
+        );
     }
 
     #[test]

@@ -159,3 +159,18 @@ fn min_ttl_on_a_tcp_listener_refuses_peers_further_than_one_hop() {
     connect(255).unwrap();
     listener.accept().unwrap();
 }
+
+#[test]
+fn raw_socket_creation_without_cap_net_raw_says_which_capability() {
+    match RawConn::new(253) {
+        Ok(_) => assert!(ipv4kit_testnet::missing_privileges().is_none()),
+        Err(e) => {
+            assert_eq!(e.op(), "socket(AF_INET, SOCK_RAW)");
+            assert!(
+                e.to_string().contains("raw sockets need CAP_NET_RAW"),
+                "{e}"
+            );
+            assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+        }
+    }
+}

@@ -132,11 +132,15 @@ fn decide(test: &str, missing: Option<String>, required: bool) -> bool {
 /// `IPV4KIT_REQUIRE_PRIVILEGED=1`.
 #[macro_export]
 macro_rules! require_privileges {
-    () => {
-        if !$crate::privileged(module_path!()) {
+    () => {{
+        // The enclosing function's path, for the message.
+        fn here() {}
+        let name = ::std::any::type_name_of_val(&here);
+        let name = name.strip_suffix("::here").unwrap_or(name);
+        if !$crate::privileged(name) {
             return;
         }
-    };
+    }};
 }
 
 /// A network namespace (`ip netns add`), deleted on drop.
