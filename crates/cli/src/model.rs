@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 /// One IPv4 packet and what it carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Packet {
     /// 1-based index of the frame in its file (decode of files).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,12 @@ impl fmt::Display for Packet {
                 f.write_str(" DF")?;
             }
             if ip.mf || ip.frag_offset != 0 {
-                write!(f, " frag {}{}", ip.frag_offset, if ip.mf { "+" } else { "" })?;
+                write!(
+                    f,
+                    " frag {}{}",
+                    ip.frag_offset,
+                    if ip.mf { "+" } else { "" }
+                )?;
             }
             if !ip.checksum_ok {
                 f.write_str(" [bad ip cksum]")?;

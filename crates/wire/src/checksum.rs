@@ -160,9 +160,10 @@ fn sum_be(data: &[u8]) -> u16 {
 /// Sum of native-endian 16-bit words (a trailing odd byte padded with zero),
 /// not yet folded.
 ///
-/// Four independent 64-bit accumulators take 8-byte loads with end-around
-/// carry, so four add-with-carry chains run in parallel; the tail is added in
-/// 4-, 2- and 1-byte steps.
+/// Whole 64-byte blocks go through eight independent 64-bit accumulators with
+/// end-around carry, so eight add-with-carry chains run side by side. The tail
+/// (under 64 bytes, and all of a typical header) is summed as 32-bit words into
+/// a plain 64-bit total, which cannot overflow and needs no carry handling.
 #[inline]
 fn sum_ne(data: &[u8]) -> u64 {
     #[inline(always)]
@@ -170,42 +171,34 @@ fn sum_ne(data: &[u8]) -> u64 {
         let (s, carry) = acc.overflowing_add(word);
         s + u64::from(carry)
     }
-    #[inline(always)]
-    fn load(bytes: &[u8; 8]) -> u64 {
-        u64::from_ne_bytes(*bytes)
-    }
+    let (blocks, rest) = data.as_chunks::<64>();
     let mut total = 0;
-    let mut rest = data;
-    if data.len() >= 64 {
+    if !blocks.is_empty() {
         let mut acc = [0u64; 8];
-        let (chunks, tail) = data.as_chunks::<64>();
-        for chunk in chunks {
-            let (words, _) = chunk.as_chunks::<8>();
+        for block in blocks {
+            let (words, _) = block.as_chunks::<8>();
             for (a, w) in acc.iter_mut().zip(words) {
-                *a = add(*a, load(w));
+                *a = add(*a, u64::from_ne_bytes(*w));
             }
         }
         for a in acc {
             total = add(total, a);
         }
-        rest = tail;
     }
-    while let Some((w, tail)) = rest.split_first_chunk::<8>() {
-        total = add(total, load(w));
-        rest = tail;
-    }
-    if let Some((w, tail)) = rest.split_first_chunk::<4>() {
-        total = add(total, u64::from(u32::from_ne_bytes(*w)));
-        rest = tail;
+    let (words, rest) = rest.as_chunks::<4>();
+    let mut small: u64 = 0;
+    for w in words {
+        small += u64::from(u32::from_ne_bytes(*w));
     }
     if let Some((w, tail)) = rest.split_first_chunk::<2>() {
-        total = add(total, u64::from(u16::from_ne_bytes(*w)));
-        rest = tail;
+        small += u64::from(u16::from_ne_bytes(*w));
+        if let Some(&b) = tail.first() {
+            small += u64::from(u16::from_ne_bytes([b, 0]));
+        }
+    } else if let Some(&b) = rest.first() {
+        small += u64::from(u16::from_ne_bytes([b, 0]));
     }
-    if let Some(&b) = rest.first() {
-        total = add(total, u64::from(u16::from_ne_bytes([b, 0])));
-    }
-    total
+    add(total, small)
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! with the precise error.
 //!
 //! The captures live in the workspace's `tests/data` (override with
-//! `IPV4KIT_TEST_DATA=<dir holding tcpdump/>`). When the directory is absent
-//! the tests print why and pass, unless `IPV4KIT_REQUIRE_DATA=1`.
+//! `IPV4KIT_TEST_DATA=<dir holding tcpdump/>`); a missing directory fails.
 
 use std::fs::File;
 use std::net::Ipv4Addr;
@@ -17,18 +16,16 @@ use pcap_file::pcap::PcapReader;
 const ETHERNET_HEADER_LEN: usize = 14;
 
 fn data_dir() -> Option<PathBuf> {
+    // The captures are part of the repository: their absence is a failure, not a skip.
     let dir = std::env::var_os("IPV4KIT_TEST_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data"));
-    if dir.join("tcpdump").is_dir() {
-        return Some(dir);
-    }
-    let reason = format!("skipped: no captures under {}", dir.display());
-    if std::env::var_os("IPV4KIT_REQUIRE_DATA").is_some_and(|v| v == "1") {
-        panic!("{reason} and IPV4KIT_REQUIRE_DATA=1");
-    }
-    eprintln!("{reason}");
-    None
+    assert!(
+        dir.join("tcpdump").is_dir(),
+        "no captures under {}",
+        dir.display()
+    );
+    Some(dir)
 }
 
 /// The IP-layer bytes (Ethernet header stripped) and original length of each frame.

@@ -11,8 +11,8 @@
 //! the header length from `ip_len` (Go's `golang.org/x/net/ipv4` handles the
 //! same table). The other fields are in wire order everywhere.
 //!
-//! [`to_wire_order`] turns such a header into the RFC 791 §3.1 layout this
-//! crate parses; [`from_wire_order`] turns an emitted header into what those
+//! [`to_wire_order`](crate::ipv4::bsd::to_wire_order) turns such a header into the RFC 791 §3.1 layout this
+//! crate parses; [`from_wire_order`](crate::ipv4::bsd::from_wire_order) turns an emitted header into what those
 //! kernels expect before a send. On a big-endian host both only do the
 //! length adjustment, if asked.
 //!

@@ -208,7 +208,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
         let header_len = check_lengths(bytes)?;
         // check_lengths proved header_len <= bytes.len().
         let header = bytes.get(..header_len).unwrap_or(&[]);
-        if !verify_header_checksum(header) {
+        if !checksum::verify(header) {
             return Err(bad_checksum(header));
         }
         Ok(Ipv4Packet { buf })
@@ -356,7 +356,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
     #[inline]
     pub fn verify_checksum(&self) -> bool {
         let header = self.header_bytes();
-        header.len() >= MIN_HEADER_LEN && verify_header_checksum(header)
+        header.len() >= MIN_HEADER_LEN && checksum::verify(header)
     }
 
     /// Source Address (RFC 791 §3.1).
@@ -477,31 +477,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<B> {
             .set(checksum::update(hdr.checksum.get(), old, new));
         Some(ttl)
     }
-}
-
-/// RFC 1071 verification specialised for IPv4 headers, whose length is always
-/// a multiple of 4: one 32-bit add per word into a 64-bit accumulator, folded
-/// once. `crate::checksum::verify` gives the same answer (a unit test and a
-/// property test hold them together) but its wide-lane set-up costs about
-/// 6 ns on a 20-byte input, more than this whole parse is allowed.
-#[inline(always)]
-pub(crate) fn verify_header_checksum(header: &[u8]) -> bool {
-    let mut sum: u64 = 0;
-    let mut rest = header;
-    while let Some((word, tail)) = rest.split_first_chunk::<4>() {
-        sum += u64::from(u32::from_ne_bytes(*word));
-        rest = tail;
-    }
-    if !rest.is_empty() {
-        // Not a whole number of words: never an IPv4 header; fall back.
-        return checksum::verify(header);
-    }
-    sum = (sum & 0xffff_ffff) + (sum >> 32);
-    sum = (sum & 0xffff_ffff) + (sum >> 32);
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    // Byte order does not matter for the sum (RFC 1071 §2(B)); 0xffff is symmetric.
-    sum == 0xffff
 }
 
 #[cold]
