@@ -1,22 +1,23 @@
 //! The Linux kernel as an IGMP peer: host b's kernel reports its joins and
 //! answers queries that host a sends through a RawConn for protocol 2.
+//! Queries are built and reports parsed with ipv4kit-wire's IGMP codec.
 
 mod common;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
-use common::{drain, parse, recv_raw_until, ROUTER_ALERT};
-use ipv4kit_net::wire::checksum::checksum;
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr};
+use common::{drain, recv_raw_until};
+use ipv4kit_net::wire::igmp::{
+    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ALL_ROUTERS,
+    ALL_SYSTEMS, IGMPV3_TOS, IGMP_TTL,
+};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
 use ipv4kit_net::{
     interface_index, ControlFlags, ControlMessage, DatagramOptions, PacketConn, RawConn,
 };
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
-const IGMP: u8 = 2;
-const ALL_SYSTEMS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
-const ALL_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 2);
 const V3_REPORTS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
 const WAIT: Duration = Duration::from_secs(4);
 /// IGMPv1 queries have no Max Resp Time: hosts answer within 10 s (RFC 1112).
@@ -27,7 +28,7 @@ const WAIT_V1: Duration = Duration::from_secs(12);
 fn setup(link: &Link, groups: &[Ipv4Addr]) -> (RawConn, u32, u32) {
     let (rx, ia) = link.a.run(|| {
         let ia = interface_index(&link.if_a).unwrap();
-        let c = RawConn::new(IGMP).unwrap();
+        let c = RawConn::new(IpProtocol::IGMP.into()).unwrap();
         for g in groups {
             c.join_group(ia, *g).unwrap();
         }
@@ -48,88 +49,84 @@ fn join_in_b(link: &Link, ib: u32, group: Ipv4Addr) -> PacketConn {
     })
 }
 
-/// An IGMP query as a complete datagram from a: TTL 1, TOS 0xc0 (CS6),
-/// Router Alert, to 224.0.0.1, header by the codec's `Ipv4Repr`. `igmp` is
-/// the message with its checksum field zero.
-fn query(mut igmp: Vec<u8>) -> Vec<u8> {
-    let c = checksum(&igmp);
-    igmp[2..4].copy_from_slice(&c.to_be_bytes());
-    let repr = Ipv4Repr::new(ADDR_A, ALL_SYSTEMS, IpProtocol::IGMP, igmp.len())
-        .with_ttl(1)
-        .with_dscp_ecn(0xc0 >> 2, 0)
-        .with_options(&ROUTER_ALERT);
-    let mut d = vec![0u8; repr.total_len()];
-    let n = repr.emit(&mut d).unwrap();
-    d[n..].copy_from_slice(&igmp);
-    d
-}
-
-/// IGMPv3 general query (RFC 3376 §4.1), Max Resp Code 10 (1 s), QRV 2, QQIC 125.
-fn query_v3() -> Vec<u8> {
-    vec![0x11, 10, 0, 0, 0, 0, 0, 0, 0x02, 125, 0, 0]
-}
-
-/// IGMPv2 general query (RFC 2236 §2), Max Resp Time 10 (1 s).
-fn query_v2() -> Vec<u8> {
-    vec![0x11, 10, 0, 0, 0, 0, 0, 0]
-}
-
-/// IGMPv1 query (RFC 1112 appendix I): code 0.
-fn query_v1() -> Vec<u8> {
-    vec![0x11, 0, 0, 0, 0, 0, 0, 0]
-}
-
-/// Sends a query from a, with multicast loopback off: a is itself a member
-/// of the group in some tests, and a query looped back to a's own kernel
-/// makes a answer it, which suppresses b's v1/v2 report (and later b's
-/// leave, since b is then no longer the last reporter).
-fn send_query(link: &Link, ia: u32, igmp: Vec<u8>) {
-    let tx = link.a.run(|| RawConn::new(IGMP).unwrap());
+/// Sends an IGMP query from a: TTL 1, TOS 0xc0, Router Alert, to
+/// 224.0.0.1 out of a's link (`IP_PKTINFO`), header by `Ipv4Repr`, message
+/// by `emit`.
+///
+/// Multicast loopback is off: a is itself a member of the group in some
+/// tests, and a query looped back to a's own kernel makes a answer it,
+/// which suppresses b's v1/v2 report (and later b's leave, since b is then
+/// no longer the last reporter).
+fn send_query(link: &Link, ia: u32, emit: impl Fn(&mut [u8]) -> usize) {
+    let tx = link
+        .a
+        .run(|| RawConn::new(IpProtocol::IGMP.into()).unwrap());
     tx.set_multicast_loop(false).unwrap();
+    let mut msg = [0u8; 64];
+    let n = emit(&mut msg);
+    let repr = Ipv4Repr::new(ADDR_A, ALL_SYSTEMS, IpProtocol::IGMP, n)
+        .with_ttl(IGMP_TTL)
+        .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
+        .with_options(&ROUTER_ALERT);
     let cm = ControlMessage {
         ifindex: Some(ia),
         ..Default::default()
     };
-    tx.send_datagram(&query(igmp), Some(&cm)).unwrap();
+    tx.send_repr(&repr, &msg[..n], Some(&cm)).unwrap();
 }
 
-/// Record types with their groups in an IGMPv3 report (RFC 3376 §4.2).
-fn v3_records(igmp: &[u8]) -> Vec<(u8, Ipv4Addr)> {
-    let n = usize::from(u16::from_be_bytes([igmp[6], igmp[7]]));
-    let mut out = Vec::new();
-    let mut off = 8;
-    for _ in 0..n {
-        let r = &igmp[off..];
-        let nsrc = usize::from(u16::from_be_bytes([r[2], r[3]]));
-        out.push((r[0], Ipv4Addr::new(r[4], r[5], r[6], r[7])));
-        off += 8 + 4 * nsrc + 4 * usize::from(r[1]);
+/// IGMPv3 general query (RFC 3376 §4.1): 1 s to answer, QRV 2, QQIC 125 s.
+fn query_v3(buf: &mut [u8]) -> usize {
+    QueryV3 {
+        max_resp_code: MaxRespCode::from_tenths(10),
+        group: Ipv4Addr::UNSPECIFIED,
+        s_flag: false,
+        qrv: 2,
+        qqic: Qqic::from_secs(125),
+        sources: &[],
     }
-    out
+    .emit(buf)
+    .unwrap()
 }
 
-/// Waits for an IGMP message from b of `ty` about `group`; checks what
-/// every kernel-sent IGMP message has (TTL 1, Router Alert, checksums).
-fn expect_from_b(rx: &RawConn, ty: u8, pred: impl Fn(&[u8]) -> bool) -> (Vec<u8>, ControlMessage) {
-    expect_from_b_within(rx, WAIT, ty, pred)
+/// IGMPv2 general query (RFC 2236 §2): 1 s to answer.
+fn query_v2(buf: &mut [u8]) -> usize {
+    QueryV2 {
+        max_resp_time: 10,
+        group: Ipv4Addr::UNSPECIFIED,
+    }
+    .emit(buf)
+    .unwrap()
 }
 
-fn expect_from_b_within(
+fn query_v1(buf: &mut [u8]) -> usize {
+    QueryV1.emit(buf).unwrap()
+}
+
+/// Waits up to `within` for an IGMP message from b that `pred` accepts
+/// (parsed by the codec, checksum verified); checks what every IGMP message
+/// the kernel sends has: TTL 1 and Router Alert. Returns the IPv4
+/// destination and the receive control messages.
+fn expect_from_b(
     rx: &RawConn,
     within: Duration,
-    ty: u8,
-    pred: impl Fn(&[u8]) -> bool,
-) -> (Vec<u8>, ControlMessage) {
+    what: &str,
+    pred: impl Fn(&IgmpMessage<'_>) -> bool,
+) -> (Ipv4Addr, ControlMessage) {
     let (d, m) = recv_raw_until(rx, within, |d, _| {
-        let p = parse(d);
-        p.src == ADDR_B && p.payload.first() == Some(&ty) && pred(p.payload)
+        let p = Ipv4Packet::new_checked(d).expect("valid IPv4 from the kernel");
+        p.src() == ADDR_B && IgmpMessage::parse(p.payload()).is_ok_and(|msg| pred(&msg))
     })
-    .unwrap_or_else(|| panic!("no IGMP type {ty:#04x} from host b"));
-    let p = parse(&d);
-    assert_eq!(p.ttl, 1);
-    assert_eq!(p.options, &ROUTER_ALERT);
-    assert!(p.checksum_ok);
-    assert_eq!(checksum(p.payload), 0, "IGMP checksum");
-    (d.clone(), m.cm)
+    .unwrap_or_else(|| panic!("no {what} from host b within {within:?}"));
+    let p = Ipv4Packet::new_checked(&d[..]).unwrap();
+    assert_eq!(p.ttl(), IGMP_TTL);
+    assert_eq!(p.router_alert(), Some(0));
+    (p.dst(), m.cm)
+}
+
+fn v3_record(msg: &IgmpMessage<'_>, ty: GroupRecordType, group: Ipv4Addr) -> bool {
+    matches!(msg, IgmpMessage::ReportV3(r)
+        if r.records().any(|rec| rec.record_type() == ty && rec.group() == group))
 }
 
 #[test]
@@ -139,8 +136,10 @@ fn join_in_b_makes_its_kernel_send_an_igmpv3_report_that_a_receives() {
     let (rx, ia, ib) = setup(&link, &[V3_REPORTS]);
     let g = Ipv4Addr::new(239, 9, 9, 1);
     let _member = join_in_b(&link, ib, g);
-    let (d, cm) = expect_from_b(&rx, 0x22, |igmp| v3_records(igmp).contains(&(4, g)));
-    assert_eq!(parse(&d).dst, V3_REPORTS);
+    let (dst, cm) = expect_from_b(&rx, WAIT, "v3 TO_EX report", |m| {
+        v3_record(m, GroupRecordType::ChangeToExclude, g)
+    });
+    assert_eq!(dst, V3_REPORTS);
     assert_eq!(cm.ifindex, Some(ia));
     assert_eq!(cm.dst, Some(V3_REPORTS));
 }
@@ -152,10 +151,12 @@ fn v3_query_with_router_alert_and_ttl_1_makes_b_report_its_state() {
     let (rx, ia, ib) = setup(&link, &[V3_REPORTS]);
     let g = Ipv4Addr::new(239, 9, 9, 2);
     let _member = join_in_b(&link, ib, g);
-    send_query(&link, ia, query_v3());
-    // MODE_IS_EXCLUDE (2) records appear only in answers to queries; the
-    // join itself sends CHANGE_TO_EXCLUDE (4).
-    expect_from_b(&rx, 0x22, |igmp| v3_records(igmp).contains(&(2, g)));
+    send_query(&link, ia, query_v3);
+    // MODE_IS_EXCLUDE records appear only in answers to queries; the join
+    // itself sends CHANGE_TO_EXCLUDE.
+    expect_from_b(&rx, WAIT, "v3 IS_EX report", |m| {
+        v3_record(m, GroupRecordType::ModeIsExclude, g)
+    });
 }
 
 /// Host b forced to IGMP version `v`, with its unsolicited reports repeated
@@ -179,18 +180,23 @@ fn forced_v2_host_sends_v2_reports_to_the_group_answers_v2_queries_and_leaves_to
     // v1/v2 reports go to the group itself: a must be a member to see them.
     let (rx, ia, ib) = setup(&link, &[g, ALL_ROUTERS]);
     let member = join_in_b(&link, ib, g);
-    let is_g = |igmp: &[u8]| igmp[4..8] == g.octets();
-    let (d, _) = expect_from_b(&rx, 0x16, is_g);
-    assert_eq!(parse(&d).dst, g);
+    let report = |m: &IgmpMessage<'_>| matches!(m, IgmpMessage::ReportV2(r) if r.group() == g);
+    let (dst, _) = expect_from_b(&rx, WAIT, "v2 report", report);
+    assert_eq!(dst, g);
 
     std::thread::sleep(Duration::from_millis(200));
     drain(&rx, |b| rx.recv(b));
-    send_query(&link, ia, query_v2());
-    expect_from_b(&rx, 0x16, is_g);
+    send_query(&link, ia, query_v2);
+    expect_from_b(&rx, WAIT, "v2 report answering the query", report);
 
     drop(member);
-    let (d, _) = expect_from_b(&rx, 0x17, is_g);
-    assert_eq!(parse(&d).dst, ALL_ROUTERS);
+    let (dst, _) = expect_from_b(
+        &rx,
+        WAIT,
+        "v2 leave",
+        |m| matches!(m, IgmpMessage::LeaveV2(l) if l.group() == g),
+    );
+    assert_eq!(dst, ALL_ROUTERS);
 }
 
 #[test]
@@ -201,12 +207,12 @@ fn forced_v1_host_sends_v1_reports_and_answers_v1_queries() {
     let g = Ipv4Addr::new(239, 9, 9, 4);
     let (rx, ia, ib) = setup(&link, &[g]);
     let _member = join_in_b(&link, ib, g);
-    let is_g = |igmp: &[u8]| igmp[4..8] == g.octets();
-    let (d, _) = expect_from_b(&rx, 0x12, is_g);
-    assert_eq!(parse(&d).dst, g);
+    let report = |m: &IgmpMessage<'_>| matches!(m, IgmpMessage::ReportV1(r) if r.group() == g);
+    let (dst, _) = expect_from_b(&rx, WAIT, "v1 report", report);
+    assert_eq!(dst, g);
 
     std::thread::sleep(Duration::from_millis(200));
     drain(&rx, |b| rx.recv(b));
-    send_query(&link, ia, query_v1());
-    expect_from_b_within(&rx, WAIT_V1, 0x12, is_g);
+    send_query(&link, ia, query_v1);
+    expect_from_b(&rx, WAIT_V1, "v1 report answering the query", report);
 }
