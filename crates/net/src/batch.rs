@@ -27,7 +27,7 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 #[cfg(target_os = "linux")]
 use crate::sys::cmsg;
@@ -135,6 +135,7 @@ impl RecvBatch {
         };
         let data = &slot[start..];
         let flags = self.mm.msg_flags(i);
+        let (cm, drops) = cmsg::decode_with_drops(self.mm.control(i));
         RecvDatagram {
             data,
             meta: RecvMeta {
@@ -143,9 +144,10 @@ impl RecvBatch {
                     .mm
                     .name(i)
                     .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
-                cm: cmsg::decode(self.mm.control(i)).filtered(self.flags),
+                cm: cm.filtered(self.flags),
                 truncated: flags & libc::MSG_TRUNC != 0,
                 ctrl_truncated: flags & libc::MSG_CTRUNC != 0,
+                drops: drops_if_asked(self.flags, drops),
             },
         }
     }
