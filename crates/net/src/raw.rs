@@ -128,7 +128,9 @@ impl RawConn {
 
     /// Receives one datagram into `buf` and validates it as IPv4
     /// ([`Ipv4Packet::new_checked`], header checksum included): the view, or
-    /// why the bytes are not a valid datagram, plus the metadata.
+    /// why the bytes are not a valid datagram, plus the metadata. Datagrams
+    /// with Record Route or Timestamp options can be `BadChecksum` although
+    /// the kernel accepted them (see [`RecvDatagram::packet`](crate::RecvDatagram::packet)).
     pub fn recv_packet<'b>(&self, buf: &'b mut [u8]) -> Result<RecvPacket<'b>> {
         let meta = self.inner.recv(buf)?;
         let bytes: &'b [u8] = &buf[..meta.len];
