@@ -217,6 +217,18 @@ fn drop_counting_allocates_nothing_after_the_first_call() {
         // Every datagram carried the (unchanged) count.
         assert!(inb.iter().all(|d| d.meta.drops == dropped));
     }
+    // Polling a drained non-blocking socket (a busy loop's idle case) does
+    // not allocate for its WouldBlock errors either.
+    rx.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 512];
+    let (kinds, n) = allocations(|| {
+        let a = rx.recv_batch(&mut inb).unwrap_err().kind();
+        let b = rx.recv_from(&mut buf).unwrap_err().kind();
+        (a, b)
+    });
+    let would_block = std::io::ErrorKind::WouldBlock;
+    assert_eq!(kinds, (would_block, would_block));
+    assert_eq!(n, 0, "allocations polling an empty socket");
 }
 
 #[test]
