@@ -123,6 +123,20 @@ fn ip_counter(name: &str) -> u64 {
     values.split_whitespace().nth(i).unwrap().parse().unwrap()
 }
 
+/// Keeps the calling thread, the sender, on the CPU it is on. A veth
+/// transmit queues the datagram on the sending CPU's backlog, so a sender
+/// that migrated between two datagrams could have them processed on two
+/// CPUs and delivered out of order (when softirq work is deferred to
+/// `ksoftirqd`, as in a flood). Pinned, b sees them in the order sent, which
+/// the sentinels and the flood's sequence checks rely on.
+fn pin_sender() {
+    use nix::sched::{sched_getcpu, sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
+    let mut one = CpuSet::new();
+    one.set(sched_getcpu().unwrap()).unwrap();
+    sched_setaffinity(Pid::from_raw(0), &one).unwrap();
+}
+
 /// How b receives: one datagram per call, or in batches.
 #[derive(Clone, Copy, Debug)]
 enum Recv {
@@ -181,7 +195,9 @@ struct Bench {
 }
 
 impl Bench {
+    /// Also pins the calling thread, which sends (see [`pin_sender`]).
     fn new(protocol: u8) -> Bench {
+        pin_sender();
         let link = Link::new().unwrap();
         let (tx, ifindex_a) = link.a.run(|| {
             let c = RawConn::new(protocol).unwrap();
@@ -1251,6 +1267,7 @@ impl Drained {
 #[test]
 fn a_raw_flood_beyond_the_receive_buffer_is_counted_in_drops_and_nothing_blocks() {
     require_privileges!();
+    pin_sender();
     let link = Link::new().unwrap();
     let rx = link.b.run(|| {
         let c = RawConn::new(PROTO).unwrap();
@@ -1297,6 +1314,7 @@ fn a_raw_flood_beyond_the_receive_buffer_is_counted_in_drops_and_nothing_blocks(
 #[test]
 fn a_udp_flood_beyond_the_receive_buffer_is_counted_in_drops_and_nothing_blocks() {
     require_privileges!();
+    pin_sender();
     let link = Link::new().unwrap();
     let to = SocketAddrV4::new(ADDR_B, 7000);
     let rx = link.b.run(|| {
