@@ -17,7 +17,7 @@
 //! | version ≠ 4 | sent as written (this crate refuses it first) | dropped, `InHdrErrors` | nothing |
 //! | total length shorter or longer | overwritten with the real length | — | a valid datagram |
 //! | bad header checksum | overwritten with the right one | — | a valid datagram |
-//! | option length 0 or 1, beyond the header, type as the last byte | sent | dropped, `InHdrErrors`, ICMP parameter problem to a | nothing |
+//! | option length 0 or 1, beyond the header, type as the last byte | sent | dropped, `InHdrErrors` (and an ICMP parameter problem to a, rate-limited) | nothing |
 //! | Router Alert of length 2 or 3 (truncated) | sent | dropped, `InHdrErrors` | nothing |
 //! | Router Alert of length 6 | sent | accepted (the kernel needs ≥ 4) | `OptionError::InvalidLength` |
 //! | route option pointer < 4, or a free slot running past the option | sent | dropped, `InHdrErrors` | nothing |
@@ -32,9 +32,10 @@
 //!
 //! So a raw socket never sees a bad IHL, a bad length or a header checksum
 //! its sender got wrong: those cannot be produced through `IP_HDRINCL` (the
-//! kernel refuses or rewrites them) and the receiving kernel would drop them
-//! anyway; only a link-layer socket (`AF_PACKET`, out of scope here) could
-//! put them on the wire. What does reach it with a bad checksum is a
+//! kernel refuses or rewrites them), only through a link-layer socket
+//! (`AF_PACKET`, out of scope here), and the receiving kernel checks all
+//! three before any socket sees the datagram (`ip_rcv_core`), as it does
+//! the version above. What does reach it with a bad checksum is a
 //! datagram whose options the receiving kernel itself rewrote after
 //! checking: `recv_packet` and `RecvBatch::packets` then report
 //! `BadChecksum` for a datagram the kernel accepted.
