@@ -147,6 +147,11 @@ pub(crate) fn decode(buf: &[u8]) -> ControlMessage {
 /// has one, in the same walk.
 pub(crate) fn decode_with_drops(buf: &[u8]) -> (ControlMessage, Option<u32>) {
     let mut cm = ControlMessage::default();
+    // Only Linux and Android have `SO_RXQ_OVFL` to set it from.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(unused_mut)
+    )]
     let mut drops = None;
     for (level, ty, data) in messages(buf) {
         #[cfg(any(target_os = "linux", target_os = "android"))]
