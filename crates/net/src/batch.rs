@@ -113,11 +113,9 @@ impl RecvBatch {
     }
 
     /// The datagrams of the last call as validated IPv4 views (for a
-    /// [`RawConn`](crate::RawConn)): each with [`Ipv4Packet::new_checked`]'s
-    /// verdict and its metadata.
-    ///
-    /// A datagram the kernel accepted can still be `BadChecksum` here: see
-    /// [`RecvDatagram::packet`].
+    /// [`RawConn`](crate::RawConn)): each with the verdict of
+    /// [`RecvDatagram::packet`] (lengths checked; the header checksum, which
+    /// the kernel verified on arrival, not again) and its metadata.
     pub fn packets(&self) -> impl ExactSizeIterator<Item = RecvPacket<'_>> + '_ {
         self.iter().map(|d| RecvPacket {
             packet: d.packet(),
@@ -207,19 +205,18 @@ pub struct RecvDatagram<'a> {
 }
 
 impl<'a> RecvDatagram<'a> {
-    /// The bytes validated as an IPv4 datagram ([`Ipv4Packet::new_checked`],
-    /// header checksum included). Meaningful for a
+    /// The bytes validated as an IPv4 datagram: version, header and total
+    /// lengths ([`Ipv4Packet::new_lenient`]). Meaningful for a
     /// [`RawConn`](crate::RawConn), whose datagrams start with their header.
     ///
-    /// Linux verifies the header checksum on arrival and drops bad ones, but
-    /// then, for a datagram addressed to the host, writes into some options
-    /// (its address into a Record Route, a timestamp into a Timestamp
-    /// option, zeroes over bytes after End of Option List) without updating
-    /// the checksum. Such datagrams come out as
-    /// [`Ipv4Error::BadChecksum`]; to accept them, view `data` with
-    /// [`Ipv4Packet::new_lenient`].
+    /// The header checksum is not checked again: Linux verified it on arrival
+    /// and dropped bad ones, and then, for a datagram addressed to the host,
+    /// may write into some options (its address into a Record Route, a
+    /// timestamp into a Timestamp option, zeroes over bytes after End of
+    /// Option List) without updating it. [`Ipv4Packet::verify_checksum`]
+    /// tells whether the bytes as delivered still verify.
     pub fn packet(&self) -> std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error> {
-        Ipv4Packet::new_checked(self.data)
+        Ipv4Packet::new_lenient(self.data)
     }
 }
 

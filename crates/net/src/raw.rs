@@ -126,16 +126,15 @@ impl RawConn {
             .send(&[header, payload], Some(SocketAddrV4::new(dst, 0)), cm)
     }
 
-    /// Receives one datagram into `buf` and validates it as IPv4
-    /// ([`Ipv4Packet::new_checked`], header checksum included): the view, or
-    /// why the bytes are not a valid datagram, plus the metadata. Datagrams
-    /// with Record Route or Timestamp options can be `BadChecksum` although
-    /// the kernel accepted them (see [`RecvDatagram::packet`](crate::RecvDatagram::packet)).
+    /// Receives one datagram into `buf` and validates it as IPv4 (lengths;
+    /// the checksum the kernel verified on arrival is not checked again, see
+    /// [`RecvDatagram::packet`](crate::RecvDatagram::packet)): the view, or
+    /// why the bytes are not a valid datagram, plus the metadata.
     pub fn recv_packet<'b>(&self, buf: &'b mut [u8]) -> Result<RecvPacket<'b>> {
         let meta = self.inner.recv(buf)?;
         let bytes: &'b [u8] = &buf[..meta.len];
         Ok(RecvPacket {
-            packet: Ipv4Packet::new_checked(bytes),
+            packet: Ipv4Packet::new_lenient(bytes),
             meta,
         })
     }

@@ -614,9 +614,11 @@ fn options_the_kernel_accepts_but_the_codec_rejects_arrive_with_the_precise_erro
 /// The receiving kernel writes into some options after it has verified the
 /// header checksum, and does not update the checksum for local delivery
 /// (`ip_options_compile` with an skb; only forwarding recomputes it). A raw
-/// socket gets the rewritten header, which `new_checked` rightly calls
-/// `BadChecksum`: stored is what the sender computed, computed is what the
-/// rewritten header sums to.
+/// socket gets the rewritten header. The receive views accept it (they do not
+/// re-check the checksum the kernel checked), `verify_checksum` says the
+/// bytes no longer verify, and `new_checked` on the same bytes reports
+/// `BadChecksum` with what the sender computed and what the rewritten header
+/// sums to.
 #[test]
 fn options_the_receiving_kernel_rewrites_arrive_with_a_stale_checksum() {
     require_privileges!();
@@ -626,8 +628,12 @@ fn options_the_receiving_kernel_rewrites_arrive_with_a_stale_checksum() {
             let stored = header_checksum(&as_sent(d));
             let computed = header_checksum(&a.bytes);
             assert_ne!(stored, computed);
-            assert_eq!(a.verdict, Err(Ipv4Error::BadChecksum { stored, computed }));
-            // Lenient parsing still reads it, and the payload is intact.
+            assert_eq!(a.verdict, Ok(()));
+            assert_eq!(
+                Ipv4Packet::new_checked(&a.bytes[..]).map(|_| ()),
+                Err(Ipv4Error::BadChecksum { stored, computed })
+            );
+            // The view reads it, and the payload is intact.
             let p = Ipv4Packet::new_lenient(&a.bytes[..]).unwrap();
             assert!(!p.verify_checksum());
             assert_eq!(p.payload(), b"payload!");
