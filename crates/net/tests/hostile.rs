@@ -520,17 +520,26 @@ fn malformed_options_are_dropped_by_the_receiving_kernel() {
                 "{name}"
             );
         }
-        // The kernel also refuses what the codec accepts: a Record Route
-        // whose next free slot runs past the option, and two Record Routes.
-        let cases: [(&str, &[u8]); 2] = [
-            ("Record Route pointer 5 of 7", &[0x07, 7, 5, 0, 0, 0, 0, 0]),
+        // A Record Route whose next free slot runs past the option, and two
+        // Record Routes: the kernel refuses both, and so does the codec.
+        let cases: [(&str, &[u8], OptionError); 2] = [
+            (
+                "Record Route pointer 5 of 7",
+                &[0x07, 7, 5, 0, 0, 0, 0, 0],
+                OptionError::SlotBeyondOption {
+                    kind: 7,
+                    pointer: 5,
+                    len: 7,
+                },
+            ),
             (
                 "two Record Routes",
                 &[0x07, 7, 8, 0, 0, 0, 0, 0x07, 7, 8, 0, 0, 0, 0, 1, 1],
+                OptionError::Duplicate { kind: 7 },
             ),
         ];
-        for (name, options) in cases {
-            assert_eq!(first_option_error(options), None, "{name}");
+        for (name, options, codec) in cases {
+            assert_eq!(first_option_error(options), Some(codec), "{name}");
             let d = datagram(PROTO, ADDR_B, options, b"payload!");
             assert_eq!(
                 bench.fate(&d, Send::Crate, recv),
