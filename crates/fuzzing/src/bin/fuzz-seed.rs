@@ -58,6 +58,10 @@ fn main() {
             seed_datagram(&dgram, &mut add);
         }
     }
+    // The captures carry Router Alert only; add one area per option kind.
+    for area in OPTION_AREAS {
+        add("ipv4_options", area.to_vec());
+    }
     let corpus = root.join("fuzz/corpus");
     let mut total = 0;
     for (target, list) in &seeds {
@@ -73,6 +77,26 @@ fn main() {
     }
     println!("{total} bytes in all");
 }
+
+/// Options areas of every kind RFC 791 §3.1 defines, well-formed and not.
+const OPTION_AREAS: &[&[u8]] = &[
+    &[0x94, 4, 0, 0],
+    &[1, 1, 0x94, 4, 0, 0, 0, 0],
+    &[7, 11, 4, 192, 0, 2, 1, 0, 0, 0, 0, 0],
+    &[0x83, 7, 8, 198, 18, 0, 1, 0],
+    &[0x89, 7, 4, 198, 18, 0, 2, 0],
+    &[0x44, 12, 5, 0, 0, 0, 0, 1, 0, 0, 0, 2],
+    &[0x44, 12, 13, 0x11, 192, 0, 2, 1, 0, 0, 0, 1],
+    &[
+        0x44, 20, 5, 3, 192, 0, 2, 1, 0, 0, 0, 0, 192, 0, 2, 2, 0, 0, 0, 0,
+    ],
+    &[0x82, 11, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 0],
+    &[0x9e, 4, 0xaa, 0xbb],
+    &[0x94, 3, 0, 0],
+    &[0x07, 0],
+    &[0x07, 40],
+    &[0x44],
+];
 
 fn seed_datagram(dgram: &[u8], add: &mut impl FnMut(&'static str, Vec<u8>)) {
     let Ok(p) = Ipv4Packet::new_lenient(dgram) else {
