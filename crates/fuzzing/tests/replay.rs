@@ -19,6 +19,9 @@ fn replay(kind: &str) -> usize {
     };
     for dir in dirs {
         let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue; // a README
+        }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let Some(run) = body(&name) else {
             panic!("fuzz/{kind}/{name}: no fuzz body of that name");
