@@ -44,12 +44,14 @@ fn replay(kind: &str) -> usize {
 #[test]
 fn every_corpus_input_passes_its_body() {
     let ran = replay("corpus");
+    eprintln!("replayed {ran} corpus inputs");
     assert!(ran > 0, "no corpus found under {}", fuzz_dir().display());
 }
 
 #[test]
 fn every_regression_input_passes_its_body() {
-    replay("regressions");
+    let ran = replay("regressions");
+    eprintln!("replayed {ran} regression inputs");
 }
 
 #[test]
