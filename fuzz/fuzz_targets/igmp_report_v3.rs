@@ -1,2 +1,3 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| ipv4kit_fuzzing::igmp::igmp_report_v3(data));
+use ipv4kit_fuzzing::igmp::igmp_report_v3 as body;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body(data));

@@ -66,6 +66,15 @@ fn every_fuzz_target_file_has_a_body_and_every_body_a_target_file() {
     let mut names: Vec<String> = TARGETS.iter().map(|(n, _)| n.to_string()).collect();
     names.sort();
     assert_eq!(files, names);
+    for name in &names {
+        let path = fuzz_dir().join(format!("fuzz_targets/{name}.rs"));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(&format!("::{name} as body;")),
+            "{} does not call the body {name}",
+            path.display()
+        );
+    }
     for (reserved, _) in RESERVED {
         assert!(!names.iter().any(|n| n == reserved));
     }
