@@ -28,12 +28,12 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 echo "==> building fuzz targets (nightly, release, AddressSanitizer)"
-if ! cargo +nightly fuzz build >artifacts.build.log 2>&1; then
-  cat artifacts.build.log >&2
+mkdir -p artifacts/logs
+if ! cargo +nightly fuzz build >artifacts/logs/build.log 2>&1; then
+  cat artifacts/logs/build.log >&2
   echo "fuzz/run.sh: build failed" >&2
   exit 1
 fi
-rm -f artifacts.build.log
 
 targets=${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}
 mkdir -p artifacts/logs
