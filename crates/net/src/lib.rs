@@ -1,8 +1,100 @@
 //! ipv4kit-net: IPv4 sockets (raw, datagram and stream) with IP-level options,
 //! per-packet control messages, multicast and batched I/O.
 //!
+//! - [`RawConn`]: raw IPv4 with `IP_HDRINCL`; whole datagrams in and out.
+//! - [`PacketConn`]: UDP or raw-without-header datagrams with per-packet
+//!   [`ControlMessage`]s.
+//! - [`Conn`]: TOS and TTL on a `TcpStream`.
+//! - [`IpOptions`] and [`DatagramOptions`]: the socket options, implemented
+//!   once for all of them (and for `socket2::Socket`, `std::net::UdpSocket`).
+//! - [`RecvBatch`] and [`SendBatch`]: `recvmmsg`/`sendmmsg` with
+//!   preallocated state; nothing allocates in steady state.
+//! - [`iface`]: interface names, indexes, addresses and flags.
+//!
+//! Errors are one type, [`Error`], naming the call or option that failed.
+//! Socket calls interrupted by a signal (`EINTR`) are retried, as in Go and
+//! Python; a timeout or non-blocking mode is the way to regain control.
+//! Linux first: Linux-only calls return an `Unsupported` error elsewhere.
+//!
 //! All `unsafe` code lives in the private `sys` module.
+//!
+//! # Example: an IGMP querier's socket
+//!
+//! ```no_run
+//! use std::net::Ipv4Addr;
+//! use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
+//! use ipv4kit_net::{interface_index, ControlFlags, ControlMessage, DatagramOptions, RawConn, RecvBatch};
+//!
+//! # fn main() -> Result<(), ipv4kit_net::Error> {
+//! let ifindex = interface_index("eth0")?;
+//! let conn = RawConn::new(2)?; // IGMP
+//! // IGMPv3 reports go to 224.0.0.22: be a member to receive them.
+//! conn.join_group(ifindex, Ipv4Addr::new(224, 0, 0, 22))?;
+//! conn.set_control_message(ControlFlags::INTERFACE | ControlFlags::TTL, true)?;
+//!
+//! // A general query (RFC 3376 §4.1), TTL 1 with Router Alert, out of eth0.
+//! let mut query = [0x11, 100, 0, 0, 0, 0, 0, 0, 0x02, 125, 0, 0];
+//! let sum = ipv4kit_net::wire::checksum::checksum(&query);
+//! query[2..4].copy_from_slice(&sum.to_be_bytes());
+//! let repr = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, Ipv4Addr::new(224, 0, 0, 1), IpProtocol::IGMP, query.len())
+//!     .with_ttl(1)
+//!     .with_options(&ROUTER_ALERT);
+//! let out = ControlMessage { ifindex: Some(ifindex), ..Default::default() };
+//! conn.send_repr(&repr, &query, Some(&out))?;
+//!
+//! let mut batch = RecvBatch::new(64, 1500);
+//! loop {
+//!     conn.recv_batch(&mut batch)?;
+//!     for p in batch.packets() {
+//!         match p.packet {
+//!             Ok(ip) if p.meta.cm.ttl == Some(1) => println!("{} -> {}: {:02x?}", ip.src(), ip.dst(), ip.payload()),
+//!             Ok(_) => {} // IGMP must come with TTL 1 (RFC 3376 §4)
+//!             Err(e) => eprintln!("not a valid datagram: {e}"),
+//!         }
+//!     }
+//! }
+//! # }
+//! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// Elsewhere the Linux-only paths are compiled out and their helpers go unused.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub use ipv4kit_wire as wire;
+
+mod batch;
+mod conn;
+mod control;
+mod error;
+mod filter;
+pub mod iface;
+mod inner;
+mod options;
+mod packet;
+mod raw;
+mod sys;
+
+pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
+pub use conn::Conn;
+pub use control::{ControlFlags, ControlMessage, RecvMeta};
+pub use error::{Error, Result};
+pub use filter::{BpfInstruction, IcmpFilter};
+pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
+pub use options::{DatagramOptions, IpOptions};
+pub use packet::PacketConn;
+pub use raw::RawConn;
+
+#[cfg(test)]
+mod tests {
+    /// Connections and batches can move to and be shared between threads.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::RawConn>();
+        check::<crate::PacketConn>();
+        check::<crate::Conn>();
+        check::<crate::RecvBatch>();
+        check::<crate::SendBatch>();
+        check::<crate::Error>();
+    }
+}

@@ -1,0 +1,413 @@
+//! Batched receive and send (`recvmmsg`/`sendmmsg`): the hot path.
+//!
+//! A [`RecvBatch`] or [`SendBatch`] allocates once, at construction: one
+//! contiguous buffer arena of `count` slots of `slot_size` bytes, and the
+//! `mmsghdr`/`iovec`/address/control arrays. Each call rewires the pointers
+//! (cheap) and reuses everything, so in steady state a batch call does not
+//! allocate. Pass the same batch to `recv_batch`/`send_batch` of
+//! [`RawConn`](crate::RawConn) or [`PacketConn`](crate::PacketConn) again and
+//! again.
+//!
+//! ```no_run
+//! use ipv4kit_net::{PacketConn, RecvBatch};
+//! # fn main() -> Result<(), ipv4kit_net::Error> {
+//! let conn = PacketConn::bind_udp("127.0.0.1:0".parse().unwrap())?;
+//! let mut batch = RecvBatch::new(64, 2048);
+//! loop {
+//!     conn.recv_batch(&mut batch)?;
+//!     for d in batch.iter() {
+//!         println!("{} bytes from {}", d.data.len(), d.meta.src);
+//!     }
+//! }
+//! # }
+//! ```
+
+// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
+#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::error::{Error, Result};
+#[cfg(target_os = "linux")]
+use crate::sys::cmsg;
+#[cfg(target_os = "linux")]
+use crate::sys::mmsg::{MmsgRecv, MmsgSend};
+use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
+
+/// Preallocated state for receiving up to `count` datagrams per call.
+pub struct RecvBatch {
+    arena: Box<[u8]>,
+    slot: usize,
+    count: usize,
+    received: usize,
+    /// Bytes to skip at the start of each datagram (the IPv4 header, for a
+    /// raw `PacketConn`), decided per datagram from its IHL when set.
+    strip_header: bool,
+    flags: ControlFlags,
+    #[cfg(target_os = "linux")]
+    mm: MmsgRecv,
+}
+
+impl std::fmt::Debug for RecvBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvBatch")
+            .field("count", &self.count)
+            .field("slot_size", &self.slot)
+            .field("received", &self.received)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecvBatch {
+    /// A batch for up to `count` datagrams of up to `slot_size` bytes each
+    /// (longer ones are cut and flagged [`RecvMeta::truncated`]).
+    ///
+    /// # Panics
+    /// If `count` or `slot_size` is zero.
+    pub fn new(count: usize, slot_size: usize) -> RecvBatch {
+        assert!(count > 0 && slot_size > 0, "empty RecvBatch");
+        RecvBatch {
+            arena: vec![0; count * slot_size].into_boxed_slice(),
+            slot: slot_size,
+            count,
+            received: 0,
+            strip_header: false,
+            flags: ControlFlags::NONE,
+            #[cfg(target_os = "linux")]
+            mm: MmsgRecv::new(count),
+        }
+    }
+
+    /// How many datagrams one call can receive.
+    pub fn capacity(&self) -> usize {
+        self.count
+    }
+
+    /// Bytes per datagram slot.
+    pub fn slot_size(&self) -> usize {
+        self.slot
+    }
+
+    /// How many datagrams the last call received.
+    pub fn len(&self) -> usize {
+        self.received
+    }
+
+    /// Whether the last call received nothing (or there was none yet).
+    pub fn is_empty(&self) -> bool {
+        self.received == 0
+    }
+
+    /// Datagram `i` of the last call.
+    pub fn get(&self, i: usize) -> Option<RecvDatagram<'_>> {
+        (i < self.received).then(|| self.datagram(i))
+    }
+
+    /// The datagrams of the last call, in arrival order.
+    pub fn iter(&self) -> RecvIter<'_> {
+        RecvIter {
+            batch: self,
+            next: 0,
+        }
+    }
+
+    /// The datagrams of the last call as validated IPv4 views (for a
+    /// [`RawConn`](crate::RawConn)): each with [`Ipv4Packet::new_checked`]'s
+    /// verdict and its metadata.
+    pub fn packets(&self) -> impl ExactSizeIterator<Item = RecvPacket<'_>> + '_ {
+        self.iter().map(|d| RecvPacket {
+            packet: d.packet(),
+            meta: d.meta,
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    fn datagram(&self, i: usize) -> RecvDatagram<'_> {
+        let len = self.mm.len(i).min(self.slot);
+        let slot = &self.arena[i * self.slot..i * self.slot + len];
+        let start = if self.strip_header {
+            slot.first()
+                .map_or(0, |b| usize::from(b & 0x0f) * 4)
+                .min(len)
+        } else {
+            0
+        };
+        let data = &slot[start..];
+        let flags = self.mm.msg_flags(i);
+        RecvDatagram {
+            data,
+            meta: RecvMeta {
+                len: data.len(),
+                src: self
+                    .mm
+                    .name(i)
+                    .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+                cm: cmsg::decode(self.mm.control(i)).filtered(self.flags),
+                truncated: flags & libc::MSG_TRUNC != 0,
+                ctrl_truncated: flags & libc::MSG_CTRUNC != 0,
+            },
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn datagram(&self, _i: usize) -> RecvDatagram<'_> {
+        unreachable!("no datagrams are received on this system")
+    }
+
+    /// Receives into the batch: blocks until at least one datagram is there
+    /// (unless the socket is non-blocking), then takes what is queued, up to
+    /// the capacity (`recvmmsg` with `MSG_WAITFORONE`).
+    pub(crate) fn recv_from(
+        &mut self,
+        fd: std::os::fd::BorrowedFd<'_>,
+        flags: ControlFlags,
+        strip_header: bool,
+    ) -> Result<usize> {
+        self.received = 0;
+        self.flags = flags;
+        self.strip_header = strip_header;
+        #[cfg(target_os = "linux")]
+        {
+            let n = self
+                .mm
+                .recv(
+                    fd,
+                    &mut self.arena,
+                    self.slot,
+                    self.count,
+                    libc::MSG_WAITFORONE,
+                )
+                .map_err(|e| Error::new("recvmmsg", e))?;
+            self.received = n;
+            Ok(n)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = fd;
+            Err(Error::unsupported("recvmmsg"))
+        }
+    }
+}
+
+/// One datagram of a [`RecvBatch`]: borrowed bytes and their metadata.
+#[derive(Clone, Copy, Debug)]
+pub struct RecvDatagram<'a> {
+    /// The received bytes. From a [`RawConn`](crate::RawConn): the whole
+    /// datagram, IPv4 header first. From a [`PacketConn`](crate::PacketConn):
+    /// the payload (for raw protocols the kernel's IPv4 header is skipped).
+    pub data: &'a [u8],
+    /// Source, control messages, truncation flags.
+    pub meta: RecvMeta,
+}
+
+impl<'a> RecvDatagram<'a> {
+    /// The bytes validated as an IPv4 datagram ([`Ipv4Packet::new_checked`],
+    /// header checksum included). Meaningful for a
+    /// [`RawConn`](crate::RawConn), whose datagrams start with their header.
+    pub fn packet(&self) -> std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error> {
+        Ipv4Packet::new_checked(self.data)
+    }
+}
+
+/// One datagram of a [`RecvBatch`] as an IPv4 view (see [`RecvBatch::packets`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RecvPacket<'a> {
+    /// The validated view, or why the bytes are not a valid IPv4 datagram.
+    pub packet: std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error>,
+    /// Source, control messages, truncation flags.
+    pub meta: RecvMeta,
+}
+
+/// Iterator over the datagrams of a [`RecvBatch`].
+#[derive(Debug)]
+pub struct RecvIter<'a> {
+    batch: &'a RecvBatch,
+    next: usize,
+}
+
+impl<'a> Iterator for RecvIter<'a> {
+    type Item = RecvDatagram<'a>;
+
+    fn next(&mut self) -> Option<RecvDatagram<'a>> {
+        let d = self.batch.get(self.next)?;
+        self.next += 1;
+        Some(d)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.batch.received - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for RecvIter<'_> {}
+
+impl<'a> IntoIterator for &'a RecvBatch {
+    type Item = RecvDatagram<'a>;
+    type IntoIter = RecvIter<'a>;
+    fn into_iter(self) -> RecvIter<'a> {
+        self.iter()
+    }
+}
+
+/// Preallocated state for sending up to `count` datagrams per call.
+///
+/// Datagrams are **copied** into the batch's arena by [`push`](Self::push)
+/// (or built there in place by [`push_with`](Self::push_with), which copies
+/// nothing), each with its own destination and optional control message.
+/// `send_batch(&mut batch, from)` on a connection sends datagrams
+/// `from..len()` and returns how many the kernel took; on a partial send,
+/// call again with `from` advanced. [`clear`](Self::clear) empties the batch
+/// for reuse without freeing anything.
+pub struct SendBatch {
+    arena: Box<[u8]>,
+    slot: usize,
+    lens: Vec<usize>,
+    #[cfg(target_os = "linux")]
+    mm: MmsgSend,
+}
+
+impl std::fmt::Debug for SendBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendBatch")
+            .field("capacity", &self.lens.capacity())
+            .field("slot_size", &self.slot)
+            .field("len", &self.lens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SendBatch {
+    /// A batch for up to `count` datagrams of up to `slot_size` bytes each.
+    ///
+    /// # Panics
+    /// If `count` or `slot_size` is zero.
+    pub fn new(count: usize, slot_size: usize) -> SendBatch {
+        assert!(count > 0 && slot_size > 0, "empty SendBatch");
+        SendBatch {
+            arena: vec![0; count * slot_size].into_boxed_slice(),
+            slot: slot_size,
+            lens: Vec::with_capacity(count),
+            #[cfg(target_os = "linux")]
+            mm: MmsgSend::new(count),
+        }
+    }
+
+    /// How many datagrams the batch holds at most.
+    pub fn capacity(&self) -> usize {
+        self.lens.capacity()
+    }
+
+    /// Bytes per datagram slot.
+    pub fn slot_size(&self) -> usize {
+        self.slot
+    }
+
+    /// How many datagrams are queued.
+    pub fn len(&self) -> usize {
+        self.lens.len()
+    }
+
+    /// Whether no datagram is queued.
+    pub fn is_empty(&self) -> bool {
+        self.lens.is_empty()
+    }
+
+    /// Whether the batch is full.
+    pub fn is_full(&self) -> bool {
+        self.lens.len() == self.lens.capacity()
+    }
+
+    /// Empties the batch (keeps its memory).
+    pub fn clear(&mut self) {
+        self.lens.clear();
+    }
+
+    /// The bytes of queued datagram `i`.
+    pub fn datagram(&self, i: usize) -> Option<&[u8]> {
+        let len = *self.lens.get(i)?;
+        Some(&self.arena[i * self.slot..i * self.slot + len])
+    }
+
+    /// Queues a copy of `data` for `dst` (port 0 for raw sockets), with the
+    /// send side of `cm` (source address, interface) if given.
+    ///
+    /// Fails if the batch is full, `data` is longer than a slot, or the
+    /// control message does not fit.
+    pub fn push(
+        &mut self,
+        dst: SocketAddrV4,
+        data: &[u8],
+        cm: Option<&ControlMessage>,
+    ) -> Result<()> {
+        if data.len() > self.slot {
+            return Err(Error::invalid(
+                "SendBatch::push",
+                "datagram longer than the batch's slot size",
+            ));
+        }
+        self.push_with(dst, cm, |slot| {
+            slot[..data.len()].copy_from_slice(data);
+            data.len()
+        })
+    }
+
+    /// Queues a complete IPv4 datagram for a [`RawConn`](crate::RawConn),
+    /// sent to the destination address in its header.
+    pub fn push_datagram(&mut self, datagram: &[u8], cm: Option<&ControlMessage>) -> Result<()> {
+        let dst = crate::raw::header_dst(datagram, "SendBatch::push_datagram")?;
+        self.push(SocketAddrV4::new(dst, 0), datagram, cm)
+    }
+
+    /// Queues a datagram built in place: `build` gets the slot (all
+    /// `slot_size` bytes, with whatever the last use left there) and returns
+    /// how many bytes it wrote.
+    ///
+    /// # Panics
+    /// If `build` returns more than the slot size.
+    pub fn push_with(
+        &mut self,
+        dst: SocketAddrV4,
+        cm: Option<&ControlMessage>,
+        build: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<()> {
+        if self.is_full() {
+            return Err(Error::invalid("SendBatch::push", "batch is full"));
+        }
+        let i = self.lens.len();
+        #[cfg(target_os = "linux")]
+        self.mm.set(i, dst, cm).map_err(|_| {
+            Error::invalid("SendBatch::push", "control message does not fit the buffer")
+        })?;
+        #[cfg(not(target_os = "linux"))]
+        let _ = (dst, cm);
+        let len = build(&mut self.arena[i * self.slot..(i + 1) * self.slot]);
+        assert!(len <= self.slot, "push_with: built more than the slot size");
+        self.lens.push(len);
+        Ok(())
+    }
+
+    /// Sends datagrams `from..len()` (`sendmmsg`), returning how many the
+    /// kernel took (at least one, or an error for the first).
+    pub(crate) fn send_from(
+        &mut self,
+        fd: std::os::fd::BorrowedFd<'_>,
+        from: usize,
+    ) -> Result<usize> {
+        if from >= self.lens.len() {
+            return Ok(0);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            self.mm
+                .send(fd, &self.arena, self.slot, from, &self.lens[from..], 0)
+                .map_err(|e| Error::new("sendmmsg", e))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = fd;
+            Err(Error::unsupported("sendmmsg"))
+        }
+    }
+}

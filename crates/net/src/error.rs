@@ -1,0 +1,164 @@
+//! The crate's one error type: which call or option failed, and why.
+
+use std::fmt;
+use std::io;
+
+/// A failed socket call.
+///
+/// Names the system call or socket option that failed (`"recvmmsg"`,
+/// `"setsockopt(IP_MULTICAST_IF)"`) and carries the [`io::Error`] the kernel
+/// returned (its errno). `Display` reads as a sentence, e.g.
+/// `setsockopt(IP_MULTICAST_IF) failed: No such device (os error 19)`.
+///
+/// Converts into [`io::Error`] (keeping the kind, with this error as the
+/// payload), so `?` works in functions returning `io::Result`.
+#[derive(Debug)]
+pub struct Error {
+    op: &'static str,
+    hint: Option<&'static str>,
+    source: io::Error,
+}
+
+/// The hint given when creating a raw socket fails with `EPERM` or `EACCES`.
+pub(crate) const RAW_SOCKET_HINT: &str =
+    "raw sockets need CAP_NET_RAW (run as root or grant the capability)";
+
+impl Error {
+    /// An error for the call or option `op` with the kernel's answer `source`.
+    pub fn new(op: &'static str, source: io::Error) -> Error {
+        Error {
+            op,
+            hint: None,
+            source,
+        }
+    }
+
+    /// The last OS error (`errno`) for the call `op`.
+    pub(crate) fn last(op: &'static str) -> Error {
+        Error::new(op, io::Error::last_os_error())
+    }
+
+    /// `op` is not available on this operating system.
+    #[allow(dead_code)]
+    pub(crate) fn unsupported(op: &'static str) -> Error {
+        Error::new(
+            op,
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                "not supported on this operating system",
+            ),
+        )
+    }
+
+    /// An argument the call cannot take (checked before reaching the kernel).
+    pub(crate) fn invalid(op: &'static str, why: &'static str) -> Error {
+        Error::new(op, io::Error::new(io::ErrorKind::InvalidInput, why))
+    }
+
+    /// A codec error (from `ipv4kit-wire`) while preparing the call `op`.
+    pub(crate) fn codec<E>(op: &'static str, e: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::new(op, io::Error::new(io::ErrorKind::InvalidInput, e))
+    }
+
+    /// Adds a hint about the likely cause when creating a raw socket failed
+    /// for lack of privilege.
+    pub(crate) fn raw_socket(op: &'static str, source: io::Error) -> Error {
+        let denied = matches!(
+            source.raw_os_error(),
+            Some(libc::EPERM) | Some(libc::EACCES)
+        );
+        Error {
+            op,
+            hint: denied.then_some(RAW_SOCKET_HINT),
+            source,
+        }
+    }
+
+    /// The call or socket option that failed, e.g. `"setsockopt(IP_MINTTL)"`.
+    pub fn op(&self) -> &'static str {
+        self.op
+    }
+
+    /// The kind of the underlying [`io::Error`].
+    pub fn kind(&self) -> io::ErrorKind {
+        self.source.kind()
+    }
+
+    /// The OS error number, if the error came from the kernel.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.source.raw_os_error()
+    }
+
+    /// The underlying [`io::Error`].
+    pub fn io_error(&self) -> &io::Error {
+        &self.source
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.hint {
+            Some(hint) => write!(f, "{} failed: {}: {}", self.op, hint, self.source),
+            None => write!(f, "{} failed: {}", self.op, self.source),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        io::Error::new(e.source.kind(), e)
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn display_names_the_option_and_the_errno() {
+        let e = Error::new(
+            "setsockopt(IP_MULTICAST_IF)",
+            io::Error::from_raw_os_error(libc::ENODEV),
+        );
+        let s = e.to_string();
+        assert!(s.starts_with("setsockopt(IP_MULTICAST_IF) failed: "), "{s}");
+        assert!(s.contains("os error 19"), "{s}");
+        assert_eq!(e.raw_os_error(), Some(libc::ENODEV));
+        assert!(e.source().is_some());
+    }
+
+    #[test]
+    fn eperm_on_raw_socket_says_which_capability() {
+        let e = Error::raw_socket(
+            "socket(AF_INET, SOCK_RAW)",
+            io::Error::from_raw_os_error(libc::EPERM),
+        );
+        assert!(e.to_string().contains("CAP_NET_RAW"), "{e}");
+        let e = Error::raw_socket(
+            "socket(AF_INET, SOCK_RAW)",
+            io::Error::from_raw_os_error(libc::EINVAL),
+        );
+        assert!(!e.to_string().contains("CAP_NET_RAW"), "{e}");
+    }
+
+    #[test]
+    fn converts_to_io_error_keeping_kind_and_message() {
+        let e = Error::new("recvmmsg", io::Error::from_raw_os_error(libc::EAGAIN));
+        let io: io::Error = e.into();
+        assert_eq!(io.kind(), io::ErrorKind::WouldBlock);
+        assert!(io.to_string().starts_with("recvmmsg failed"));
+    }
+}

@@ -1,0 +1,573 @@
+//! IP-level socket options, implemented once for every socket type.
+//!
+//! Two extension traits (the idea of holo's `socket.rs`): [`IpOptions`] for
+//! everything (stream sockets included) and [`DatagramOptions`] for datagram
+//! and raw sockets. They are implemented for this crate's [`RawConn`],
+//! [`PacketConn`] and (`IpOptions` only) [`Conn`], and also for
+//! `socket2::Socket` and `std::net::UdpSocket`, so code that owns those can
+//! use the same methods without wrapping them.
+//!
+//! socket2 sets the options it has; the others go through `setsockopt` in
+//! the crate's `sys` module. Options marked *Linux* return an error of kind
+//! [`std::io::ErrorKind::Unsupported`] elsewhere.
+//!
+//! [`RawConn`]: crate::RawConn
+//! [`PacketConn`]: crate::PacketConn
+//! [`Conn`]: crate::Conn
+
+// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
+#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
+
+use std::net::Ipv4Addr;
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use socket2::SockRef;
+
+use crate::error::{Error, Result};
+use crate::filter::{BpfInstruction, IcmpFilter};
+#[cfg(target_os = "linux")]
+use crate::sys::{self, addr::to_in_addr, addr::to_sockaddr_storage, linux as ffi};
+
+/// Runs `$body` on Linux; elsewhere returns an `Unsupported` error for `$op`.
+macro_rules! linux_only {
+    ($op:expr, $body:block) => {{
+        #[cfg(target_os = "linux")]
+        $body
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(Error::unsupported($op))
+        }
+    }};
+}
+
+fn sock<T: AsFd>(s: &T) -> SockRef<'_> {
+    SockRef::from(s)
+}
+
+fn to_u8(op: &'static str, v: u32) -> Result<u8> {
+    u8::try_from(v).map_err(|_| Error::invalid(op, "kernel returned a value above 255"))
+}
+
+/// Options every IPv4 socket has, stream sockets included: unicast TTL and
+/// TOS, blocking mode and timeouts.
+pub trait IpOptions: AsFd + Sized {
+    /// The TTL of outgoing unicast datagrams (`getsockopt(IP_TTL)`).
+    fn ttl(&self) -> Result<u8> {
+        let v = sock(self)
+            .ttl_v4()
+            .map_err(|e| Error::new("getsockopt(IP_TTL)", e))?;
+        to_u8("getsockopt(IP_TTL)", v)
+    }
+
+    /// Sets the TTL of outgoing unicast datagrams (`setsockopt(IP_TTL)`).
+    /// Has no effect on datagrams a [`RawConn`](crate::RawConn) sends with
+    /// its own header.
+    fn set_ttl(&self, ttl: u8) -> Result<()> {
+        sock(self)
+            .set_ttl_v4(u32::from(ttl))
+            .map_err(|e| Error::new("setsockopt(IP_TTL)", e))
+    }
+
+    /// The type-of-service byte of outgoing datagrams (`getsockopt(IP_TOS)`).
+    fn tos(&self) -> Result<u8> {
+        let v = sock(self)
+            .tos_v4()
+            .map_err(|e| Error::new("getsockopt(IP_TOS)", e))?;
+        to_u8("getsockopt(IP_TOS)", v)
+    }
+
+    /// Sets the type-of-service byte (DSCP and ECN) of outgoing datagrams
+    /// (`setsockopt(IP_TOS)`).
+    fn set_tos(&self, tos: u8) -> Result<()> {
+        sock(self)
+            .set_tos_v4(u32::from(tos))
+            .map_err(|e| Error::new("setsockopt(IP_TOS)", e))
+    }
+
+    /// The minimum TTL of accepted segments (`getsockopt(IP_MINTTL)`).
+    /// *Linux.*
+    fn min_ttl(&self) -> Result<u8> {
+        linux_only!("getsockopt(IP_MINTTL)", {
+            let v: libc::c_int = ffi::getsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MINTTL,
+                "getsockopt(IP_MINTTL)",
+            )?;
+            to_u8("getsockopt(IP_MINTTL)", v as u32)
+        })
+    }
+
+    /// Drops received segments whose TTL is below `ttl`
+    /// (`setsockopt(IP_MINTTL)`; the Generalized TTL Security Mechanism,
+    /// RFC 5082, uses 255: only on-link peers get through). *Linux.*
+    ///
+    /// Linux enforces it for TCP only (set it on the listener, BGP-style);
+    /// raw and UDP sockets accept the option and ignore it, so datagram
+    /// protocols check the received TTL themselves
+    /// ([`ControlFlags::TTL`](crate::ControlFlags::TTL)).
+    fn set_min_ttl(&self, ttl: u8) -> Result<()> {
+        linux_only!("setsockopt(IP_MINTTL)", {
+            let v = libc::c_int::from(ttl);
+            ffi::setsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MINTTL,
+                &v,
+                "setsockopt(IP_MINTTL)",
+            )
+        })
+    }
+
+    /// Switches non-blocking mode on or off (`fcntl(O_NONBLOCK)`).
+    fn set_nonblocking(&self, on: bool) -> Result<()> {
+        sock(self)
+            .set_nonblocking(on)
+            .map_err(|e| Error::new("fcntl(O_NONBLOCK)", e))
+    }
+
+    /// The receive timeout (`getsockopt(SO_RCVTIMEO)`); `None` blocks forever.
+    fn read_timeout(&self) -> Result<Option<Duration>> {
+        sock(self)
+            .read_timeout()
+            .map_err(|e| Error::new("getsockopt(SO_RCVTIMEO)", e))
+    }
+
+    /// Sets the receive timeout (`setsockopt(SO_RCVTIMEO)`); a receive that
+    /// times out fails with kind `WouldBlock`.
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        sock(self)
+            .set_read_timeout(timeout)
+            .map_err(|e| Error::new("setsockopt(SO_RCVTIMEO)", e))
+    }
+
+    /// The send timeout (`getsockopt(SO_SNDTIMEO)`).
+    fn write_timeout(&self) -> Result<Option<Duration>> {
+        sock(self)
+            .write_timeout()
+            .map_err(|e| Error::new("getsockopt(SO_SNDTIMEO)", e))
+    }
+
+    /// Sets the send timeout (`setsockopt(SO_SNDTIMEO)`).
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        sock(self)
+            .set_write_timeout(timeout)
+            .map_err(|e| Error::new("setsockopt(SO_SNDTIMEO)", e))
+    }
+}
+
+/// Options of datagram and raw IPv4 sockets: multicast, source-specific
+/// multicast, filters, device binding, router alert, GTSM, buffers.
+pub trait DatagramOptions: IpOptions {
+    /// The address of the interface for outgoing multicast
+    /// (`getsockopt(IP_MULTICAST_IF)`). Linux answers with an address only;
+    /// after [`set_multicast_interface_index`](Self::set_multicast_interface_index)
+    /// it is `0.0.0.0`.
+    fn multicast_interface(&self) -> Result<Ipv4Addr> {
+        sock(self)
+            .multicast_if_v4()
+            .map_err(|e| Error::new("getsockopt(IP_MULTICAST_IF)", e))
+    }
+
+    /// Chooses the interface for outgoing multicast by address
+    /// (`setsockopt(IP_MULTICAST_IF)` with an `in_addr`).
+    fn set_multicast_interface_addr(&self, addr: Ipv4Addr) -> Result<()> {
+        sock(self)
+            .set_multicast_if_v4(&addr)
+            .map_err(|e| Error::new("setsockopt(IP_MULTICAST_IF)", e))
+    }
+
+    /// Chooses the interface for outgoing multicast by index
+    /// (`setsockopt(IP_MULTICAST_IF)` with an `ip_mreqn`; 0 = routing
+    /// decides). *Linux.*
+    fn set_multicast_interface_index(&self, ifindex: u32) -> Result<()> {
+        linux_only!("setsockopt(IP_MULTICAST_IF)", {
+            let mreqn = libc::ip_mreqn {
+                imr_multiaddr: to_in_addr(Ipv4Addr::UNSPECIFIED),
+                imr_address: to_in_addr(Ipv4Addr::UNSPECIFIED),
+                imr_ifindex: ifindex as libc::c_int,
+            };
+            ffi::setsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MULTICAST_IF,
+                &mreqn,
+                "setsockopt(IP_MULTICAST_IF)",
+            )
+        })
+    }
+
+    /// The TTL of outgoing multicast (`getsockopt(IP_MULTICAST_TTL)`).
+    fn multicast_ttl(&self) -> Result<u8> {
+        let v = sock(self)
+            .multicast_ttl_v4()
+            .map_err(|e| Error::new("getsockopt(IP_MULTICAST_TTL)", e))?;
+        to_u8("getsockopt(IP_MULTICAST_TTL)", v)
+    }
+
+    /// Sets the TTL of outgoing multicast (`setsockopt(IP_MULTICAST_TTL)`;
+    /// default 1; 0 keeps datagrams on this host).
+    fn set_multicast_ttl(&self, ttl: u8) -> Result<()> {
+        sock(self)
+            .set_multicast_ttl_v4(u32::from(ttl))
+            .map_err(|e| Error::new("setsockopt(IP_MULTICAST_TTL)", e))
+    }
+
+    /// Whether this host's own sockets receive the multicast it sends
+    /// (`getsockopt(IP_MULTICAST_LOOP)`).
+    fn multicast_loop(&self) -> Result<bool> {
+        sock(self)
+            .multicast_loop_v4()
+            .map_err(|e| Error::new("getsockopt(IP_MULTICAST_LOOP)", e))
+    }
+
+    /// Sets multicast loopback (`setsockopt(IP_MULTICAST_LOOP)`; default on).
+    fn set_multicast_loop(&self, on: bool) -> Result<()> {
+        sock(self)
+            .set_multicast_loop_v4(on)
+            .map_err(|e| Error::new("setsockopt(IP_MULTICAST_LOOP)", e))
+    }
+
+    /// Whether the socket receives multicast for groups any socket joined
+    /// (`getsockopt(IP_MULTICAST_ALL)`). *Linux.*
+    fn multicast_all(&self) -> Result<bool> {
+        linux_only!("getsockopt(IP_MULTICAST_ALL)", {
+            sock(self)
+                .multicast_all_v4()
+                .map_err(|e| Error::new("getsockopt(IP_MULTICAST_ALL)", e))
+        })
+    }
+
+    /// Sets `IP_MULTICAST_ALL` (default on in Linux): off means the socket
+    /// receives only the groups it joined itself. *Linux.*
+    fn set_multicast_all(&self, on: bool) -> Result<()> {
+        linux_only!("setsockopt(IP_MULTICAST_ALL)", {
+            sock(self)
+                .set_multicast_all_v4(on)
+                .map_err(|e| Error::new("setsockopt(IP_MULTICAST_ALL)", e))
+        })
+    }
+
+    /// Joins `group` (any source) on interface `ifindex`
+    /// (`setsockopt(MCAST_JOIN_GROUP)`, RFC 3678). *Linux.*
+    fn join_group(&self, ifindex: u32, group: Ipv4Addr) -> Result<()> {
+        group_req(
+            self,
+            libc::MCAST_JOIN_GROUP,
+            "setsockopt(MCAST_JOIN_GROUP)",
+            ifindex,
+            group,
+        )
+    }
+
+    /// Leaves `group` on interface `ifindex` (`setsockopt(MCAST_LEAVE_GROUP)`).
+    /// *Linux.*
+    fn leave_group(&self, ifindex: u32, group: Ipv4Addr) -> Result<()> {
+        group_req(
+            self,
+            libc::MCAST_LEAVE_GROUP,
+            "setsockopt(MCAST_LEAVE_GROUP)",
+            ifindex,
+            group,
+        )
+    }
+
+    /// Joins `group` in include mode for `source` on interface `ifindex`
+    /// (`setsockopt(MCAST_JOIN_SOURCE_GROUP)`, source-specific multicast).
+    /// *Linux.*
+    fn join_source_group(&self, ifindex: u32, group: Ipv4Addr, source: Ipv4Addr) -> Result<()> {
+        group_source_req(
+            self,
+            libc::MCAST_JOIN_SOURCE_GROUP,
+            "setsockopt(MCAST_JOIN_SOURCE_GROUP)",
+            ifindex,
+            group,
+            source,
+        )
+    }
+
+    /// Removes `source` from an include-mode membership of `group`
+    /// (`setsockopt(MCAST_LEAVE_SOURCE_GROUP)`). *Linux.*
+    fn leave_source_group(&self, ifindex: u32, group: Ipv4Addr, source: Ipv4Addr) -> Result<()> {
+        group_source_req(
+            self,
+            libc::MCAST_LEAVE_SOURCE_GROUP,
+            "setsockopt(MCAST_LEAVE_SOURCE_GROUP)",
+            ifindex,
+            group,
+            source,
+        )
+    }
+
+    /// Stops receiving from `source` in an any-source (exclude-mode)
+    /// membership of `group` (`setsockopt(MCAST_BLOCK_SOURCE)`). *Linux.*
+    fn block_source(&self, ifindex: u32, group: Ipv4Addr, source: Ipv4Addr) -> Result<()> {
+        group_source_req(
+            self,
+            libc::MCAST_BLOCK_SOURCE,
+            "setsockopt(MCAST_BLOCK_SOURCE)",
+            ifindex,
+            group,
+            source,
+        )
+    }
+
+    /// Receives from `source` again after [`block_source`](Self::block_source)
+    /// (`setsockopt(MCAST_UNBLOCK_SOURCE)`). *Linux.*
+    fn unblock_source(&self, ifindex: u32, group: Ipv4Addr, source: Ipv4Addr) -> Result<()> {
+        group_source_req(
+            self,
+            libc::MCAST_UNBLOCK_SOURCE,
+            "setsockopt(MCAST_UNBLOCK_SOURCE)",
+            ifindex,
+            group,
+            source,
+        )
+    }
+
+    /// Whether `SO_REUSEADDR` is set (`getsockopt(SO_REUSEADDR)`).
+    fn reuse_address(&self) -> Result<bool> {
+        sock(self)
+            .reuse_address()
+            .map_err(|e| Error::new("getsockopt(SO_REUSEADDR)", e))
+    }
+
+    /// Sets `SO_REUSEADDR`: several sockets may bind the same address and
+    /// port (for multicast receivers).
+    fn set_reuse_address(&self, on: bool) -> Result<()> {
+        sock(self)
+            .set_reuse_address(on)
+            .map_err(|e| Error::new("setsockopt(SO_REUSEADDR)", e))
+    }
+
+    /// Whether `SO_REUSEPORT` is set. *Linux.*
+    fn reuse_port(&self) -> Result<bool> {
+        linux_only!("getsockopt(SO_REUSEPORT)", {
+            sock(self)
+                .reuse_port()
+                .map_err(|e| Error::new("getsockopt(SO_REUSEPORT)", e))
+        })
+    }
+
+    /// Sets `SO_REUSEPORT`. *Linux.*
+    fn set_reuse_port(&self, on: bool) -> Result<()> {
+        linux_only!("setsockopt(SO_REUSEPORT)", {
+            sock(self)
+                .set_reuse_port(on)
+                .map_err(|e| Error::new("setsockopt(SO_REUSEPORT)", e))
+        })
+    }
+
+    /// The ICMP types this raw ICMP socket drops
+    /// (`getsockopt(SOL_RAW, ICMP_FILTER)`). *Linux.*
+    fn icmp_filter(&self) -> Result<IcmpFilter> {
+        linux_only!("getsockopt(ICMP_FILTER)", {
+            let mask: u32 = ffi::getsockopt(
+                self.as_fd(),
+                libc::SOL_RAW,
+                sys::ICMP_FILTER,
+                "getsockopt(ICMP_FILTER)",
+            )?;
+            Ok(IcmpFilter::from_kernel_mask(mask))
+        })
+    }
+
+    /// Sets which ICMP types this raw ICMP socket drops
+    /// (`setsockopt(SOL_RAW, ICMP_FILTER)`). *Linux.*
+    ///
+    /// The kernel's filter is a 32-bit mask: it can drop types 0–31 only and
+    /// always delivers types 32–255. A filter that blocks any type ≥ 32 is
+    /// refused with an `InvalidInput` error rather than silently not applied.
+    fn set_icmp_filter(&self, filter: &IcmpFilter) -> Result<()> {
+        linux_only!("setsockopt(ICMP_FILTER)", {
+            let mask = filter.kernel_mask().ok_or_else(|| {
+                Error::invalid(
+                    "setsockopt(ICMP_FILTER)",
+                    "the kernel's ICMP filter covers types 0-31 only; a type >= 32 cannot be blocked",
+                )
+            })?;
+            ffi::setsockopt(
+                self.as_fd(),
+                libc::SOL_RAW,
+                sys::ICMP_FILTER,
+                &mask,
+                "setsockopt(ICMP_FILTER)",
+            )
+        })
+    }
+
+    /// Attaches a classic BPF program (`setsockopt(SO_ATTACH_FILTER)`); it
+    /// replaces any program attached before. *Linux.*
+    fn attach_filter(&self, program: &[BpfInstruction]) -> Result<()> {
+        linux_only!("setsockopt(SO_ATTACH_FILTER)", {
+            ffi::attach_filter(self.as_fd(), program)
+        })
+    }
+
+    /// Removes the BPF program (`setsockopt(SO_DETACH_FILTER)`). *Linux.*
+    fn detach_filter(&self) -> Result<()> {
+        linux_only!("setsockopt(SO_DETACH_FILTER)", {
+            sock(self)
+                .detach_filter()
+                .map_err(|e| Error::new("setsockopt(SO_DETACH_FILTER)", e))
+        })
+    }
+
+    /// The device the socket is bound to (`getsockopt(SO_BINDTODEVICE)`).
+    /// *Linux.*
+    fn device(&self) -> Result<Option<String>> {
+        linux_only!("getsockopt(SO_BINDTODEVICE)", {
+            let d = sock(self)
+                .device()
+                .map_err(|e| Error::new("getsockopt(SO_BINDTODEVICE)", e))?;
+            Ok(d.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        })
+    }
+
+    /// Binds the socket to a device by name, or unbinds it with `None`
+    /// (`setsockopt(SO_BINDTODEVICE)`). *Linux.*
+    fn bind_to_device(&self, name: Option<&str>) -> Result<()> {
+        linux_only!("setsockopt(SO_BINDTODEVICE)", {
+            sock(self)
+                .bind_device(name.map(str::as_bytes))
+                .map_err(|e| Error::new("setsockopt(SO_BINDTODEVICE)", e))
+        })
+    }
+
+    /// Whether the socket receives all datagrams with the Router Alert
+    /// option (`getsockopt(IP_ROUTER_ALERT)`). *Linux.*
+    fn router_alert(&self) -> Result<bool> {
+        linux_only!("getsockopt(IP_ROUTER_ALERT)", {
+            let v: libc::c_int = ffi::getsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_ROUTER_ALERT,
+                "getsockopt(IP_ROUTER_ALERT)",
+            )?;
+            Ok(v != 0)
+        })
+    }
+
+    /// Asks for every datagram carrying the Router Alert option (RFC 2113)
+    /// that this host forwards (`setsockopt(IP_ROUTER_ALERT)`; raw sockets
+    /// only). *Linux.*
+    fn set_router_alert(&self, on: bool) -> Result<()> {
+        linux_only!("setsockopt(IP_ROUTER_ALERT)", {
+            let v = libc::c_int::from(on);
+            ffi::setsockopt(
+                self.as_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_ROUTER_ALERT,
+                &v,
+                "setsockopt(IP_ROUTER_ALERT)",
+            )
+        })
+    }
+
+    /// The receive buffer size the kernel uses (`getsockopt(SO_RCVBUF)`; on
+    /// Linux twice what was asked, for bookkeeping overhead).
+    fn recv_buffer_size(&self) -> Result<usize> {
+        sock(self)
+            .recv_buffer_size()
+            .map_err(|e| Error::new("getsockopt(SO_RCVBUF)", e))
+    }
+
+    /// Sets the receive buffer size (`setsockopt(SO_RCVBUF)`). When the
+    /// kernel caps it below `size` (at `net.core.rmem_max`), tries
+    /// `SO_RCVBUFFORCE`, which needs `CAP_NET_ADMIN`; if that is refused the
+    /// capped size stays and the call still succeeds. Check
+    /// [`recv_buffer_size`](Self::recv_buffer_size) for what was granted.
+    fn set_recv_buffer_size(&self, size: usize) -> Result<()> {
+        sock(self)
+            .set_recv_buffer_size(size)
+            .map_err(|e| Error::new("setsockopt(SO_RCVBUF)", e))?;
+        #[cfg(target_os = "linux")]
+        {
+            if self.recv_buffer_size()? < size {
+                let v = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
+                match ffi::setsockopt(
+                    self.as_fd(),
+                    libc::SOL_SOCKET,
+                    sys::SO_RCVBUFFORCE,
+                    &v,
+                    "setsockopt(SO_RCVBUFFORCE)",
+                ) {
+                    Ok(()) => {}
+                    Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the send buffer size (`setsockopt(SO_SNDBUF)`).
+    fn set_send_buffer_size(&self, size: usize) -> Result<()> {
+        sock(self)
+            .set_send_buffer_size(size)
+            .map_err(|e| Error::new("setsockopt(SO_SNDBUF)", e))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn group_req<T: AsFd + ?Sized>(
+    s: &T,
+    name: libc::c_int,
+    op: &'static str,
+    ifindex: u32,
+    group: Ipv4Addr,
+) -> Result<()> {
+    let req = libc::group_req {
+        gr_interface: ifindex,
+        gr_group: to_sockaddr_storage(group),
+    };
+    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IP, name, &req, op)
+}
+
+#[cfg(target_os = "linux")]
+fn group_source_req<T: AsFd + ?Sized>(
+    s: &T,
+    name: libc::c_int,
+    op: &'static str,
+    ifindex: u32,
+    group: Ipv4Addr,
+    source: Ipv4Addr,
+) -> Result<()> {
+    let req = libc::group_source_req {
+        gsr_interface: ifindex,
+        gsr_group: to_sockaddr_storage(group),
+        gsr_source: to_sockaddr_storage(source),
+    };
+    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IP, name, &req, op)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn group_req<T: AsFd + ?Sized>(
+    _s: &T,
+    _name: i32,
+    op: &'static str,
+    _ifindex: u32,
+    _group: Ipv4Addr,
+) -> Result<()> {
+    Err(Error::unsupported(op))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn group_source_req<T: AsFd + ?Sized>(
+    _s: &T,
+    _name: i32,
+    op: &'static str,
+    _ifindex: u32,
+    _group: Ipv4Addr,
+    _source: Ipv4Addr,
+) -> Result<()> {
+    Err(Error::unsupported(op))
+}
+
+impl IpOptions for socket2::Socket {}
+impl DatagramOptions for socket2::Socket {}
+impl IpOptions for std::net::UdpSocket {}
+impl DatagramOptions for std::net::UdpSocket {}
+impl IpOptions for std::net::TcpStream {}
+impl IpOptions for std::net::TcpListener {}

@@ -1,0 +1,65 @@
+//! Everything that talks to the C library: the only place `unsafe` is allowed.
+//!
+//! Pure parts (control-message encoding, `sockaddr_in` conversion, the wiring
+//! of the `mmsghdr` arrays) are separate from system calls so their tests run
+//! under Miri: `cargo +nightly miri test -p ipv4kit-net sys::`.
+#![allow(unsafe_code)]
+// Field types (`msg_controllen`, `cmsg_len`) differ between libcs; the casts are for them.
+#![allow(clippy::unnecessary_cast)]
+
+pub(crate) mod addr;
+pub(crate) mod cmsg;
+#[cfg(target_os = "linux")]
+pub(crate) mod linux;
+#[cfg(target_os = "linux")]
+pub(crate) mod mmsg;
+
+/// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
+#[cfg(target_os = "linux")]
+pub(crate) const SO_RCVBUFFORCE: libc::c_int = if cfg!(target_arch = "sparc64") {
+    0x100b
+} else {
+    33
+};
+
+/// `ICMP_FILTER`, a `SOL_RAW` option of raw ICMP sockets (`<linux/icmp.h>`).
+#[cfg(target_os = "linux")]
+pub(crate) const ICMP_FILTER: libc::c_int = 1;
+
+/// Runs a system call wrapper again while it fails with `EINTR`.
+///
+/// A signal (or the cgroup freezer) interrupting a blocked receive with a
+/// timeout makes Linux return `EINTR` instead of restarting the call; like
+/// Go's runtime and Python (PEP 475), the socket calls retry it, so callers
+/// see only real outcomes. Use a non-blocking socket or a timeout to regain
+/// control.
+pub(crate) fn retry_eintr<T>(mut f: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    loop {
+        match f() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    #[test]
+    fn eintr_is_retried_and_other_errors_are_not() {
+        let mut calls = 0;
+        let r = super::retry_eintr(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(io::Error::from_raw_os_error(libc::EINTR))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(r.unwrap(), 3);
+        let r: io::Result<()> =
+            super::retry_eintr(|| Err(io::Error::from_raw_os_error(libc::EAGAIN)));
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    }
+}

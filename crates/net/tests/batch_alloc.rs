@@ -1,0 +1,194 @@
+//! In steady state a batch call allocates nothing. This file owns the
+//! global allocator: it counts allocations made by the current thread while
+//! counting is switched on, so other test threads do not disturb it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use ipv4kit_net::{
+    ControlFlags, ControlMessage, DatagramOptions, IpOptions, PacketConn, RawConn, RecvBatch,
+    SendBatch,
+};
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note() {
+    // `try_with`: the thread-local may be gone while a thread exits.
+    let _ = COUNTING.try_with(|c| {
+        if c.get() {
+            let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
+        }
+    });
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the
+// bookkeeping touches only const-initialised thread-locals without
+// destructors, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations `f` makes on this thread.
+fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    ALLOCS.with(|a| a.set(0));
+    COUNTING.with(|c| c.set(true));
+    let r = f();
+    COUNTING.with(|c| c.set(false));
+    (r, ALLOCS.with(|a| a.get()))
+}
+
+const PER_CALL: usize = 64;
+const ROUNDS: usize = 50;
+
+/// Fills `batch` with PER_CALL datagrams for `dst`, sends them all, and
+/// receives them all on `rx`, touching every byte and control message.
+fn one_round(
+    send: &dyn Fn(&mut SendBatch, usize) -> ipv4kit_net::Result<usize>,
+    recv: &dyn Fn(&mut RecvBatch) -> ipv4kit_net::Result<usize>,
+    out: &mut SendBatch,
+    inb: &mut RecvBatch,
+    fill: &dyn Fn(&mut SendBatch),
+) -> u64 {
+    out.clear();
+    fill(out);
+    let mut from = 0;
+    while from < out.len() {
+        from += send(out, from).unwrap();
+    }
+    let mut got = 0;
+    let mut sum = 0u64;
+    while got < PER_CALL {
+        got += recv(inb).unwrap();
+        for d in inb.iter() {
+            sum += d.data.iter().map(|&b| u64::from(b)).sum::<u64>();
+            sum += u64::from(d.meta.cm.ttl.unwrap_or(0));
+            sum += u64::from(d.meta.cm.ifindex.unwrap_or(0));
+        }
+        // The IPv4 views (an error for UDP payloads, a view for raw ones).
+        for p in inb.packets() {
+            sum += p.packet.map_or(1, |p| u64::from(p.ttl()));
+        }
+    }
+    sum
+}
+
+#[test]
+fn udp_batches_allocate_nothing_after_the_first_call() {
+    let rx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    rx.set_control_message(ControlFlags::ALL, true).unwrap();
+    rx.set_recv_buffer_size(4 << 20).unwrap();
+    rx.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let tx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let dst = rx.local_addr().unwrap();
+    let mut out = SendBatch::new(PER_CALL, 512);
+    let mut inb = RecvBatch::new(PER_CALL, 512);
+    let cm = ControlMessage {
+        src: Some(Ipv4Addr::LOCALHOST),
+        ..Default::default()
+    };
+    let fill = |b: &mut SendBatch| {
+        for i in 0..PER_CALL {
+            b.push_with(dst, Some(&cm), |slot| {
+                slot[..100].fill(i as u8);
+                100
+            })
+            .unwrap();
+        }
+    };
+    let send = |b: &mut SendBatch, from| tx.send_batch(b, from);
+    let recv = |b: &mut RecvBatch| rx.recv_batch(b);
+    // The first round may allocate (lazy runtime state); later ones must not.
+    one_round(&send, &recv, &mut out, &mut inb, &fill);
+    for _ in 0..ROUNDS {
+        let (_, n) = allocations(|| one_round(&send, &recv, &mut out, &mut inb, &fill));
+        assert_eq!(n, 0, "allocations in one steady-state round");
+    }
+}
+
+#[test]
+fn raw_batches_allocate_nothing_after_the_first_call() {
+    if !ipv4kit_testnet::privileged("raw_batches_allocate_nothing_after_the_first_call") {
+        return;
+    }
+    // Loopback only: protocol 253 from 127.0.0.1 to 127.0.0.1.
+    let rx = RawConn::new(253).unwrap();
+    rx.set_control_message(ControlFlags::TTL | ControlFlags::INTERFACE, true)
+        .unwrap();
+    rx.set_recv_buffer_size(4 << 20).unwrap();
+    rx.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let tx = RawConn::new(253).unwrap();
+    let mut out = SendBatch::new(PER_CALL, 512);
+    let mut inb = RecvBatch::new(PER_CALL, 512);
+    let fill = |b: &mut SendBatch| {
+        for i in 0..PER_CALL {
+            b.push_with(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0), None, |s| {
+                s[..20].copy_from_slice(&[
+                    0x45, 0, 0, 0, 0, 1, 0, 0, 64, 253, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+                ]);
+                s[20..80].fill(i as u8);
+                80
+            })
+            .unwrap();
+        }
+    };
+    let send = |b: &mut SendBatch, from| tx.send_batch(b, from);
+    let recv = |b: &mut RecvBatch| rx.recv_batch(b);
+    one_round(&send, &recv, &mut out, &mut inb, &fill);
+    for _ in 0..ROUNDS {
+        let (_, n) = allocations(|| one_round(&send, &recv, &mut out, &mut inb, &fill));
+        assert_eq!(n, 0, "allocations in one steady-state round");
+    }
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (v, n) = allocations(|| vec![1u8; 10]);
+    assert_eq!(v.len(), 10);
+    assert!(n >= 1);
+}
+
+#[test]
+fn a_datagram_longer_than_its_slot_is_cut_and_flagged() {
+    let rx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let tx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    tx.send_to(&[7u8; 100], rx.local_addr().unwrap(), None)
+        .unwrap();
+    tx.send_to(&[8u8; 10], rx.local_addr().unwrap(), None)
+        .unwrap();
+    let mut batch = RecvBatch::new(4, 40);
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        rx.recv_batch(&mut batch).unwrap();
+        got.extend(batch.iter().map(|d| (d.data.to_vec(), d.meta.truncated)));
+    }
+    assert_eq!(got, vec![(vec![7u8; 40], true), (vec![8u8; 10], false)]);
+}
