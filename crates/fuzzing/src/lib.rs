@@ -53,7 +53,9 @@ pub const TARGETS: &[(&str, Body)] = &[
 /// Target names reserved for bodies that cannot be written yet, with the reason.
 pub const RESERVED: &[(&str, &str)] = &[(
     "net_cmsg",
-    "the ipv4kit-net control-message decoder (crates/net/src/sys/cmsg.rs) is not on main yet",
+    "the ipv4kit-net control-message decoder (crates/net/src/sys/cmsg.rs, on main since \
+     743902d) is pub(crate) in a private module: it needs a doc(hidden) public entry \
+     point or a `fuzzing` feature before another crate can call it",
 )];
 
 /// The body registered under `name`, if any.
