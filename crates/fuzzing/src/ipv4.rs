@@ -523,10 +523,29 @@ pub fn ipv4_repr_roundtrip_input(input: ReprInput) {
             let each_ok = options
                 .iter()
                 .all(|o| o.emit(&mut [0u8; MAX_OPTIONS_LEN]).is_ok());
+            // Or a once-only option (Record Route, a source route, Timestamp,
+            // Router Alert, Security) repeats.
+            let class = |o: &Ipv4Option<'_>| match o {
+                Ipv4Option::RecordRoute(_) => 1u8,
+                Ipv4Option::LooseSourceRoute(_) | Ipv4Option::StrictSourceRoute(_) => 2,
+                Ipv4Option::Timestamp(_) => 4,
+                Ipv4Option::RouterAlert { .. } => 8,
+                Ipv4Option::Security { .. } => 16,
+                _ => 0,
+            };
+            let mut seen = 0u8;
+            let mut repeats = false;
+            for o in &options {
+                repeats |= seen & class(o) != 0;
+                seen |= class(o);
+            }
             assert!(
-                total > MAX_OPTIONS_LEN || !each_ok,
-                "emit_all failed ({e}) but every option emits and they fit"
+                total > MAX_OPTIONS_LEN || !each_ok || repeats,
+                "emit_all failed ({e}) but every option emits, they fit and none repeats"
             );
+            if repeats && each_ok && total <= MAX_OPTIONS_LEN {
+                assert!(matches!(e, OptionEmitError::Duplicate { .. }), "{e:?}");
+            }
         }
     }
 }

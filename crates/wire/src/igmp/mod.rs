@@ -376,9 +376,12 @@ fn bad_checksum(bytes: &[u8]) -> IgmpError {
         [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
         _ => 0,
     };
-    // Sum with the stored field, then take the field back out (one's
-    // complement subtraction = adding its complement).
-    let computed = Checksum::new().add_bytes(bytes).add_u16(!stored).finish();
+    // Sum everything but the checksum field (octets 2-3). Taking the stored
+    // value back out of the whole sum instead would turn a +0 sum into -0.
+    let mut sum = Checksum::new();
+    sum.add_bytes(bytes.get(..2).unwrap_or(bytes));
+    sum.add_bytes(bytes.get(4..).unwrap_or(&[]));
+    let computed = sum.finish();
     IgmpError::BadChecksum { computed, stored }
 }
 
