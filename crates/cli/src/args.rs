@@ -62,8 +62,9 @@ pub struct DecodeArgs {
 /// Without --group: a General Query to 224.0.0.1. With --group: a
 /// Group-Specific Query, and with --source (v3 only) a
 /// Group-and-Source-Specific Query, sent to the group (RFC 3376 §4.1.12).
-/// Every query goes out with TTL 1 and the Router Alert option (v3 also with
-/// TOS 0xc0); the kernel fills in the source address. Each query sent is
+/// Every query goes out with TTL 1 and, for v2 and v3, the Router Alert
+/// option (v3 also with TOS 0xc0; v1 queries carry no Router Alert, which
+/// RFC 1112 predates); the kernel fills in the source address. Each query sent is
 /// printed as `decode` prints it. Needs CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -97,7 +98,7 @@ pub struct QueryArgs {
     /// Querier's Query Interval in seconds, encoded as QQIC (v3). Default 125.
     #[arg(long, value_name = "SECS")]
     pub qqi: Option<u32>,
-    /// Leave the Router Alert option out.
+    /// Leave the Router Alert option out (v2, v3).
     #[arg(long)]
     pub no_router_alert: bool,
     /// IP time to live.

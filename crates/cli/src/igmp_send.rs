@@ -155,7 +155,8 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
         dst,
         ttl: args.ttl,
         tos: if args.version == 3 { IGMPV3_TOS } else { 0 },
-        router_alert: !args.no_router_alert,
+        // RFC 1112 predates Router Alert (RFC 2113): v1 queries go without.
+        router_alert: args.version != 1 && !args.no_router_alert,
     };
     Ok((n, enc))
 }
