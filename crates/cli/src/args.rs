@@ -168,8 +168,9 @@ pub struct LeaveArgs {
 /// routing daemon) holds the routing socket, monitor says so on stderr and
 /// goes on with the memberships alone: then v1/v2 reports for groups nobody
 /// here joined are not seen. One socket does both jobs, so every datagram
-/// arrives once; kernel upcalls on it are skipped. Needs CAP_NET_RAW and
-/// CAP_NET_ADMIN.
+/// arrives once; kernel upcalls on it are skipped. Runs until --count,
+/// --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits 0. Needs CAP_NET_RAW
+/// and CAP_NET_ADMIN.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit monitor --iface eth0
@@ -198,6 +199,7 @@ pub struct MonitorArgs {
 /// Prints `packets=N seconds=S pps=P` at the end (seconds spent sending,
 /// packets the kernel accepted), or a JSON object with --json, and a
 /// progress line on stderr every second when stderr is a terminal.
+/// SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the summary.
 /// Needs CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -243,7 +245,8 @@ pub struct SendArgs {
 /// end (packets counts every datagram, invalid the ones that failed;
 /// seconds runs from the first batch to the last), or a JSON object with
 /// --json, and a progress line on stderr every second when stderr is a
-/// terminal. Needs CAP_NET_RAW.
+/// terminal. SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the
+/// summary. Needs CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit sink --idle-timeout-ms 1000

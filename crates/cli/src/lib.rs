@@ -11,3 +11,4 @@ pub mod model;
 pub mod monitor;
 pub mod perf;
 pub mod records;
+pub mod stop;

@@ -7,10 +7,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ipv4kit_cli::args::{Cli, Command};
-use ipv4kit_cli::{decode_cmd, igmp_send, monitor, perf};
+use ipv4kit_cli::{decode_cmd, igmp_send, monitor, perf, stop};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Monitor(_) | Command::Send(_) | Command::Sink(_)
+    ) {
+        stop::install();
+    }
     let result = match &cli.command {
         Command::Decode(args) => decode_cmd::run_decode(args),
         Command::Query(args) => igmp_send::run_query(args),

@@ -21,12 +21,16 @@ use ipv4kit_net::{ControlFlags, DatagramOptions, IpOptions, MrouteMessage, Mrout
 use crate::args::MonitorArgs;
 use crate::decode;
 use crate::igmp_send::iface_index;
+use crate::stop;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// The groups monitor joins on the interface: where IGMPv3 reports
 /// (224.0.0.22) and v2 leaves (224.0.0.2) go.
 pub const JOINED: [Ipv4Addr; 2] = [ALL_IGMPV3_ROUTERS, ALL_ROUTERS];
+
+/// How often a waiting monitor checks for SIGINT/SIGTERM.
+const STOP_TICK: Duration = Duration::from_millis(200);
 
 /// The VIF number monitor adds on its interface.
 pub const VIF: u16 = 0;
@@ -97,14 +101,17 @@ pub fn run_monitor(args: &MonitorArgs) -> Result<()> {
     let mut printed = 0u64;
     let mut buf = vec![0u8; 65536];
     let mut out = std::io::stdout().lock();
-    while args.count.is_none_or(|c| printed < c) {
+    while args.count.is_none_or(|c| printed < c) && !stop::requested() {
+        // Wake up now and then to notice a stop request.
+        let mut wait = STOP_TICK;
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
-            conn.set_read_timeout(Some(left))?;
+            wait = wait.min(left);
         }
+        conn.set_read_timeout(Some(wait))?;
         let meta = match conn.recv(&mut buf) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::args::{SendArgs, SinkArgs};
 use crate::igmp_send::iface_index;
+use crate::stop;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -202,7 +203,7 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
             Err(e) => return Err(e.into()),
         }
         end = Instant::now();
-        if duration.is_some_and(|d| end - start >= d) {
+        if duration.is_some_and(|d| end - start >= d) || stop::requested() {
             break;
         }
         progress.tick(end, "send", sent);
@@ -255,7 +256,10 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(e.into()),
         }
-        if deadline.is_some_and(|d| now >= d) || (received > 0 && now - last >= idle) {
+        if deadline.is_some_and(|d| now >= d)
+            || (received > 0 && now - last >= idle)
+            || stop::requested()
+        {
             break;
         }
         progress.tick(now, "sink", received);

@@ -141,3 +141,53 @@ fn send_and_sink_without_privilege_say_which_capability() {
         assert!(err.contains("raw sockets need CAP_NET_RAW"), "{err}");
     }
 }
+
+#[test]
+fn sink_and_send_stopped_by_sigint_still_print_their_summary() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    // No duration and a long idle timeout: only the signal ends it.
+    let sink = Background::spawn(common::command(
+        &link.b,
+        &["sink", "--idle-timeout-ms", "600000"],
+    ));
+    wait_raw_socket(&link.b, 253);
+    run_ok(
+        &link.a,
+        &["send", "--dst", &ADDR_B.to_string(), "--count", "100"],
+    );
+    // A sender with no bound, stopped the same way (protocol 254, which
+    // the sink does not count). Its socket is open once the handler is in.
+    let send = Background::spawn(common::command(
+        &link.a,
+        &[
+            "send",
+            "--dst",
+            &ADDR_B.to_string(),
+            "--protocol",
+            "254",
+            "--duration-s",
+            "600",
+        ],
+    ));
+    wait_raw_socket(&link.a, 254);
+    for bg in [&send, &sink] {
+        let pid = bg.pid().to_string();
+        assert!(std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+    }
+    let (status, out, err) = send.wait();
+    assert!(status.success(), "{err:?}");
+    assert!(
+        out.last().is_some_and(|l| l.starts_with("packets=")),
+        "{out:?}"
+    );
+    let (status, out, err) = sink.wait();
+    assert!(status.success(), "{err:?}");
+    let line = out.last().expect("a summary line");
+    assert!(line.starts_with("packets=100 seconds="), "{line}");
+    assert!(line.ends_with(" invalid=0"), "{line}");
+}

@@ -85,6 +85,11 @@ impl Background {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for a stderr line containing `text` (e.g. monitor's
     /// "monitoring" or tcpdump's "listening on"), keeping the lines.
     pub fn wait_stderr(&mut self, text: &str) {
