@@ -157,6 +157,44 @@ impl Progress {
     }
 }
 
+/// The sending side: a raw socket and a batch of identical datagrams, both
+/// made once.
+pub struct Sender {
+    conn: RawConn,
+    batch: SendBatch,
+}
+
+impl Sender {
+    /// Opens the socket and fills a batch of `batch` copies of `datagram`,
+    /// each sent with `cm` (the outgoing interface).
+    pub fn new(
+        protocol: u8,
+        datagram: &[u8],
+        batch: usize,
+        cm: Option<&ControlMessage>,
+    ) -> Result<Sender> {
+        let conn = RawConn::new(protocol)?;
+        let mut b = SendBatch::new(batch, datagram.len());
+        for _ in 0..batch {
+            b.push_datagram(datagram, cm)?;
+        }
+        Ok(Sender { conn, batch: b })
+    }
+
+    /// One `sendmmsg` of `n` datagrams (at most the batch; the batch's tail
+    /// is sent). Returns how many the kernel took; 0 when the device queue
+    /// was full (`ENOBUFS`), which is worth retrying. Allocates nothing.
+    #[inline]
+    pub fn send(&mut self, n: usize) -> Result<usize> {
+        let len = self.batch.len();
+        match self.conn.send_batch(&mut self.batch, len - n.min(len)) {
+            Ok(k) => Ok(k),
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// `ipv4kit send`.
 pub fn run_send(args: &SendArgs) -> Result<()> {
     let size = usize::from(args.size);
@@ -173,12 +211,8 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
         }),
         None => None,
     };
-    let conn = RawConn::new(args.protocol)?;
     let batch_len = usize::from(args.batch);
-    let mut batch = SendBatch::new(batch_len, size);
-    for _ in 0..batch_len {
-        batch.push_datagram(&datagram, cm.as_ref())?;
-    }
+    let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;
     let duration = match (args.count, args.duration_s) {
         (None, None) => Some(DEFAULT_SEND_DURATION),
         (_, d) => d.map(Duration::from_secs_f64),
@@ -196,11 +230,10 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
             Some(c) => (c - sent).min(batch_len as u64) as usize,
             None => batch_len,
         };
-        match conn.send_batch(&mut batch, batch_len - n) {
-            Ok(k) => sent += k as u64,
+        match sender.send(n)? {
             // A full device queue: try again (the C peer does the same).
-            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => nobufs += 1,
-            Err(e) => return Err(e.into()),
+            0 => nobufs += 1,
+            k => sent += k as u64,
         }
         end = Instant::now();
         if duration.is_some_and(|d| end - start >= d) || stop::requested() {
@@ -217,6 +250,51 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
     )
 }
 
+/// The receiving side: a raw socket with a large buffer and a receive
+/// batch, both made once, and the payload pattern to check against.
+pub struct Sink {
+    conn: RawConn,
+    batch: RecvBatch,
+    pattern: Vec<u8>,
+    protocol: u8,
+}
+
+impl Sink {
+    /// Opens a raw socket for `protocol` (64 MiB receive buffer, a receive
+    /// timeout of `tick`) with a batch of `batch` slots.
+    pub fn new(protocol: u8, batch: usize, tick: Duration) -> Result<Sink> {
+        let conn = RawConn::new(protocol)?;
+        conn.set_recv_buffer_size(SINK_RCVBUF)?;
+        conn.set_read_timeout(Some(tick))?;
+        Ok(Sink {
+            conn,
+            batch: RecvBatch::new(batch, SINK_SLOT),
+            pattern: payload_pattern(),
+            protocol,
+        })
+    }
+
+    /// One `recvmmsg` (waiting up to the tick for the first datagram):
+    /// how many datagrams arrived and how many of them are invalid; (0, 0)
+    /// when the tick passed. Allocates nothing.
+    #[inline]
+    pub fn recv(&mut self) -> Result<(u64, u64)> {
+        match self.conn.recv_batch(&mut self.batch) {
+            Ok(n) => {
+                let mut invalid = 0;
+                for d in self.batch.iter() {
+                    if !is_valid(d.data, d.meta.truncated, self.protocol, &self.pattern) {
+                        invalid += 1;
+                    }
+                }
+                Ok((n as u64, invalid))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok((0, 0)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// `ipv4kit sink`.
 pub fn run_sink(args: &SinkArgs) -> Result<()> {
     if let Some(d) = args.duration_s {
@@ -224,12 +302,8 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
             return Err(format!("--duration-s {d}: want seconds in (0, 1e6]").into());
         }
     }
-    let conn = RawConn::new(args.protocol)?;
-    conn.set_recv_buffer_size(SINK_RCVBUF)?;
     let idle = Duration::from_millis(args.idle_timeout_ms);
-    conn.set_read_timeout(Some(idle.min(SINK_TICK)))?;
-    let mut batch = RecvBatch::new(usize::from(args.batch), SINK_SLOT);
-    let pattern = payload_pattern();
+    let mut sink = Sink::new(args.protocol, usize::from(args.batch), idle.min(SINK_TICK))?;
 
     let start = Instant::now();
     let deadline = args.duration_s.map(|d| start + Duration::from_secs_f64(d));
@@ -237,24 +311,15 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
     let (mut first, mut last) = (start, start);
     let mut progress = Progress::new(start);
     loop {
-        let got = conn.recv_batch(&mut batch);
+        let (n, bad) = sink.recv()?;
         let now = Instant::now();
-        match got {
-            Ok(n) if n > 0 => {
-                if received == 0 {
-                    first = now;
-                }
-                last = now;
-                received += n as u64;
-                for d in batch.iter() {
-                    if !is_valid(d.data, d.meta.truncated, args.protocol, &pattern) {
-                        invalid += 1;
-                    }
-                }
+        if n > 0 {
+            if received == 0 {
+                first = now;
             }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e.into()),
+            last = now;
+            received += n;
+            invalid += bad;
         }
         if deadline.is_some_and(|d| now >= d)
             || (received > 0 && now - last >= idle)
