@@ -72,7 +72,7 @@ fn datagrams_not_written_by_send_are_counted_invalid() {
     let link = Link::new().unwrap();
     let sink = sink_in_b(&link, &[]);
     // 1000 good ones with a batch that does not divide the count, other
-    // sizes and TTL: the tail of a count goes out too.
+    // size and TTL, out of a named interface: the tail of a count goes too.
     let line = run_ok(
         &link.a,
         &[
@@ -87,6 +87,8 @@ fn datagrams_not_written_by_send_are_counted_invalid() {
             "1500",
             "--ttl",
             "9",
+            "--iface",
+            &link.if_a,
         ],
     );
     assert!(line.starts_with("packets=1000 seconds="), "{line}");
