@@ -2,8 +2,8 @@
 //!
 //! A raw IGMP socket becomes the multicast-routing socket of its network
 //! namespace with `MRT_INIT`; virtual interfaces (VIFs) are added with
-//! `MRT_ADD_VIF`. From then on the socket receives, besides the IGMP a raw
-//! IGMP socket always gets:
+//! `MRT_ADD_VIF` and forwarding entries with `MRT_ADD_MFC`. From then on
+//! the socket receives, besides the IGMP a raw IGMP socket always gets:
 //!
 //! - IGMP datagrams addressed to groups this host never joined that arrive
 //!   on a VIF (IGMPv1/v2 reports, group-specific queries) — the only way a
@@ -152,6 +152,8 @@ impl<'a> MrouteMessage<'a> {
 ///   interfaces by interface index (`MRT_ADD_VIF` with `VIFF_USE_IFINDEX`,
 ///   `MRT_DEL_VIF`). Adding a VIF turns on multicast forwarding on the
 ///   interface (`mc_forwarding`) and puts it in all-multicast mode.
+/// - [`add_mfc`](Self::add_mfc) / [`del_mfc`](Self::del_mfc): forwarding
+///   cache entries, (source, group) from one VIF to others.
 /// - [`recv`](Self::recv) / [`recv_batch`](Self::recv_batch): IGMP datagrams
 ///   and upcalls, told apart by [`MrouteMessage::classify`].
 /// - Dropping it deletes its VIFs and gives the role up (`MRT_DONE`); the
@@ -259,6 +261,61 @@ impl MrouteSocket {
         #[cfg(not(target_os = "linux"))]
         {
             Err(Error::unsupported("setsockopt(MRT_DEL_VIF)"))
+        }
+    }
+
+    /// Adds (or replaces) the multicast forwarding cache entry for packets
+    /// from `origin` to `group` (`MRT_ADD_MFC`): those arriving on VIF
+    /// `parent` are forwarded out of each VIF in `outgoing`, given as
+    /// `(vif, ttl_threshold)`, when their TTL exceeds the threshold
+    /// (1..=254). This is what a routing daemon does after a
+    /// [`UpcallKind::NoCache`] upcall.
+    pub fn add_mfc(
+        &self,
+        origin: Ipv4Addr,
+        group: Ipv4Addr,
+        parent: u16,
+        outgoing: &[(u16, u8)],
+    ) -> Result<()> {
+        const OP: &str = "setsockopt(MRT_ADD_MFC)";
+        if parent >= MAX_VIFS {
+            return Err(Error::invalid(OP, "parent VIF number out of range (0..32)"));
+        }
+        let mut ttls = [0u8; MAX_VIFS as usize];
+        for &(vif, ttl) in outgoing {
+            if vif >= MAX_VIFS {
+                return Err(Error::invalid(
+                    OP,
+                    "outgoing VIF number out of range (0..32)",
+                ));
+            }
+            if ttl == 0 || ttl == 255 {
+                return Err(Error::invalid(OP, "TTL threshold must be 1..=254"));
+            }
+            ttls[usize::from(vif)] = ttl;
+        }
+        #[cfg(target_os = "linux")]
+        {
+            ffi::add_mfc(self.conn.as_fd(), origin, group, parent, ttls)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (origin, group, ttls);
+            Err(Error::unsupported(OP))
+        }
+    }
+
+    /// Deletes the forwarding cache entry for (`origin`, `group`)
+    /// (`MRT_DEL_MFC`); `ENOENT` if there is none.
+    pub fn del_mfc(&self, origin: Ipv4Addr, group: Ipv4Addr) -> Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            ffi::del_mfc(self.conn.as_fd(), origin, group)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (origin, group);
+            Err(Error::unsupported("setsockopt(MRT_DEL_MFC)"))
         }
     }
 

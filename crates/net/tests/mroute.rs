@@ -12,7 +12,7 @@ use ipv4kit_net::{
     interface_index, DatagramOptions, IpOptions, MrouteMessage, MrouteSocket, PacketConn,
     UpcallKind,
 };
-use ipv4kit_testnet::{require_privileges, Link, Netns, ADDR_B};
+use ipv4kit_testnet::{require_privileges, Link, Netns, ADDR_A, ADDR_B};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -164,4 +164,103 @@ fn multicast_data_without_a_forwarding_entry_comes_up_as_nocache() {
             if u.kind == UpcallKind::NoCache && u.dst == group && u.src == ADDR_B && u.vif == 5)
     });
     assert!(seen, "no NOCACHE upcall for ({ADDR_B}, {group}) on vif 5");
+}
+
+/// A third host c behind b: a second veth pair b <-> c, 198.19.0.1/24 on
+/// b's side, 198.19.0.2/24 on c's. Returns c and the two interface names.
+fn second_link(link: &Link) -> (Netns, String, String) {
+    let c = Netns::new().unwrap();
+    let pid = std::process::id();
+    let (if_bc, if_cb) = (format!("m{pid}bc"), format!("m{pid}cb"));
+    link.b
+        .ip(&[
+            "link",
+            "add",
+            &if_bc,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &if_cb,
+            "netns",
+            c.name(),
+        ])
+        .unwrap();
+    link.b
+        .ip(&["addr", "add", "198.19.0.1/24", "dev", &if_bc])
+        .unwrap();
+    c.ip(&["addr", "add", "198.19.0.2/24", "dev", &if_cb])
+        .unwrap();
+    link.b.ip(&["link", "set", &if_bc, "up"]).unwrap();
+    c.ip(&["link", "set", &if_cb, "up"]).unwrap();
+    link.b.wait_operational(&if_bc).unwrap();
+    c.wait_operational(&if_cb).unwrap();
+    (c, if_bc, if_cb)
+}
+
+#[test]
+fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (c, if_bc, if_cb) = second_link(&link);
+    let group = Ipv4Addr::new(239, 66, 0, 1);
+    // b is the router: VIF 0 towards a, VIF 1 towards c, and an entry
+    // (a, group) from VIF 0 to VIF 1.
+    let router = link.b.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
+        m.add_vif(1, interface_index(&if_bc).unwrap()).unwrap();
+        assert_eq!(
+            m.add_mfc(ADDR_A, group, 0, &[(1, 255)]).unwrap_err().kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+        m.add_mfc(ADDR_A, group, 0, &[(1, 1)]).unwrap();
+        let cache = std::fs::read_to_string("/proc/thread-self/net/ip_mr_cache").unwrap();
+        // Group and origin in the kernel's hex (network order as read), iif 0.
+        let hex = |a: Ipv4Addr| format!("{:08X}", u32::from_ne_bytes(a.octets()));
+        assert!(
+            cache
+                .lines()
+                .any(|l| l.starts_with(&format!("{} {}", hex(group), hex(ADDR_A)))),
+            "{cache}"
+        );
+        m
+    });
+    // c listens on the group.
+    let rx = c.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 5001)).unwrap();
+        s.join_group(interface_index(&if_cb).unwrap(), group)
+            .unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        s
+    });
+    let tx = link.a.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
+        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
+            .unwrap();
+        s.set_multicast_ttl(8).unwrap();
+        s
+    });
+    let end = Instant::now() + WAIT;
+    let mut buf = [0u8; 64];
+    let mut got = None;
+    while got.is_none() && Instant::now() < end {
+        tx.send_to(b"routed", SocketAddrV4::new(group, 5001), None)
+            .unwrap();
+        match rx.recv_from(&mut buf) {
+            Ok(m) => got = Some((buf[..m.len].to_vec(), m.src)),
+            Err(e) if common::is_nothing(&e) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let (data, src) = got.expect("c received nothing through b");
+    assert_eq!(data, b"routed");
+    assert_eq!(*src.ip(), ADDR_A);
+    // The entry goes away with del_mfc; a second delete finds none.
+    router.del_mfc(ADDR_A, group).unwrap();
+    assert_eq!(
+        router.del_mfc(ADDR_A, group).unwrap_err().raw_os_error(),
+        Some(libc::ENOENT)
+    );
 }

@@ -1,5 +1,5 @@
 //! The multicast-routing socket's ABI (`<linux/mroute.h>`): the `MRT_*`
-//! option numbers and `struct vifctl` (`struct igmpmsg` is read in
+//! option numbers, `struct vifctl` and `struct mfcctl` (`struct igmpmsg` is read in
 //! `crate::mroute` without unsafe code). libc has
 //! none of them, so they are written out here from the kernel's UAPI header.
 
@@ -19,6 +19,43 @@ pub(crate) const MRT_DONE: libc::c_int = MRT_BASE + 1;
 pub(crate) const MRT_ADD_VIF: libc::c_int = MRT_BASE + 2;
 /// `MRT_DEL_VIF`: delete a virtual interface.
 pub(crate) const MRT_DEL_VIF: libc::c_int = MRT_BASE + 3;
+
+/// `MRT_ADD_MFC`: add (or replace) a multicast forwarding cache entry.
+pub(crate) const MRT_ADD_MFC: libc::c_int = MRT_BASE + 4;
+/// `MRT_DEL_MFC`: delete a multicast forwarding cache entry.
+pub(crate) const MRT_DEL_MFC: libc::c_int = MRT_BASE + 5;
+
+/// `MAXVIFS`: the length of `mfcc_ttls`.
+pub(crate) const MAXVIFS: usize = 32;
+
+/// `struct mfcctl`, with the two bytes of padding after `mfcc_ttls` made
+/// an explicit field so nothing uninitialised reaches the kernel.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MfcCtl {
+    /// `mfcc_origin`: the source (network order).
+    pub(crate) origin: u32,
+    /// `mfcc_mcastgrp`: the group (network order).
+    pub(crate) group: u32,
+    /// `mfcc_parent`: the VIF packets must arrive on.
+    pub(crate) parent: u16,
+    /// `mfcc_ttls`: per VIF, the TTL threshold (0 or 255: not forwarded).
+    pub(crate) ttls: [u8; MAXVIFS],
+    /// Padding to the next `unsigned int`.
+    pub(crate) pad: [u8; 2],
+    /// `mfcc_pkt_cnt`, `mfcc_byte_cnt`, `mfcc_wrong_if`: kernel counters.
+    pub(crate) counters: [u32; 3],
+    /// `mfcc_expire`.
+    pub(crate) expire: libc::c_int,
+}
+
+// 4 + 4 + 2 + 32 + 2 + 12 + 4, the layout of <linux/mroute.h> on every
+// Linux ABI (all members 4-byte aligned at most).
+const _: () = assert!(size_of::<MfcCtl>() == 60);
+
+// SAFETY: integers and byte arrays only, padding made explicit (asserted
+// above): valid for every bit pattern.
+unsafe impl Pod for MfcCtl {}
 
 /// `VIFF_USE_IFINDEX`: `vifc_lcl_ifindex` names the interface, not an address.
 pub(crate) const VIFF_USE_IFINDEX: u8 = 0x8;
@@ -99,6 +136,58 @@ pub(crate) fn del_vif(fd: BorrowedFd<'_>, vifi: u16) -> Result<()> {
     )
 }
 
+/// `setsockopt(IPPROTO_IP, MRT_ADD_MFC)`: packets from `origin` to `group`
+/// arriving on VIF `parent` leave on every VIF whose entry in `ttls` is a
+/// threshold in 1..=254 that their TTL exceeds.
+pub(crate) fn add_mfc(
+    fd: BorrowedFd<'_>,
+    origin: std::net::Ipv4Addr,
+    group: std::net::Ipv4Addr,
+    parent: u16,
+    ttls: [u8; MAXVIFS],
+) -> Result<()> {
+    let ctl = MfcCtl {
+        origin: u32::from_ne_bytes(origin.octets()),
+        group: u32::from_ne_bytes(group.octets()),
+        parent,
+        ttls,
+        pad: [0; 2],
+        counters: [0; 3],
+        expire: 0,
+    };
+    setsockopt(
+        fd,
+        libc::IPPROTO_IP,
+        MRT_ADD_MFC,
+        &ctl,
+        "setsockopt(MRT_ADD_MFC)",
+    )
+}
+
+/// `setsockopt(IPPROTO_IP, MRT_DEL_MFC)` of the entry for (`origin`, `group`).
+pub(crate) fn del_mfc(
+    fd: BorrowedFd<'_>,
+    origin: std::net::Ipv4Addr,
+    group: std::net::Ipv4Addr,
+) -> Result<()> {
+    let ctl = MfcCtl {
+        origin: u32::from_ne_bytes(origin.octets()),
+        group: u32::from_ne_bytes(group.octets()),
+        parent: 0,
+        ttls: [0; MAXVIFS],
+        pad: [0; 2],
+        counters: [0; 3],
+        expire: 0,
+    };
+    setsockopt(
+        fd,
+        libc::IPPROTO_IP,
+        MRT_DEL_MFC,
+        &ctl,
+        "setsockopt(MRT_DEL_MFC)",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +200,15 @@ mod tests {
         assert_eq!(std::mem::offset_of!(VifCtl, rate_limit), 4);
         assert_eq!(std::mem::offset_of!(VifCtl, lcl_ifindex), 8);
         assert_eq!(std::mem::offset_of!(VifCtl, rmt_addr), 12);
+    }
+
+    #[test]
+    fn mfcctl_has_the_kernel_layout() {
+        assert_eq!(std::mem::offset_of!(MfcCtl, origin), 0);
+        assert_eq!(std::mem::offset_of!(MfcCtl, group), 4);
+        assert_eq!(std::mem::offset_of!(MfcCtl, parent), 8);
+        assert_eq!(std::mem::offset_of!(MfcCtl, ttls), 10);
+        assert_eq!(std::mem::offset_of!(MfcCtl, counters), 44);
+        assert_eq!(std::mem::offset_of!(MfcCtl, expire), 56);
     }
 }
