@@ -509,3 +509,58 @@ fn tempdir() -> String {
     std::fs::create_dir_all(&dir).unwrap();
     dir.to_string_lossy().into_owned()
 }
+
+#[test]
+fn monitor_stops_at_its_count_or_timeout_and_query_repeats_count_times() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    // --timeout-s ends it with exit 0. The only traffic is b's own kernel
+    // announcing the two memberships monitor takes (v3, to 224.0.0.22).
+    let out = run(
+        &link.b,
+        &["monitor", "--iface", &link.if_b, "--timeout-s", "1"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        assert!(line.contains(&format!("{} > 224.0.0.22", ADDR_B)), "{line}");
+    }
+    // --count 2: monitor in a ends by itself after two messages (b's join
+    // reports and its answers to a's three queries are more than enough).
+    let _member = join(&link.b, &link.if_b, "239.50.0.1".parse().unwrap());
+    let mut mon = Background::spawn(common::command(
+        &link.a,
+        &[
+            "monitor",
+            "--iface",
+            &link.if_a,
+            "--count",
+            "2",
+            "--timeout-s",
+            "60",
+        ],
+    ));
+    mon.wait_stderr("monitoring");
+    let sent = run_ok(
+        &link.a,
+        &[
+            "query",
+            "--iface",
+            &link.if_a,
+            "--count",
+            "3",
+            "--interval-ms",
+            "50",
+            "--max-resp-ms",
+            "500",
+        ],
+    );
+    assert_eq!(sent.lines().count(), 3, "{sent}");
+    assert!(sent.lines().all(|l| l.contains("igmp v3 query")), "{sent}");
+    let (status, out, err) = mon.wait();
+    assert!(status.success(), "{err:?}");
+    assert_eq!(out.len(), 2, "{out:?}");
+}
