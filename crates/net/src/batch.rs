@@ -27,7 +27,7 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 #[cfg(target_os = "linux")]
 use crate::sys::cmsg;
@@ -113,8 +113,9 @@ impl RecvBatch {
     }
 
     /// The datagrams of the last call as validated IPv4 views (for a
-    /// [`RawConn`](crate::RawConn)): each with [`Ipv4Packet::new_checked`]'s
-    /// verdict and its metadata.
+    /// [`RawConn`](crate::RawConn)): each with the verdict of
+    /// [`RecvDatagram::packet`] (lengths checked; the header checksum, which
+    /// the kernel verified on arrival, not again) and its metadata.
     pub fn packets(&self) -> impl ExactSizeIterator<Item = RecvPacket<'_>> + '_ {
         self.iter().map(|d| RecvPacket {
             packet: d.packet(),
@@ -135,6 +136,7 @@ impl RecvBatch {
         };
         let data = &slot[start..];
         let flags = self.mm.msg_flags(i);
+        let (cm, drops) = cmsg::decode_with_drops(self.mm.control(i));
         RecvDatagram {
             data,
             meta: RecvMeta {
@@ -143,9 +145,10 @@ impl RecvBatch {
                     .mm
                     .name(i)
                     .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
-                cm: cmsg::decode(self.mm.control(i)).filtered(self.flags),
+                cm: cm.filtered(self.flags),
                 truncated: flags & libc::MSG_TRUNC != 0,
                 ctrl_truncated: flags & libc::MSG_CTRUNC != 0,
+                drops: drops_if_asked(self.flags, drops),
             },
         }
     }
@@ -202,11 +205,18 @@ pub struct RecvDatagram<'a> {
 }
 
 impl<'a> RecvDatagram<'a> {
-    /// The bytes validated as an IPv4 datagram ([`Ipv4Packet::new_checked`],
-    /// header checksum included). Meaningful for a
+    /// The bytes validated as an IPv4 datagram: version, header and total
+    /// lengths ([`Ipv4Packet::new_lenient`]). Meaningful for a
     /// [`RawConn`](crate::RawConn), whose datagrams start with their header.
+    ///
+    /// The header checksum is not checked again: Linux verified it on arrival
+    /// and dropped bad ones, and then, for a datagram addressed to the host,
+    /// may write into some options (its address into a Record Route, a
+    /// timestamp into a Timestamp option, zeroes over bytes after End of
+    /// Option List) without updating it. [`Ipv4Packet::verify_checksum`]
+    /// tells whether the bytes as delivered still verify.
     pub fn packet(&self) -> std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error> {
-        Ipv4Packet::new_checked(self.data)
+        Ipv4Packet::new_lenient(self.data)
     }
 }
 

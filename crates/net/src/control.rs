@@ -1,5 +1,5 @@
-//! Per-packet control messages (`IP_PKTINFO`, `IP_RECVTTL`, `IP_RECVTOS`) and
-//! the metadata that comes with each received datagram.
+//! Per-packet control messages (`IP_PKTINFO`, `IP_RECVTTL`, `IP_RECVTOS`,
+//! `SO_RXQ_OVFL`) and the metadata that comes with each received datagram.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::ops::{BitOr, BitOrAssign};
@@ -23,8 +23,15 @@ impl ControlFlags {
     pub const DST: ControlFlags = ControlFlags(4);
     /// The index of the interface the datagram arrived on (`IP_PKTINFO`).
     pub const INTERFACE: ControlFlags = ControlFlags(8);
-    /// All of the above.
+    /// All of the above: the four IP-level messages (not [`DROPS`](Self::DROPS),
+    /// a socket-level counter that is switched on by name).
     pub const ALL: ControlFlags = ControlFlags(15);
+    /// How many datagrams the socket has dropped so far because its receive
+    /// queue was full (`SO_RXQ_OVFL`, Linux): [`RecvMeta::drops`].
+    pub const DROPS: ControlFlags = ControlFlags(16);
+
+    /// Every flag this type knows.
+    const KNOWN: ControlFlags = ControlFlags(Self::ALL.0 | Self::DROPS.0);
 
     /// Whether every flag in `other` is set in `self`.
     pub const fn contains(self, other: ControlFlags) -> bool {
@@ -46,7 +53,7 @@ impl ControlFlags {
     }
 
     pub(crate) const fn from_bits(bits: u8) -> ControlFlags {
-        ControlFlags(bits & Self::ALL.0)
+        ControlFlags(bits & Self::KNOWN.0)
     }
 }
 
@@ -113,6 +120,15 @@ impl ControlMessage {
     }
 }
 
+/// [`RecvMeta::drops`] from what the control data reported: `None` unless
+/// `flags` asked for [`ControlFlags::DROPS`]; then the count, or 0 when the
+/// kernel sent none (it sends the message only once the count is non-zero).
+pub(crate) fn drops_if_asked(flags: ControlFlags, reported: Option<u32>) -> Option<u32> {
+    flags
+        .contains(ControlFlags::DROPS)
+        .then_some(reported.unwrap_or(0))
+}
+
 /// What came with one received datagram (the idea of quinn-udp's `RecvMeta`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RecvMeta {
@@ -126,4 +142,35 @@ pub struct RecvMeta {
     pub truncated: bool,
     /// Some control data did not fit and was dropped (`MSG_CTRUNC`).
     pub ctrl_truncated: bool,
+    /// With [`ControlFlags::DROPS`] on (else `None`): how many datagrams the
+    /// socket had dropped for want of receive-buffer space before this one
+    /// was queued, counted since the socket was opened, as a wrapping
+    /// `u32` (`SO_RXQ_OVFL`). The kernel sends the count only once it is
+    /// non-zero, so this is `Some(0)` until the first drop. Drops after the
+    /// last queued datagram show on the next one to arrive.
+    pub drops: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_are_reported_only_when_asked_for_and_zero_until_the_first() {
+        assert_eq!(drops_if_asked(ControlFlags::ALL, Some(7)), None);
+        assert_eq!(drops_if_asked(ControlFlags::NONE, None), None);
+        assert_eq!(drops_if_asked(ControlFlags::DROPS, Some(7)), Some(7));
+        assert_eq!(drops_if_asked(ControlFlags::DROPS, None), Some(0));
+        let both = ControlFlags::TTL | ControlFlags::DROPS;
+        assert_eq!(drops_if_asked(both, Some(u32::MAX)), Some(u32::MAX));
+    }
+
+    #[test]
+    fn drops_is_a_flag_of_its_own_outside_all() {
+        assert!(!ControlFlags::ALL.intersects(ControlFlags::DROPS));
+        let both = ControlFlags::ALL | ControlFlags::DROPS;
+        assert_eq!(ControlFlags::from_bits(both.bits()), both);
+        assert_eq!(ControlFlags::from_bits(0xff), both);
+        assert_eq!(both.without(ControlFlags::ALL), ControlFlags::DROPS);
+    }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use socket2::Socket;
 
-use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 #[cfg(target_os = "linux")]
 use crate::sys::{cmsg, linux as ffi};
@@ -56,6 +56,16 @@ impl Inner {
             if flags.contains(ControlFlags::TOS) {
                 set(libc::IP_RECVTOS, "setsockopt(IP_RECVTOS)", on)?;
             }
+            if flags.contains(ControlFlags::DROPS) {
+                let v = libc::c_int::from(on);
+                ffi::setsockopt(
+                    self.fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_RXQ_OVFL,
+                    &v,
+                    "setsockopt(SO_RXQ_OVFL)",
+                )?;
+            }
             let pkt = ControlFlags::DST | ControlFlags::INTERFACE;
             if flags.intersects(pkt) {
                 set(
@@ -81,14 +91,17 @@ impl Inner {
             let mut ctrl = cmsg::CmsgBuf::new();
             let r =
                 ffi::recvmsg(self.fd(), buf, &mut ctrl, 0).map_err(|e| Error::new("recvmsg", e))?;
+            let flags = self.control_flags();
+            let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);
             Ok(RecvMeta {
                 len: r.len,
                 src: r
                     .addr
                     .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
-                cm: cmsg::decode(&ctrl.0[..r.ctrl_len]).filtered(self.control_flags()),
+                cm: cm.filtered(flags),
                 truncated: r.msg_flags & libc::MSG_TRUNC != 0,
                 ctrl_truncated: r.msg_flags & libc::MSG_CTRUNC != 0,
+                drops: drops_if_asked(flags, drops),
             })
         }
         #[cfg(not(target_os = "linux"))]

@@ -94,7 +94,8 @@ impl PacketConn {
     }
 
     /// Switches the receive control messages in `flags` on or off
-    /// (`IP_RECVTTL`, `IP_RECVTOS`, `IP_PKTINFO`), each independently.
+    /// (`IP_RECVTTL`, `IP_RECVTOS`, `IP_PKTINFO`, `SO_RXQ_OVFL`), each
+    /// independently.
     pub fn set_control_message(&self, flags: ControlFlags, on: bool) -> Result<()> {
         self.inner.set_control_message(flags, on)
     }

@@ -93,7 +93,8 @@ impl RawConn {
     }
 
     /// Switches the receive control messages in `flags` on or off
-    /// (`IP_RECVTTL`, `IP_RECVTOS`, `IP_PKTINFO`), each independently.
+    /// (`IP_RECVTTL`, `IP_RECVTOS`, `IP_PKTINFO`, `SO_RXQ_OVFL`), each
+    /// independently.
     pub fn set_control_message(&self, flags: ControlFlags, on: bool) -> Result<()> {
         self.inner.set_control_message(flags, on)
     }
@@ -125,14 +126,15 @@ impl RawConn {
             .send(&[header, payload], Some(SocketAddrV4::new(dst, 0)), cm)
     }
 
-    /// Receives one datagram into `buf` and validates it as IPv4
-    /// ([`Ipv4Packet::new_checked`], header checksum included): the view, or
+    /// Receives one datagram into `buf` and validates it as IPv4 (lengths;
+    /// the checksum the kernel verified on arrival is not checked again, see
+    /// [`RecvDatagram::packet`](crate::RecvDatagram::packet)): the view, or
     /// why the bytes are not a valid datagram, plus the metadata.
     pub fn recv_packet<'b>(&self, buf: &'b mut [u8]) -> Result<RecvPacket<'b>> {
         let meta = self.inner.recv(buf)?;
         let bytes: &'b [u8] = &buf[..meta.len];
         Ok(RecvPacket {
-            packet: Ipv4Packet::new_checked(bytes),
+            packet: Ipv4Packet::new_lenient(bytes),
             meta,
         })
     }

@@ -90,6 +90,7 @@ fn one_round(
             sum += d.data.iter().map(|&b| u64::from(b)).sum::<u64>();
             sum += u64::from(d.meta.cm.ttl.unwrap_or(0));
             sum += u64::from(d.meta.cm.ifindex.unwrap_or(0));
+            sum += u64::from(d.meta.drops.unwrap_or(0));
         }
         // The IPv4 views (an error for UDP payloads, a view for raw ones).
         for p in inb.packets() {
@@ -167,6 +168,67 @@ fn raw_batches_allocate_nothing_after_the_first_call() {
         let (_, n) = allocations(|| one_round(&send, &recv, &mut out, &mut inb, &fill));
         assert_eq!(n, 0, "allocations in one steady-state round");
     }
+}
+
+/// The drop-count control message (`SO_RXQ_OVFL`) on every datagram, next
+/// to the IP-level ones, costs no allocation either. The kernel sends it only
+/// once the socket has dropped something, so the test first overflows a
+/// small receive buffer, then widens it and runs the steady-state rounds.
+#[test]
+fn drop_counting_allocates_nothing_after_the_first_call() {
+    let rx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    rx.set_control_message(ControlFlags::ALL | ControlFlags::DROPS, true)
+        .unwrap();
+    rx.set_recv_buffer_size(1).unwrap(); // the kernel's minimum, a few datagrams
+    rx.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let tx = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let dst = rx.local_addr().unwrap();
+    for _ in 0..200 {
+        tx.send_to(&[1u8; 100], dst, None).unwrap();
+    }
+    rx.set_recv_buffer_size(1 << 20).unwrap();
+    let mut inb = RecvBatch::new(PER_CALL, 512);
+    rx.set_nonblocking(true).unwrap();
+    while rx.recv_batch(&mut inb).is_ok() {}
+    rx.set_nonblocking(false).unwrap();
+
+    let mut out = SendBatch::new(PER_CALL, 512);
+    let fill = |b: &mut SendBatch| {
+        for i in 0..PER_CALL {
+            b.push_with(dst, None, |slot| {
+                slot[..100].fill(i as u8);
+                100
+            })
+            .unwrap();
+        }
+    };
+    let send = |b: &mut SendBatch, from| tx.send_batch(b, from);
+    let recv = |b: &mut RecvBatch| rx.recv_batch(b);
+    one_round(&send, &recv, &mut out, &mut inb, &fill);
+    let dropped = inb.get(0).unwrap().meta.drops;
+    assert!(
+        matches!(dropped, Some(n) if n > 0),
+        "the overflow was counted: {dropped:?}"
+    );
+    for _ in 0..ROUNDS {
+        let (_, n) = allocations(|| one_round(&send, &recv, &mut out, &mut inb, &fill));
+        assert_eq!(n, 0, "allocations in one steady-state round");
+        // Every datagram carried the (unchanged) count.
+        assert!(inb.iter().all(|d| d.meta.drops == dropped));
+    }
+    // Polling a drained non-blocking socket (a busy loop's idle case) does
+    // not allocate for its WouldBlock errors either.
+    rx.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 512];
+    let (kinds, n) = allocations(|| {
+        let a = rx.recv_batch(&mut inb).unwrap_err().kind();
+        let b = rx.recv_from(&mut buf).unwrap_err().kind();
+        (a, b)
+    });
+    let would_block = std::io::ErrorKind::WouldBlock;
+    assert_eq!(kinds, (would_block, would_block));
+    assert_eq!(n, 0, "allocations polling an empty socket");
 }
 
 #[test]

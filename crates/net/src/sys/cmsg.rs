@@ -31,12 +31,17 @@ const PKTINFO_LEN: usize = 12;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const _: () = assert!(PKTINFO_LEN == size_of::<libc::in_pktinfo>());
 
+/// Size of the `SO_RXQ_OVFL` drop count (a `__u32`).
+const DROPS_LEN: usize = size_of::<u32>();
+
 /// Bytes a control buffer needs for everything this crate asks for on
-/// receive (`IP_TTL`, `IP_TOS`, `IP_PKTINFO`), with room to spare for one
-/// more message the socket may have been configured for elsewhere.
+/// receive (`IP_TTL`, `IP_TOS`, `IP_PKTINFO`, `SO_RXQ_OVFL`), with room to
+/// spare for one more message the socket may have been configured for
+/// elsewhere.
 pub(crate) const CMSG_BUF_LEN: usize = cmsg_space(size_of::<libc::c_int>()) // IP_TTL
     + cmsg_space(size_of::<libc::c_int>()) // IP_TOS (1 byte on Linux; room for an int)
     + cmsg_space(PKTINFO_LEN) // IP_PKTINFO
+    + cmsg_space(DROPS_LEN) // SO_RXQ_OVFL
     + cmsg_space(40); // spare: e.g. IP_RETOPTS
 
 /// A control buffer aligned for `cmsghdr`, sized for [`CMSG_BUF_LEN`].
@@ -133,9 +138,27 @@ fn read_addr(data: &[u8]) -> Option<Ipv4Addr> {
 ///
 /// Unknown messages are skipped. `IP_TOS` arrives as one byte on Linux
 /// (an `int` on some other systems); both are accepted.
+#[cfg_attr(target_os = "linux", allow(dead_code))] // Linux receives with `decode_with_drops`
 pub(crate) fn decode(buf: &[u8]) -> ControlMessage {
+    decode_with_drops(buf).0
+}
+
+/// [`decode`], plus the socket's drop count (`SO_RXQ_OVFL`) if the buffer
+/// has one, in the same walk.
+pub(crate) fn decode_with_drops(buf: &[u8]) -> (ControlMessage, Option<u32>) {
     let mut cm = ControlMessage::default();
+    // Only Linux and Android have `SO_RXQ_OVFL` to set it from.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(unused_mut)
+    )]
+    let mut drops = None;
     for (level, ty, data) in messages(buf) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if level == libc::SOL_SOCKET && ty == libc::SO_RXQ_OVFL {
+            drops = read_int(data).map(|v| v as u32);
+            continue;
+        }
         if level != libc::IPPROTO_IP {
             continue;
         }
@@ -151,7 +174,7 @@ pub(crate) fn decode(buf: &[u8]) -> ControlMessage {
             _ => {}
         }
     }
-    cm
+    (cm, drops)
 }
 
 /// Too little room in a control buffer for the message to send.
@@ -215,7 +238,72 @@ mod tests {
     #[test]
     fn cmsg_buf_is_aligned_for_cmsghdr() {
         assert!(std::mem::align_of::<CmsgBuf>() >= std::mem::align_of::<libc::cmsghdr>());
-        assert!(CMSG_BUF_LEN >= cmsg_space(12) + 2 * cmsg_space(4));
+        assert!(CMSG_BUF_LEN >= cmsg_space(12) + 3 * cmsg_space(4));
+    }
+
+    /// The kernel's order on receive: socket-level messages (`SO_RXQ_OVFL`
+    /// from `sock_recv_drops`) before the IP-level ones.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn full_receive_buffer(drops: u32) -> Vec<u8> {
+        let mut buf = Vec::new();
+        push(
+            &mut buf,
+            libc::SOL_SOCKET,
+            libc::SO_RXQ_OVFL,
+            &drops.to_ne_bytes(),
+        );
+        push(
+            &mut buf,
+            libc::IPPROTO_IP,
+            libc::IP_TTL,
+            &1i32.to_ne_bytes(),
+        );
+        push(&mut buf, libc::IPPROTO_IP, libc::IP_TOS, &[0xc0]);
+        let mut pkt = [0u8; PKTINFO_LEN];
+        pkt[..4].copy_from_slice(&3i32.to_ne_bytes());
+        pkt[8..].copy_from_slice(&[224, 0, 0, 22]);
+        push(&mut buf, libc::IPPROTO_IP, libc::IP_PKTINFO, &pkt);
+        buf
+    }
+
+    #[test]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn decodes_the_drop_count_beside_the_ip_messages() {
+        let buf = full_receive_buffer(4_000_000_000);
+        // Everything the crate asks for fits the buffer it receives into.
+        assert!(buf.len() <= CMSG_BUF_LEN);
+        let (cm, drops) = decode_with_drops(&buf);
+        assert_eq!(drops, Some(4_000_000_000));
+        assert_eq!(decode(&buf), cm);
+        assert_eq!((cm.ttl, cm.tos, cm.ifindex), (Some(1), Some(0xc0), Some(3)));
+        assert_eq!(cm.dst, Some(Ipv4Addr::new(224, 0, 0, 22)));
+        // The same number at IP level is not a drop count, and a short
+        // payload is none.
+        let mut other = Vec::new();
+        push(
+            &mut other,
+            libc::IPPROTO_IP,
+            libc::SO_RXQ_OVFL,
+            &5u32.to_ne_bytes(),
+        );
+        push(&mut other, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, &[1, 2]);
+        assert_eq!(decode_with_drops(&other).1, None);
+        assert_eq!(decode_with_drops(&[]), (ControlMessage::default(), None));
+    }
+
+    #[test]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn every_truncation_of_a_full_buffer_decodes_a_prefix() {
+        let full = full_receive_buffer(9);
+        for n in 0..=full.len() {
+            let (cm, drops) = decode_with_drops(&full[..n]);
+            // Messages come whole or not at all: the drop count is first.
+            let first = cmsg_space(DROPS_LEN);
+            assert_eq!(drops, (n >= cmsg_len(DROPS_LEN)).then_some(9), "{n}");
+            if n < first {
+                assert_eq!(cm.ttl, None, "{n}");
+            }
+        }
     }
 
     #[test]

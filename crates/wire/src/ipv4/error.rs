@@ -140,6 +140,26 @@ pub enum OptionError {
         /// The pointer octet.
         pointer: u8,
     },
+    /// A route or timestamp pointer inside the option whose slot (4 octets,
+    /// or 8 for timestamps with addresses) runs past the option's end: a
+    /// router writing there would overrun it. Linux's `ip_options_compile`
+    /// refuses such datagrams.
+    SlotBeyondOption {
+        /// The option type.
+        kind: u8,
+        /// The pointer octet.
+        pointer: u8,
+        /// The option length octet.
+        len: u8,
+    },
+    /// A second Record Route, source route (loose or strict: at most one of
+    /// either), Timestamp, Router Alert or Security option. RFC 791 §3.1 says
+    /// the route options and Security appear at most once; Linux's
+    /// `ip_options_compile` refuses a repeat of any of these.
+    Duplicate {
+        /// The option type of the repeat.
+        kind: u8,
+    },
 }
 
 impl fmt::Display for OptionError {
@@ -168,6 +188,14 @@ impl fmt::Display for OptionError {
             OptionError::PointerTooSmall { kind, pointer } => write!(
                 f,
                 "IPv4 option type {kind:#04x} has pointer {pointer}, below its smallest legal value"
+            ),
+            OptionError::SlotBeyondOption { kind, pointer, len } => write!(
+                f,
+                "IPv4 option type {kind:#04x} has pointer {pointer}, whose slot runs past the option's length {len}"
+            ),
+            OptionError::Duplicate { kind } => write!(
+                f,
+                "IPv4 option type {kind:#04x} appears again, but may appear only once per header"
             ),
         }
     }
@@ -219,6 +247,22 @@ pub enum OptionEmitError {
         /// The option type.
         kind: u8,
     },
+    /// A route or timestamp pointer inside the option whose slot runs past
+    /// its end (see [`OptionError::SlotBeyondOption`]).
+    SlotBeyondOption {
+        /// The option type.
+        kind: u8,
+        /// The pointer.
+        pointer: u8,
+        /// The option length.
+        len: u8,
+    },
+    /// A second option of a kind that may appear once (see
+    /// [`OptionError::Duplicate`]).
+    Duplicate {
+        /// The option type of the repeat.
+        kind: u8,
+    },
 }
 
 impl fmt::Display for OptionEmitError {
@@ -247,6 +291,14 @@ impl fmt::Display for OptionEmitError {
             OptionEmitError::KnownKind { kind } => write!(
                 f,
                 "IPv4 option type {kind:#04x} is a known option and cannot be emitted as Unknown"
+            ),
+            OptionEmitError::SlotBeyondOption { kind, pointer, len } => write!(
+                f,
+                "IPv4 option type {kind:#04x} with pointer {pointer} names a slot past its length {len}"
+            ),
+            OptionEmitError::Duplicate { kind } => write!(
+                f,
+                "IPv4 option type {kind:#04x} may appear only once per header"
             ),
         }
     }

@@ -231,6 +231,13 @@ impl<'a> Ipv4Option<'a> {
                         pointer: r.pointer,
                     });
                 }
+                if slot_beyond(r.pointer, len, 4) {
+                    return Err(OptionEmitError::SlotBeyondOption {
+                        kind,
+                        pointer: r.pointer,
+                        len: len as u8,
+                    });
+                }
             }
             Ipv4Option::Timestamp(t) => {
                 if t.pointer < TIMESTAMP_POINTER_MIN {
@@ -243,6 +250,13 @@ impl<'a> Ipv4Option<'a> {
                     return Err(OptionEmitError::TimestampFieldOutOfRange {
                         overflow: t.overflow,
                         flags: t.flags,
+                    });
+                }
+                if slot_beyond(t.pointer, len, timestamp_slot(t.flags)) {
+                    return Err(OptionEmitError::SlotBeyondOption {
+                        kind,
+                        pointer: t.pointer,
+                        len: len as u8,
                     });
                 }
             }
@@ -321,8 +335,16 @@ impl<'a> Ipv4Option<'a> {
     /// ```
     pub fn emit_all(options: &[Ipv4Option<'_>], buf: &mut [u8]) -> Result<usize, OptionEmitError> {
         let mut total = 0usize;
+        let mut seen = 0u8;
         for option in options {
             total += option.buffer_len();
+            let bit = once_only_bit(option);
+            if seen & bit != 0 {
+                return Err(OptionEmitError::Duplicate {
+                    kind: option.kind(),
+                });
+            }
+            seen |= bit;
         }
         if total > MAX_OPTIONS_LEN {
             return Err(OptionEmitError::TooLong { len: total });
@@ -360,13 +382,18 @@ impl<'a> Ipv4Option<'a> {
 #[derive(Clone, Debug)]
 pub struct Ipv4Options<'a> {
     rest: &'a [u8],
+    /// Once-only option classes seen so far (see `once_only_bit`).
+    seen: u8,
 }
 
 impl<'a> Ipv4Options<'a> {
     /// Walks `options`, the bytes of an RFC 791 §3.1 options area (e.g. [`Ipv4Packet::options_bytes`](super::Ipv4Packet::options_bytes)).
     #[inline]
     pub const fn new(options: &'a [u8]) -> Self {
-        Ipv4Options { rest: options }
+        Ipv4Options {
+            rest: options,
+            seen: 0,
+        }
     }
 
     #[inline]
@@ -409,6 +436,11 @@ impl<'a> Iterator for Ipv4Options<'a> {
         let data = option.get(2..).unwrap_or(&[]);
         match parse_body(kind, len, data) {
             Ok(option) => {
+                let bit = once_only_bit(&option);
+                if self.seen & bit != 0 {
+                    return self.fail(OptionError::Duplicate { kind });
+                }
+                self.seen |= bit;
                 self.rest = after;
                 Some(Ok(option))
             }
@@ -440,6 +472,9 @@ fn parse_body(kind: u8, len: u8, data: &[u8]) -> Result<Ipv4Option<'_>, OptionEr
             if pointer < ROUTE_POINTER_MIN {
                 return Err(OptionError::PointerTooSmall { kind, pointer });
             }
+            if slot_beyond(pointer, usize::from(len), 4) {
+                return Err(OptionError::SlotBeyondOption { kind, pointer, len });
+            }
             let r = RouteOption {
                 pointer,
                 data: route,
@@ -460,6 +495,13 @@ fn parse_body(kind: u8, len: u8, data: &[u8]) -> Result<Ipv4Option<'_>, OptionEr
                     pointer: *pointer,
                 });
             }
+            if slot_beyond(*pointer, usize::from(len), timestamp_slot(oflw_flg & 0x0f)) {
+                return Err(OptionError::SlotBeyondOption {
+                    kind,
+                    pointer: *pointer,
+                    len,
+                });
+            }
             Ok(Ipv4Option::Timestamp(TimestampOption {
                 pointer: *pointer,
                 overflow: oflw_flg >> 4,
@@ -470,6 +512,39 @@ fn parse_body(kind: u8, len: u8, data: &[u8]) -> Result<Ipv4Option<'_>, OptionEr
         kind::SECURITY if data.is_empty() => Err(invalid),
         kind::SECURITY => Ok(Ipv4Option::Security { data }),
         _ => Ok(Ipv4Option::Unknown { kind, data }),
+    }
+}
+
+/// Whether a pointer inside an option names a slot that runs past the
+/// option's end (RFC 791 §3.1 slots are 4 octets, timestamps with addresses
+/// 8). A pointer past the end means "full" and is fine.
+#[inline]
+pub(crate) fn slot_beyond(pointer: u8, len: usize, slot: usize) -> bool {
+    let pointer = usize::from(pointer);
+    pointer <= len && pointer + slot - 1 > len
+}
+
+/// Slot size of a timestamp option: 8 octets when each entry carries an
+/// address (flags 1 and 3, RFC 791 §3.1), else 4.
+#[inline]
+pub(crate) fn timestamp_slot(flags: u8) -> usize {
+    if flags == TS_AND_ADDR || flags == TS_PRESPECIFIED {
+        8
+    } else {
+        4
+    }
+}
+
+/// The once-only class of an option (a bit), or 0 for options that may repeat.
+#[inline]
+fn once_only_bit(option: &Ipv4Option<'_>) -> u8 {
+    match option {
+        Ipv4Option::RecordRoute(_) => 1,
+        Ipv4Option::LooseSourceRoute(_) | Ipv4Option::StrictSourceRoute(_) => 2,
+        Ipv4Option::Timestamp(_) => 4,
+        Ipv4Option::RouterAlert { .. } => 8,
+        Ipv4Option::Security { .. } => 16,
+        _ => 0,
     }
 }
 

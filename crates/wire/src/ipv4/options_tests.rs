@@ -60,9 +60,9 @@ fn record_route_exposes_pointer_and_addresses() {
 fn source_routes_and_security_and_unknown() {
     let bytes = [
         0x83, 7, 4, 1, 2, 3, 4, // LSRR
-        0x89, 3, 4, // SSRR, empty route
         0x82, 4, 0xab, 0x01, // RFC 1108 BSO: level, authority
         0x88, 4, 0x12, 0x34, // Stream ID (obsolete): unknown here
+        0x88, 2, // ... which may repeat
     ];
     assert_eq!(
         collect(&bytes),
@@ -71,16 +71,91 @@ fn source_routes_and_security_and_unknown() {
                 pointer: 4,
                 data: &[1, 2, 3, 4]
             })),
-            Ok(Ipv4Option::StrictSourceRoute(RouteOption {
-                pointer: 4,
-                data: &[]
-            })),
             Ok(Ipv4Option::Security { data: &[0xab, 1] }),
             Ok(Ipv4Option::Unknown {
                 kind: 0x88,
                 data: &[0x12, 0x34]
             }),
+            Ok(Ipv4Option::Unknown {
+                kind: 0x88,
+                data: &[]
+            }),
         ]
+    );
+    // SSRR, empty route (pointer past the end: full).
+    assert_eq!(
+        collect(&[0x89, 3, 4]),
+        [Ok(Ipv4Option::StrictSourceRoute(RouteOption {
+            pointer: 4,
+            data: &[]
+        }))]
+    );
+}
+
+#[test]
+fn a_second_source_route_or_record_route_is_an_error() {
+    // A loose and a strict source route together: at most one source route.
+    let two_routes = [0x83, 7, 4, 1, 2, 3, 4, 0x89, 3, 4];
+    assert_eq!(
+        collect(&two_routes)[1],
+        Err(OptionError::Duplicate { kind: 0x89 })
+    );
+    let two_rr = [7, 3, 4, 7, 3, 4];
+    assert_eq!(collect(&two_rr)[1], Err(OptionError::Duplicate { kind: 7 }));
+    let two_ra = [0x94, 4, 0, 0, 0x94, 4, 0, 0];
+    assert_eq!(
+        collect(&two_ra)[1],
+        Err(OptionError::Duplicate { kind: 0x94 })
+    );
+    // The encoder refuses the same sequences.
+    let rr = Ipv4Option::RecordRoute(RouteOption {
+        pointer: 4,
+        data: &[],
+    });
+    assert_eq!(
+        Ipv4Option::emit_all(&[rr, rr], &mut [0u8; 40]),
+        Err(OptionEmitError::Duplicate { kind: 7 })
+    );
+}
+
+#[test]
+fn a_pointer_whose_slot_runs_past_the_option_is_an_error() {
+    // Record Route of length 7 (one slot at 4..8) with pointer 5: writing an
+    // address there would overrun the option; Linux refuses it too.
+    let rr = [7, 7, 5, 0, 0, 0, 0];
+    assert_eq!(
+        collect(&rr),
+        [Err(OptionError::SlotBeyondOption {
+            kind: 7,
+            pointer: 5,
+            len: 7
+        })]
+    );
+    // Pointer 8 (past the end) is a full route, not an error.
+    assert!(collect(&[7, 7, 8, 0, 0, 0, 0])[0].is_ok());
+    // Timestamp with addresses: 8-octet slots. Length 8, pointer 5 leaves 4.
+    let ts = [0x44, 8, 5, 0x01, 0, 0, 0, 0];
+    assert_eq!(
+        collect(&ts),
+        [Err(OptionError::SlotBeyondOption {
+            kind: 0x44,
+            pointer: 5,
+            len: 8
+        })]
+    );
+    // The same as timestamps only (flag 0): one 4-octet slot, fine.
+    assert!(collect(&[0x44, 8, 5, 0x00, 0, 0, 0, 0])[0].is_ok());
+    let bad = Ipv4Option::RecordRoute(RouteOption {
+        pointer: 5,
+        data: &[0; 4],
+    });
+    assert_eq!(
+        bad.emit(&mut [0u8; 8]),
+        Err(OptionEmitError::SlotBeyondOption {
+            kind: 7,
+            pointer: 5,
+            len: 7
+        })
     );
 }
 
@@ -317,6 +392,18 @@ fn option_error_display_clone_hash() {
             },
             "IPv4 option type 0x83 has pointer 2, below its smallest legal value",
         ),
+        (
+            OptionError::SlotBeyondOption {
+                kind: 7,
+                pointer: 5,
+                len: 7,
+            },
+            "IPv4 option type 0x07 has pointer 5, whose slot runs past the option's length 7",
+        ),
+        (
+            OptionError::Duplicate { kind: 0x94 },
+            "IPv4 option type 0x94 appears again, but may appear only once per header",
+        ),
     ];
     for (e, text) in cases {
         assert_eq!(e.to_string(), text);
@@ -341,6 +428,18 @@ fn option_emit_error_display_clone_hash() {
         (
             OptionEmitError::TooLong { len: 44 },
             "IPv4 options of 44 bytes exceed the 40-byte options area",
+        ),
+        (
+            OptionEmitError::SlotBeyondOption {
+                kind: 0x44,
+                pointer: 5,
+                len: 8,
+            },
+            "IPv4 option type 0x44 with pointer 5 names a slot past its length 8",
+        ),
+        (
+            OptionEmitError::Duplicate { kind: 7 },
+            "IPv4 option type 0x07 may appear only once per header",
         ),
         (
             OptionEmitError::InvalidLength { kind: 7, len: 5 },
@@ -426,14 +525,24 @@ pub(crate) fn arb_option() -> impl Strategy<Value = OwnedOption> {
             4u8..=255,
             proptest::collection::vec(any::<[u8; 4]>(), 0..=9)
         )
-            .prop_map(|(k, p, addrs)| OwnedOption::Route(k, p, addrs.concat())),
+            .prop_map(|(k, p, addrs)| OwnedOption::Route(k, p, addrs.concat()))
+            .prop_filter("slot within the option", |o| match o {
+                OwnedOption::Route(_, p, d) => !slot_beyond(*p, 3 + d.len(), 4),
+                _ => true,
+            }),
         (
             5u8..=255,
             0u8..16,
             0u8..16,
             proptest::collection::vec(any::<u8>(), 0..=36)
         )
-            .prop_map(|(p, o, f, d)| OwnedOption::Timestamp(p, o, f, d)),
+            .prop_map(|(p, o, f, d)| OwnedOption::Timestamp(p, o, f, d))
+            .prop_filter("slot within the option", |o| match o {
+                OwnedOption::Timestamp(p, _, f, d) => {
+                    !slot_beyond(*p, 4 + d.len(), timestamp_slot(*f))
+                }
+                _ => true,
+            }),
         proptest::collection::vec(any::<u8>(), 1..=38).prop_map(OwnedOption::Security),
         (
             any::<u8>().prop_filter("unknown kind", |k| !is_known_kind(*k)),
@@ -443,9 +552,17 @@ pub(crate) fn arb_option() -> impl Strategy<Value = OwnedOption> {
     ]
 }
 
-/// A sequence of options whose encoding fits the 40-byte options area.
+/// A sequence of options whose encoding fits the 40-byte options area, with
+/// each once-only kind at most once.
 pub(crate) fn arb_options() -> impl Strategy<Value = Vec<OwnedOption>> {
     proptest::collection::vec(arb_option(), 0..6).prop_map(|mut opts| {
+        let mut seen = 0u8;
+        opts.retain(|o| {
+            let bit = super::once_only_bit(&o.as_option());
+            let fresh = seen & bit == 0;
+            seen |= bit;
+            fresh
+        });
         while opts
             .iter()
             .map(|o| o.as_option().buffer_len())
