@@ -115,8 +115,11 @@ pub struct Upcall<'a> {
 /// One message received on a multicast-routing socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MrouteMessage<'a> {
-    /// An IPv4 datagram (IGMP), header first, validated with
-    /// [`Ipv4Packet::new_checked`]: the view, or why it is not valid.
+    /// An IPv4 datagram (IGMP), header first, validated as
+    /// [`RecvDatagram::packet`](crate::RecvDatagram::packet) does
+    /// ([`Ipv4Packet::new_lenient`]: version and lengths; the header checksum,
+    /// which the kernel verified on arrival and may then invalidate by
+    /// writing into options, is left to [`Ipv4Packet::verify_checksum`]).
     Datagram(std::result::Result<Ipv4Packet<&'a [u8]>, Ipv4Error>),
     /// A kernel upcall.
     Upcall(Upcall<'a>),
@@ -139,7 +142,7 @@ impl<'a> MrouteMessage<'a> {
                 payload: &bytes[UPCALL_HEADER_LEN..],
             })
         } else {
-            MrouteMessage::Datagram(Ipv4Packet::new_checked(bytes))
+            MrouteMessage::Datagram(Ipv4Packet::new_lenient(bytes))
         }
     }
 }
