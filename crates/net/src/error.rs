@@ -23,6 +23,14 @@ pub struct Error {
 pub(crate) const RAW_SOCKET_HINT: &str =
     "raw sockets need CAP_NET_RAW (run as root or grant the capability)";
 
+/// The hint given when `MRT_INIT` fails with `EADDRINUSE`.
+pub(crate) const MROUTE_IN_USE_HINT: &str =
+    "another program already holds this network namespace's multicast-routing socket \
+     (a multicast routing daemon such as pimd, smcroute or igmpproxy?); there can be only one";
+
+/// The operation name of `MRT_INIT`, which [`Error::is_mroute_in_use`] looks for.
+pub(crate) const MRT_INIT_OP: &str = "setsockopt(MRT_INIT)";
+
 impl Error {
     /// An error for the call or option `op` with the kernel's answer `source`.
     pub fn new(op: &'static str, source: io::Error) -> Error {
@@ -75,6 +83,26 @@ impl Error {
             hint: denied.then_some(RAW_SOCKET_HINT),
             source,
         }
+    }
+
+    /// `MRT_INIT` failed: with `EADDRINUSE` the error says that another
+    /// program holds the multicast-routing socket
+    /// ([`is_mroute_in_use`](Self::is_mroute_in_use)).
+    pub(crate) fn mrt_init(source: io::Error) -> Error {
+        let in_use = source.raw_os_error() == Some(libc::EADDRINUSE);
+        Error {
+            op: MRT_INIT_OP,
+            hint: in_use.then_some(MROUTE_IN_USE_HINT),
+            source,
+        }
+    }
+
+    /// Whether this is `MRT_INIT` refused because another socket in the
+    /// network namespace already is the multicast-routing socket
+    /// (`EADDRINUSE`; Linux allows one per namespace and routing table).
+    /// See [`MrouteSocket::new`](crate::MrouteSocket::new).
+    pub fn is_mroute_in_use(&self) -> bool {
+        self.op == MRT_INIT_OP && self.raw_os_error() == Some(libc::EADDRINUSE)
     }
 
     /// The call or socket option that failed, e.g. `"setsockopt(IP_MINTTL)"`.
@@ -152,6 +180,22 @@ mod tests {
             io::Error::from_raw_os_error(libc::EINVAL),
         );
         assert!(!e.to_string().contains("CAP_NET_RAW"), "{e}");
+    }
+
+    #[test]
+    fn mrt_init_in_use_is_recognised_and_explained() {
+        let e = Error::mrt_init(io::Error::from_raw_os_error(libc::EADDRINUSE));
+        assert!(e.is_mroute_in_use());
+        let s = e.to_string();
+        assert!(
+            s.starts_with("setsockopt(MRT_INIT) failed: another program"),
+            "{s}"
+        );
+        let e = Error::mrt_init(io::Error::from_raw_os_error(libc::EOPNOTSUPP));
+        assert!(!e.is_mroute_in_use());
+        assert!(!e.to_string().contains("another program"), "{e}");
+        let e = Error::new("bind", io::Error::from_raw_os_error(libc::EADDRINUSE));
+        assert!(!e.is_mroute_in_use());
     }
 
     #[test]

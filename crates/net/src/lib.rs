@@ -9,6 +9,8 @@
 //!   once for all of them (and for `socket2::Socket`, `std::net::UdpSocket`).
 //! - [`RecvBatch`] and [`SendBatch`]: `recvmmsg`/`sendmmsg` with
 //!   preallocated state; nothing allocates in steady state.
+//! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
+//!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
@@ -69,6 +71,8 @@ mod error;
 mod filter;
 pub mod iface;
 mod inner;
+#[cfg(target_os = "linux")]
+mod mroute;
 mod options;
 mod packet;
 mod raw;
@@ -80,6 +84,8 @@ pub use control::{ControlFlags, ControlMessage, RecvMeta};
 pub use error::{Error, Result};
 pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
+#[cfg(target_os = "linux")]
+pub use mroute::{MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN};
 pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
@@ -96,5 +102,7 @@ mod tests {
         check::<crate::RecvBatch>();
         check::<crate::SendBatch>();
         check::<crate::Error>();
+        #[cfg(target_os = "linux")]
+        check::<crate::MrouteSocket>();
     }
 }

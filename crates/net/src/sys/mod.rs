@@ -13,6 +13,8 @@ pub(crate) mod cmsg;
 pub(crate) mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) mod mmsg;
+#[cfg(target_os = "linux")]
+pub(crate) mod mroute;
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]

@@ -1,0 +1,401 @@
+//! The command line (clap): every subcommand, its flags and its help text.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::records::RecordSpec;
+
+/// IPv4 and IGMP at the packet level.
+#[derive(Debug, Parser)]
+#[command(name = "ipv4kit", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode IPv4/IGMP from pcap/pcapng files or hex.
+    Decode(DecodeArgs),
+    /// Send IGMP Membership Queries out of an interface.
+    Query(QueryArgs),
+    /// Send IGMP Membership Reports (v1, v2 or v3) out of an interface.
+    Report(ReportArgs),
+    /// Send an IGMPv2 Leave Group message out of an interface.
+    Leave(LeaveArgs),
+    /// Print every IGMP message seen on an interface.
+    Monitor(MonitorArgs),
+    /// Generate raw IPv4 traffic with batched sends and report packets/s.
+    Send(SendArgs),
+    /// Count raw IPv4 traffic with batched receives and report packets/s.
+    Sink(SinkArgs),
+}
+
+/// Decode IPv4 packets, with IGMP in full, from pcap/pcapng files or hex.
+///
+/// Link types: Ethernet (with 802.1Q/802.1ad tags), raw IPv4 (101, 228),
+/// Linux cooked capture v1 and v2 (113, 276). Frames that are not IPv4 are
+/// counted and skipped; a damaged packet prints its error and decoding goes on.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit decode tests/data/tcpdump/IGMP_V2.pcap
+  ipv4kit decode --json capture.pcapng
+  ipv4kit decode --hex '46000020 00000000 0102 72c8 c0a80165 ef010101 94040000 1600f9fcef010101'")]
+pub struct DecodeArgs {
+    /// Print JSON Lines (one object per packet) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// An IPv4 datagram as hex (spaces and colons allowed); may repeat.
+    #[arg(long = "hex", value_name = "HEX")]
+    pub hex: Vec<String>,
+    /// pcap or pcapng files.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Send IGMP Membership Queries out of an interface (a querier's job).
+///
+/// Without --group: a General Query to 224.0.0.1. With --group: a
+/// Group-Specific Query, and with --source (v3 only) a
+/// Group-and-Source-Specific Query, sent to the group (RFC 3376 §4.1.12).
+/// Every query goes out with TTL 1 and, for v2 and v3, the Router Alert
+/// option (v3 also with TOS 0xc0; v1 queries carry no Router Alert, which
+/// RFC 1112 predates); the kernel fills in the source address. Each query sent is
+/// printed as `decode` prints it. Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit query --iface eth0                              # v3 general query
+  ipv4kit query --iface eth0 --version 2 --max-resp-ms 2000
+  ipv4kit query --iface eth0 --group 239.1.1.1 --source 10.0.0.1 --source 10.0.0.2
+  ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125")]
+pub struct QueryArgs {
+    /// The interface to send out of.
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// IGMP version of the query.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub version: u8,
+    /// The group of a Group-Specific Query (default: a General Query).
+    #[arg(long, value_name = "G")]
+    pub group: Option<Ipv4Addr>,
+    /// A source of a Group-and-Source-Specific Query (v3, needs --group); may repeat.
+    #[arg(long = "source", value_name = "S")]
+    pub sources: Vec<Ipv4Addr>,
+    /// Maximum response time in milliseconds (v2: 100..=25500 in steps of 100;
+    /// v3: encoded as Max Resp Code, rounded down). Default 10000.
+    #[arg(long, value_name = "N")]
+    pub max_resp_ms: Option<u32>,
+    /// Set the S flag, Suppress Router-Side Processing (v3).
+    #[arg(long)]
+    pub s_flag: bool,
+    /// Querier's Robustness Variable, 0..=7 (v3). Default 2.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=7))]
+    pub qrv: Option<u8>,
+    /// Querier's Query Interval in seconds, encoded as QQIC (v3). Default 125.
+    #[arg(long, value_name = "SECS")]
+    pub qqi: Option<u32>,
+    /// Leave the Router Alert option out (v2, v3).
+    #[arg(long)]
+    pub no_router_alert: bool,
+    /// IP time to live.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub ttl: u8,
+    /// How many queries to send.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Milliseconds between queries.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub interval_ms: u64,
+}
+
+/// Send IGMP Membership Reports out of an interface, as a host would.
+///
+/// v1 and v2: one report for --group, sent to the group (TTL 1; v2 with
+/// Router Alert). v3: one or more reports to 224.0.0.22 (TTL 1, TOS 0xc0,
+/// Router Alert) carrying the --record group records, split across reports
+/// to fit the interface MTU (RFC 3376 §4.2.16); --group G is short for
+/// --record to-ex:G, a join. Record TYPE is one of is-in, is-ex, to-in,
+/// to-ex, allow, block. The kernel fills in the source address; the
+/// interface's own membership state is not changed. Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit report --iface eth0 --version 2 --group 239.1.1.1
+  ipv4kit report --iface eth0 --version 3 --record to-ex:239.1.1.1
+  ipv4kit report --iface eth0 --version 3 --record allow:232.1.1.1:10.0.0.1,10.0.0.2 \\
+                 --record block:232.1.1.2:10.0.0.3")]
+pub struct ReportArgs {
+    /// The interface to send out of.
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// IGMP version of the report.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub version: u8,
+    /// The group reported (v1, v2; with v3 a TO_EX record with no sources).
+    #[arg(long, value_name = "G")]
+    pub group: Option<Ipv4Addr>,
+    /// A v3 group record TYPE:GROUP[:SRC,SRC...]; may repeat.
+    #[arg(long = "record", value_name = "TYPE:GROUP[:SRC,...]")]
+    pub records: Vec<RecordSpec>,
+}
+
+/// Send an IGMPv2 Leave Group message to 224.0.0.2 (RFC 2236 §3), TTL 1,
+/// with Router Alert. The kernel fills in the source address. Needs
+/// CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit leave --iface eth0 --group 239.1.1.1")]
+pub struct LeaveArgs {
+    /// The interface to send out of.
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// The group being left.
+    #[arg(long, value_name = "G")]
+    pub group: Ipv4Addr,
+}
+
+/// Print every IGMP message that arrives on an interface, as `decode` prints
+/// it, plus the interface's name and index.
+///
+/// IGMPv1/v2 reports for groups this host never joined reach a program on
+/// Linux only through the multicast-routing socket, so monitor becomes it
+/// (MRT_INIT, one VIF on IF); v3 reports (224.0.0.22) and leaves
+/// (224.0.0.2) are link-local and arrive only to members, so the same socket
+/// also joins those two groups on IF. When another program (a multicast
+/// routing daemon) holds the routing socket, monitor says so on stderr and
+/// goes on with the memberships alone: then v1/v2 reports for groups nobody
+/// here joined are not seen. One socket does both jobs, so every datagram
+/// arrives once; kernel upcalls on it are skipped. Runs until --count,
+/// --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits 0. Needs CAP_NET_RAW
+/// and CAP_NET_ADMIN.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit monitor --iface eth0
+  ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30")]
+pub struct MonitorArgs {
+    /// The interface to watch.
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// Print JSON Lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop after printing this many messages.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "N")]
+    pub timeout_s: Option<u64>,
+}
+
+/// Generate raw IPv4 traffic: one datagram of --size bytes (a 20-byte header
+/// and a payload of bytes 0, 1, 2, ...), sent --batch at a time with
+/// sendmmsg on an IP_HDRINCL raw socket, until --count datagrams or
+/// --duration-s seconds (default: 5 s). The kernel fills in source, ID and
+/// checksum.
+///
+/// Prints `packets=N seconds=S pps=P` at the end (seconds spent sending,
+/// packets the kernel accepted), or a JSON object with --json, and a
+/// progress line on stderr every second when stderr is a terminal.
+/// SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the summary.
+/// Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit send --dst 198.18.0.2 --count 10000
+  ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json")]
+pub struct SendArgs {
+    /// Destination address.
+    #[arg(long, value_name = "ADDR")]
+    pub dst: Ipv4Addr,
+    /// IP protocol number (253: RFC 3692 experimentation).
+    #[arg(long, default_value_t = 253, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub protocol: u8,
+    /// Datagram size in bytes, header included (at most the interface MTU).
+    #[arg(long, default_value_t = 48, value_name = "BYTES", value_parser = clap::value_parser!(u16).range(20..))]
+    pub size: u16,
+    /// Datagrams per sendmmsg call.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub batch: u16,
+    /// Send this many datagrams.
+    #[arg(long, value_name = "N", conflicts_with = "duration_s", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Send for this many seconds.
+    #[arg(long, value_name = "S")]
+    pub duration_s: Option<f64>,
+    /// Send out of this interface (IP_PKTINFO).
+    #[arg(long, value_name = "IF")]
+    pub iface: Option<String>,
+    /// IP time to live.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub ttl: u8,
+    /// Print the summary as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Count raw IPv4 traffic of one protocol with recvmmsg, --batch at a time,
+/// into a 64 MiB receive buffer. Stops after --duration-s, or once traffic
+/// has come and none arrived for --idle-timeout-ms.
+///
+/// Every datagram is validated: the IPv4 header (version, lengths,
+/// checksum), the protocol, no truncation, and the payload `send` writes
+/// (bytes 0, 1, 2, ...). Prints `packets=N seconds=S pps=P invalid=N` at the
+/// end (packets counts every datagram, invalid the ones that failed;
+/// seconds runs from the first batch to the last), or a JSON object with
+/// --json, and a progress line on stderr every second when stderr is a
+/// terminal. SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the
+/// summary. Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit sink --idle-timeout-ms 1000
+  ipv4kit sink --protocol 253 --batch 64 --duration-s 30 --json")]
+pub struct SinkArgs {
+    /// IP protocol number to count.
+    #[arg(long, default_value_t = 253, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub protocol: u8,
+    /// Datagrams per recvmmsg call.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub batch: u16,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub duration_s: Option<f64>,
+    /// Once traffic has come, stop when none arrived for this long.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_ms: u64,
+    /// Print the summary as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("ipv4kit").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_examples_in_its_help() {
+        let mut cmd = Cli::command();
+        for sub in cmd.get_subcommands_mut() {
+            let help = sub.render_long_help().to_string();
+            assert!(help.contains("Examples:"), "{}: {help}", sub.get_name());
+            assert!(
+                help.contains(&format!("ipv4kit {}", sub.get_name())),
+                "{help}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_defaults_are_a_v3_general_query_with_ttl_1_once() {
+        let Command::Query(q) = parse(&["query", "--iface", "eth0"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((q.version, q.ttl, q.count), (3, 1, 1));
+        assert!(q.group.is_none() && q.sources.is_empty() && !q.no_router_alert);
+    }
+
+    #[test]
+    fn query_takes_repeated_sources_and_rejects_bad_values() {
+        let Command::Query(q) = parse(&[
+            "query",
+            "--iface",
+            "e",
+            "--group",
+            "239.1.1.1",
+            "--source",
+            "10.0.0.1",
+            "--source",
+            "10.0.0.2",
+            "--qrv",
+            "7",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(q.sources.len(), 2);
+        assert!(parse(&["query", "--iface", "e", "--version", "4"]).is_err());
+        assert!(parse(&["query", "--iface", "e", "--qrv", "8"]).is_err());
+        assert!(parse(&["query", "--iface", "e", "--group", "239.1.1"]).is_err());
+        assert!(parse(&["query"]).is_err(), "--iface is required");
+    }
+
+    #[test]
+    fn report_parses_records_and_needs_a_version() {
+        let Command::Report(r) = parse(&[
+            "report",
+            "--iface",
+            "e",
+            "--version",
+            "3",
+            "--record",
+            "allow:232.1.1.1:10.0.0.1",
+            "--record",
+            "to-ex:239.1.1.1",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(r.records.len(), 2);
+        assert!(parse(&["report", "--iface", "e", "--group", "239.1.1.1"]).is_err());
+        let e = parse(&[
+            "report",
+            "--iface",
+            "e",
+            "--version",
+            "3",
+            "--record",
+            "join:239.1.1.1",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("record type"), "{e}");
+    }
+
+    #[test]
+    fn send_and_sink_defaults_match_the_c_peer() {
+        let Command::Send(s) = parse(&["send", "--dst", "198.18.0.2"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((s.protocol, s.size, s.batch, s.ttl), (253, 48, 64, 64));
+        assert!(s.count.is_none() && s.duration_s.is_none());
+        let Command::Sink(k) = parse(&["sink"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((k.protocol, k.batch, k.idle_timeout_ms), (253, 64, 1000));
+    }
+
+    #[test]
+    fn send_refuses_count_with_duration_and_out_of_range_values() {
+        let e = parse(&[
+            "send",
+            "--dst",
+            "1.2.3.4",
+            "--count",
+            "1",
+            "--duration-s",
+            "1",
+        ])
+        .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict);
+        assert!(parse(&["send", "--dst", "1.2.3.4", "--size", "19"]).is_err());
+        assert!(parse(&["send", "--dst", "1.2.3.4", "--batch", "1025"]).is_err());
+        assert!(parse(&["send", "--dst", "1.2.3.4", "--batch", "0"]).is_err());
+        assert!(parse(&["send", "--dst", "1.2.3.4", "--protocol", "0"]).is_err());
+        assert!(parse(&["sink", "--idle-timeout-ms", "0"]).is_err());
+    }
+}

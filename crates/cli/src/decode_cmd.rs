@@ -1,0 +1,100 @@
+//! `decode`: IPv4/IGMP from capture files or hex, as text or JSON Lines.
+
+use std::io::{self, BufWriter, Write};
+
+use crate::args::DecodeArgs;
+use crate::{capture, decode, model};
+
+/// Parses hex with optional whitespace, colons or a leading `0x`.
+pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+    let s = s.trim();
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!("hex {s:?} has an odd number of digits"));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("hex {s:?} has a non-hex digit"))
+        })
+        .collect()
+}
+
+fn emit(out: &mut impl Write, packet: &model::Packet, json: bool) -> io::Result<()> {
+    if json {
+        writeln!(out, "{}", packet.to_json())
+    } else {
+        writeln!(out, "{packet}")
+    }
+}
+
+/// `ipv4kit decode`.
+pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if args.hex.is_empty() && args.files.is_empty() {
+        return Err("decode needs a FILE or --hex HEX (see ipv4kit decode --help)".into());
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for h in &args.hex {
+        let bytes = parse_hex(h)?;
+        emit(&mut out, &decode::ipv4_packet(&bytes), args.json)?;
+    }
+    for path in &args.files {
+        let mut skipped = 0u64;
+        let mut io_error = None;
+        capture::for_each_frame(path, |frame| {
+            if io_error.is_some() {
+                return;
+            }
+            let mut packet = match capture::ipv4_of(frame.linktype, frame.data) {
+                capture::Link::Ipv4(bytes) => decode::ipv4_packet(bytes),
+                capture::Link::Other => {
+                    skipped += 1;
+                    return;
+                }
+                capture::Link::Truncated(what) => model::Packet {
+                    error: Some(model::LayerError {
+                        layer: "link",
+                        message: format!("{what} is cut short"),
+                    }),
+                    ..Default::default()
+                },
+            };
+            packet.frame = Some(frame.index);
+            if let Err(e) = emit(&mut out, &packet, args.json) {
+                io_error = Some(e);
+            }
+        })?;
+        if let Some(e) = io_error {
+            return Err(e.into());
+        }
+        if skipped > 0 && !args.json {
+            writeln!(
+                out,
+                "# {}: {skipped} frame(s) not IPv4, skipped",
+                path.display()
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_accepts_spaces_colons_and_prefix() {
+        assert_eq!(parse_hex("0x46 00:0a").unwrap(), vec![0x46, 0x00, 0x0a]);
+        assert!(parse_hex("123").unwrap_err().contains("odd"));
+        assert!(parse_hex("zz").unwrap_err().contains("non-hex"));
+    }
+}

@@ -1,0 +1,456 @@
+//! `query`, `report` and `leave`: IGMP messages built with the codec and sent
+//! with a [`RawConn`] (`IP_HDRINCL`) out of one interface.
+
+use std::error::Error;
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use ipv4kit_net::{iface, ControlMessage, DatagramOptions, RawConn};
+use ipv4kit_wire::igmp::{
+    max_igmp_len, LeaveV2, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ReportV1, ReportV2,
+    ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP, MAX_IGMP_LEN,
+};
+use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType};
+use ipv4kit_wire::ipv4::{Ipv4Repr, ROUTER_ALERT};
+
+use crate::args::{LeaveArgs, QueryArgs, ReportArgs};
+use crate::decode;
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// How a message goes out: the IPv4 header fields IGMP prescribes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Encapsulation {
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Time to live (1 for IGMP, RFC 3376 §4).
+    pub ttl: u8,
+    /// The TOS byte (0xc0 for IGMPv3).
+    pub tos: u8,
+    /// Carry the Router Alert option (v2, v3; RFC 2236 §2, RFC 3376 §4).
+    pub router_alert: bool,
+}
+
+/// Writes the whole datagram (header by [`Ipv4Repr`], source 0.0.0.0 for the
+/// kernel to fill, then `msg`) into `buf`; returns its length.
+pub fn datagram(enc: &Encapsulation, msg: &[u8], buf: &mut [u8]) -> Result<usize> {
+    let options: &[u8] = if enc.router_alert { &ROUTER_ALERT } else { &[] };
+    let repr = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, enc.dst, IP_PROTOCOL_IGMP, msg.len())
+        .with_ttl(enc.ttl)
+        .with_dscp_ecn(enc.tos >> 2, enc.tos & 3)
+        .with_options(options);
+    let n = repr.emit(buf)?;
+    let end = n + msg.len();
+    buf.get_mut(n..end)
+        .ok_or("datagram longer than the buffer")?
+        .copy_from_slice(msg);
+    Ok(end)
+}
+
+/// A raw IGMP socket bound for multicast to one interface.
+pub struct IgmpSender {
+    conn: RawConn,
+    iface: String,
+    ifindex: u32,
+}
+
+impl IgmpSender {
+    /// Opens the socket: `IP_HDRINCL`, `IP_MULTICAST_IF` by index, multicast
+    /// loopback off (a query looped back to this host would make its own
+    /// kernel answer it and suppress other hosts' v1/v2 reports).
+    pub fn open(iface: &str) -> Result<IgmpSender> {
+        let ifindex = iface_index(iface)?;
+        let conn = RawConn::new(IP_PROTOCOL_IGMP)?;
+        conn.set_multicast_interface_index(ifindex)?;
+        conn.set_multicast_loop(false)?;
+        Ok(IgmpSender {
+            conn,
+            iface: iface.to_owned(),
+            ifindex,
+        })
+    }
+
+    /// Sends `msg` as `enc` says out of the interface and prints what went
+    /// out (as `decode` prints it) on `out`.
+    pub fn send(&self, enc: &Encapsulation, msg: &[u8], out: &mut impl Write) -> Result<()> {
+        let mut buf = [0u8; 65535];
+        let n = datagram(enc, msg, &mut buf)?;
+        let cm = ControlMessage {
+            ifindex: Some(self.ifindex),
+            ..Default::default()
+        };
+        self.conn.send_datagram(&buf[..n], Some(&cm))?;
+        let mut packet = decode::ipv4_packet(&buf[..n]);
+        packet.iface = Some(self.iface.clone());
+        packet.ifindex = Some(self.ifindex);
+        writeln!(out, "sent {packet}")?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// The index of interface `name`, with the name in the error.
+pub fn iface_index(name: &str) -> Result<u32> {
+    iface::interface_index(name).map_err(|e| format!("interface {name:?}: {e}").into())
+}
+
+/// The IGMP message a `query` invocation describes, and where it goes.
+pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
+    if let Some(g) = args.group {
+        if !g.is_multicast() {
+            return Err(format!("--group {g} is not a multicast address").into());
+        }
+    }
+    if !args.sources.is_empty() && (args.version != 3 || args.group.is_none()) {
+        return Err(
+            "--source needs --version 3 and --group (a group-and-source-specific query)".into(),
+        );
+    }
+    if args.version != 3 && (args.s_flag || args.qrv.is_some() || args.qqi.is_some()) {
+        return Err("--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)".into());
+    }
+    let group = args.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let (n, dst) = match args.version {
+        1 => {
+            if args.group.is_some() {
+                return Err("IGMPv1 has only general queries (no --group)".into());
+            }
+            if args.max_resp_ms.is_some() {
+                return Err("IGMPv1 queries carry no max response time (no --max-resp-ms)".into());
+            }
+            let q = QueryV1;
+            (q.emit(buf)?, q.destination())
+        }
+        2 => {
+            let ms = args.max_resp_ms.unwrap_or(10_000);
+            if !(100..=25_500).contains(&ms) || !ms.is_multiple_of(100) {
+                return Err(format!(
+                    "--max-resp-ms {ms}: IGMPv2 sends whole tenths of a second, 100..=25500"
+                )
+                .into());
+            }
+            let q = QueryV2 {
+                max_resp_time: (ms / 100) as u8,
+                group,
+            };
+            (q.emit(buf)?, q.destination())
+        }
+        _ => {
+            let q = QueryV3 {
+                max_resp_code: MaxRespCode::from_tenths(args.max_resp_ms.unwrap_or(10_000) / 100),
+                group,
+                s_flag: args.s_flag,
+                qrv: args.qrv.unwrap_or(2),
+                qqic: Qqic::from_secs(args.qqi.unwrap_or(125)),
+                sources: &args.sources,
+            };
+            if q.buffer_len() > MAX_IGMP_LEN {
+                return Err(format!("{} sources do not fit one query", args.sources.len()).into());
+            }
+            (q.emit(buf)?, q.destination())
+        }
+    };
+    let enc = Encapsulation {
+        dst,
+        ttl: args.ttl,
+        tos: if args.version == 3 { IGMPV3_TOS } else { 0 },
+        // RFC 1112 predates Router Alert (RFC 2113): v1 queries go without.
+        router_alert: args.version != 1 && !args.no_router_alert,
+    };
+    Ok((n, enc))
+}
+
+/// `ipv4kit query`.
+pub fn run_query(args: &QueryArgs) -> Result<()> {
+    let mut msg = vec![0u8; MAX_IGMP_LEN];
+    let (n, enc) = build_query(args, &mut msg)?;
+    let sender = IgmpSender::open(&args.iface)?;
+    let mut out = std::io::stdout().lock();
+    for i in 0..args.count {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(args.interval_ms));
+        }
+        sender.send(&enc, &msg[..n], &mut out)?;
+    }
+    Ok(())
+}
+
+/// The records a `report --version 3` invocation describes: every
+/// `--record`, after a TO_EX record for `--group` if given.
+pub fn v3_records(args: &ReportArgs) -> Vec<GroupRecordRepr<'_>> {
+    let mut records: Vec<GroupRecordRepr<'_>> = Vec::new();
+    if let Some(group) = args.group {
+        records.push(GroupRecordRepr {
+            record_type: GroupRecordType::ChangeToExclude,
+            group,
+            sources: &[],
+            aux_data: &[],
+        });
+    }
+    records.extend(args.records.iter().map(|r| r.repr()));
+    records
+}
+
+/// The v1/v2 report a `report` invocation describes.
+pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
+    if !args.records.is_empty() {
+        return Err("--record is for IGMPv3 reports (use --version 3)".into());
+    }
+    let group = args
+        .group
+        .ok_or("--group is needed for a v1 or v2 report")?;
+    if !group.is_multicast() || group == Ipv4Addr::new(224, 0, 0, 1) {
+        return Err(format!("--group {group} is not a group one reports").into());
+    }
+    let (n, dst) = if args.version == 1 {
+        let r = ReportV1 { group };
+        (r.emit(buf)?, r.destination())
+    } else {
+        let r = ReportV2 { group };
+        (r.emit(buf)?, r.destination())
+    };
+    Ok((
+        n,
+        Encapsulation {
+            dst,
+            ttl: IGMP_TTL,
+            tos: 0,
+            // RFC 1112 predates Router Alert; v2 carries it (RFC 2236 §2).
+            router_alert: args.version == 2,
+        },
+    ))
+}
+
+/// `ipv4kit report`.
+pub fn run_report(args: &ReportArgs) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if args.version != 3 {
+        let mut msg = [0u8; 8];
+        let (n, enc) = build_report_v1v2(args, &mut msg)?;
+        let sender = IgmpSender::open(&args.iface)?;
+        return sender.send(&enc, &msg[..n], &mut out);
+    }
+    if let Some(g) = args.group {
+        if !g.is_multicast() || g == Ipv4Addr::new(224, 0, 0, 1) {
+            return Err(format!("--group {g} is not a group one reports").into());
+        }
+    }
+    let records = v3_records(args);
+    if records.is_empty() {
+        return Err("an IGMPv3 report needs --group or at least one --record".into());
+    }
+    let mtu = iface::interface_by_name(&args.iface)
+        .map_err(|e| format!("interface {:?}: {e}", args.iface))?
+        .mtu
+        .unwrap_or(1500) as usize;
+    let sender = IgmpSender::open(&args.iface)?;
+    let enc = Encapsulation {
+        dst: ALL_IGMPV3_ROUTERS,
+        ttl: IGMP_TTL,
+        tos: IGMPV3_TOS,
+        router_alert: true,
+    };
+    let max_len = max_igmp_len(mtu);
+    let mut splitter = ReportV3Splitter::new(&records, max_len);
+    let mut msg = vec![0u8; max_len.max(8)];
+    while let Some(n) = splitter.next_into(&mut msg) {
+        sender.send(&enc, &msg[..n?], &mut out)?;
+    }
+    if splitter.dropped_sources() > 0 {
+        eprintln!(
+            "ipv4kit: {} source(s) of IS_EX/TO_EX records did not fit one report at MTU {mtu} and were left out (RFC 3376 §4.2.16)",
+            splitter.dropped_sources()
+        );
+    }
+    Ok(())
+}
+
+/// `ipv4kit leave`.
+pub fn run_leave(args: &LeaveArgs) -> Result<()> {
+    if !args.group.is_multicast() {
+        return Err(format!("--group {} is not a multicast address", args.group).into());
+    }
+    let leave = LeaveV2 { group: args.group };
+    let mut msg = [0u8; 8];
+    let n = leave.emit(&mut msg)?;
+    let enc = Encapsulation {
+        dst: leave.destination(),
+        ttl: IGMP_TTL,
+        tos: 0,
+        router_alert: true,
+    };
+    let sender = IgmpSender::open(&args.iface)?;
+    sender.send(&enc, &msg[..n], &mut std::io::stdout().lock())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+    use ipv4kit_wire::igmp::IgmpMessage;
+    use ipv4kit_wire::ipv4::Ipv4Packet;
+
+    fn query(args: &[&str]) -> Result<(Vec<u8>, Encapsulation)> {
+        let cli = Cli::try_parse_from(["ipv4kit", "query", "--iface", "x"].iter().chain(args))?;
+        let Command::Query(q) = cli.command else {
+            panic!()
+        };
+        let mut buf = vec![0u8; 2048];
+        let (n, enc) = build_query(&q, &mut buf)?;
+        buf.truncate(n);
+        Ok((buf, enc))
+    }
+
+    fn report(args: &[&str]) -> ReportArgs {
+        let cli =
+            Cli::try_parse_from(["ipv4kit", "report", "--iface", "x"].iter().chain(args)).unwrap();
+        let Command::Report(r) = cli.command else {
+            panic!()
+        };
+        r
+    }
+
+    #[test]
+    fn general_v3_query_goes_to_all_systems_with_tos_c0_and_router_alert() {
+        let (msg, enc) = query(&[]).unwrap();
+        assert_eq!(msg, [0x11, 100, 0xec, 0x1e, 0, 0, 0, 0, 2, 125, 0, 0]);
+        assert_eq!(
+            enc,
+            Encapsulation {
+                dst: Ipv4Addr::new(224, 0, 0, 1),
+                ttl: 1,
+                tos: 0xc0,
+                router_alert: true
+            }
+        );
+        let mut dg = [0u8; 64];
+        let n = datagram(&enc, &msg, &mut dg).unwrap();
+        let ip = Ipv4Packet::new_checked(&dg[..n]).unwrap();
+        assert_eq!((ip.ttl(), ip.tos(), ip.router_alert()), (1, 0xc0, Some(0)));
+        assert_eq!(ip.src(), Ipv4Addr::UNSPECIFIED);
+        assert_eq!(ip.payload(), &msg[..]);
+    }
+
+    #[test]
+    fn group_and_source_query_goes_to_the_group() {
+        let (msg, enc) = query(&[
+            "--group",
+            "239.1.1.1",
+            "--source",
+            "10.0.0.1",
+            "--s-flag",
+            "--qrv",
+            "3",
+            "--qqi",
+            "200",
+            "--max-resp-ms",
+            "1000",
+        ])
+        .unwrap();
+        assert_eq!(enc.dst, Ipv4Addr::new(239, 1, 1, 1));
+        let Ok(IgmpMessage::QueryV3(q)) = IgmpMessage::parse(&msg) else {
+            panic!()
+        };
+        assert_eq!(q.group(), Ipv4Addr::new(239, 1, 1, 1));
+        assert!(q.s_flag());
+        assert_eq!(
+            (q.qrv(), q.qqic().secs(), q.max_resp_code().tenths()),
+            (3, 200, 10)
+        );
+        assert_eq!(
+            q.sources().collect::<Vec<_>>(),
+            [Ipv4Addr::new(10, 0, 0, 1)]
+        );
+    }
+
+    #[test]
+    fn v1_and_v2_queries() {
+        let (msg, enc) = query(&["--version", "1"]).unwrap();
+        assert!(matches!(
+            IgmpMessage::parse(&msg),
+            Ok(IgmpMessage::QueryV1(_))
+        ));
+        assert_eq!((enc.tos, enc.dst), (0, Ipv4Addr::new(224, 0, 0, 1)));
+        let (msg, enc) = query(&[
+            "--version",
+            "2",
+            "--group",
+            "239.2.2.2",
+            "--max-resp-ms",
+            "2500",
+        ])
+        .unwrap();
+        assert_eq!(msg[1], 25);
+        assert_eq!(enc.dst, Ipv4Addr::new(239, 2, 2, 2));
+        let (_, enc) = query(&["--version", "2", "--no-router-alert", "--ttl", "2"]).unwrap();
+        assert!(!enc.router_alert);
+        assert_eq!(enc.ttl, 2);
+    }
+
+    #[test]
+    fn inconsistent_queries_are_refused_with_reasons() {
+        let e = |a: &[&str]| query(a).unwrap_err().to_string();
+        assert!(e(&["--version", "2", "--source", "10.0.0.1"]).contains("--version 3"));
+        assert!(e(&["--source", "10.0.0.1"]).contains("--group"));
+        assert!(e(&["--version", "1", "--group", "239.1.1.1"]).contains("only general"));
+        assert!(e(&["--version", "1", "--max-resp-ms", "100"]).contains("no max response"));
+        assert!(e(&["--version", "2", "--max-resp-ms", "50"]).contains("100..=25500"));
+        assert!(e(&["--version", "2", "--max-resp-ms", "30000"]).contains("100..=25500"));
+        assert!(e(&["--version", "2", "--qrv", "2"]).contains("IGMPv3 fields"));
+        assert!(e(&["--group", "10.1.1.1"]).contains("not a multicast"));
+    }
+
+    #[test]
+    fn v1_and_v2_reports_go_to_the_group_v2_with_router_alert() {
+        let mut buf = [0u8; 8];
+        let (n, enc) = build_report_v1v2(
+            &report(&["--version", "1", "--group", "239.3.3.3"]),
+            &mut buf,
+        )
+        .unwrap();
+        assert!(matches!(
+            IgmpMessage::parse(&buf[..n]),
+            Ok(IgmpMessage::ReportV1(_))
+        ));
+        assert_eq!(
+            (enc.dst, enc.router_alert),
+            (Ipv4Addr::new(239, 3, 3, 3), false)
+        );
+        let (n, enc) = build_report_v1v2(
+            &report(&["--version", "2", "--group", "239.3.3.3"]),
+            &mut buf,
+        )
+        .unwrap();
+        assert!(matches!(
+            IgmpMessage::parse(&buf[..n]),
+            Ok(IgmpMessage::ReportV2(_))
+        ));
+        assert!(enc.router_alert);
+        let e = build_report_v1v2(&report(&["--version", "2"]), &mut buf).unwrap_err();
+        assert!(e.to_string().contains("--group is needed"));
+        let e = build_report_v1v2(
+            &report(&["--version", "2", "--record", "to-ex:239.1.1.1"]),
+            &mut buf,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--version 3"));
+    }
+
+    #[test]
+    fn v3_group_is_a_to_ex_join_before_the_records() {
+        let args = report(&[
+            "--version",
+            "3",
+            "--group",
+            "239.9.9.9",
+            "--record",
+            "allow:232.1.1.1:10.0.0.1",
+        ]);
+        let r = v3_records(&args);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].record_type, GroupRecordType::ChangeToExclude);
+        assert_eq!(r[1].record_type, GroupRecordType::AllowNewSources);
+    }
+}

@@ -1,0 +1,387 @@
+//! `send` and `sink`: a raw-IPv4 traffic generator and counter over
+//! [`RawConn`] batch I/O, with the same flags and summary line as the C and Go
+//! peers in `benches/peers/`.
+//!
+//! Both build their batch once and reuse it; the loops do not allocate.
+
+use std::error::Error;
+use std::io::{IsTerminal, Write};
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
+use ipv4kit_net::{ControlMessage, DatagramOptions, IpOptions, RawConn, RecvBatch, SendBatch};
+use serde::Serialize;
+
+use crate::args::{SendArgs, SinkArgs};
+use crate::igmp_send::iface_index;
+use crate::stop;
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// How long `send` runs when given neither `--count` nor `--duration-s`
+/// (as the C peer).
+pub const DEFAULT_SEND_DURATION: Duration = Duration::from_secs(5);
+
+/// The receive buffer `sink` asks for (as the C peer): 64 MiB.
+pub const SINK_RCVBUF: usize = 64 << 20;
+
+/// Bytes per receive slot: jumbo frames fit; longer datagrams are cut and
+/// counted invalid.
+pub const SINK_SLOT: usize = 9216;
+
+/// How often a blocked `sink` wakes up to check its deadlines, at most.
+const SINK_TICK: Duration = Duration::from_millis(100);
+
+/// The final result of `send` or `sink`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Datagrams sent (accepted by the kernel) or received.
+    pub packets: u64,
+    /// Seconds spent sending; for the sink, from the first batch to the last.
+    pub seconds: f64,
+    /// Packets per second, rounded (0 when no time passed).
+    pub pps: u64,
+    /// Received datagrams that failed validation (sink only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<u64>,
+}
+
+impl Summary {
+    /// A summary of `packets` in `seconds` (rounded to milliseconds, as printed).
+    pub fn new(packets: u64, seconds: f64, invalid: Option<u64>) -> Summary {
+        let pps = if seconds > 0.0 {
+            (packets as f64 / seconds + 0.5) as u64
+        } else {
+            0
+        };
+        Summary {
+            packets,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            pps,
+            invalid,
+        }
+    }
+
+    /// `packets=N seconds=S pps=P`, then ` invalid=N` for the sink: the C
+    /// peer's line (`benches/peers/c/rawperf.c`), seconds with 3 decimals.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "packets={} seconds={:.3} pps={}",
+            self.packets, self.seconds, self.pps
+        );
+        if let Some(n) = self.invalid {
+            s.push_str(&format!(" invalid={n}"));
+        }
+        s
+    }
+
+    /// `{"packets":N,"seconds":S,"pps":P}` (plus `"invalid"` for the sink).
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn print_summary(summary: &Summary, json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}",
+        if json { summary.json() } else { summary.line() }
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Byte `i` of every payload `send` writes: `i mod 256`, so the sink can
+/// tell a datagram that came through whole.
+pub fn payload_pattern() -> Vec<u8> {
+    (0..=u16::MAX).map(|i| i as u8).collect()
+}
+
+/// One datagram of `size` bytes for `send`: a 20-byte header (source, ID and
+/// checksum left to the kernel) and the payload pattern.
+pub fn build_datagram(dst: Ipv4Addr, protocol: u8, ttl: u8, size: usize) -> Result<Vec<u8>> {
+    if size < MIN_HEADER_LEN {
+        return Err(format!("--size {size}: an IPv4 header alone is 20 bytes").into());
+    }
+    let mut dg = vec![0u8; size];
+    let repr =
+        Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, dst, protocol, size - MIN_HEADER_LEN).with_ttl(ttl);
+    let n = repr.emit(&mut dg)?;
+    let pattern = payload_pattern();
+    dg[n..].copy_from_slice(&pattern[..size - n]);
+    Ok(dg)
+}
+
+/// Whether a received datagram is one `send` could have sent for `protocol`:
+/// whole (not cut to the slot), a valid IPv4 header (checksum too), total
+/// length equal to what arrived, the protocol, and the payload pattern.
+pub fn is_valid(data: &[u8], truncated: bool, protocol: u8, pattern: &[u8]) -> bool {
+    if truncated {
+        return false;
+    }
+    let Ok(ip) = Ipv4Packet::new_checked(data) else {
+        return false;
+    };
+    let payload = ip.payload();
+    usize::from(ip.total_len()) == data.len()
+        && ip.protocol().0 == protocol
+        && pattern.get(..payload.len()) == Some(payload)
+}
+
+/// Prints a progress line on stderr once a second, when stderr is a terminal.
+struct Progress {
+    on: bool,
+    next: Instant,
+    last_packets: u64,
+}
+
+impl Progress {
+    fn new(now: Instant) -> Progress {
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            next: now + Duration::from_secs(1),
+            last_packets: 0,
+        }
+    }
+
+    #[inline]
+    fn tick(&mut self, now: Instant, what: &str, packets: u64) {
+        if self.on && now >= self.next {
+            let pps = packets - self.last_packets;
+            eprintln!("{what}: packets={packets} last second pps={pps}");
+            self.last_packets = packets;
+            self.next = now + Duration::from_secs(1);
+        }
+    }
+}
+
+/// The sending side: a raw socket and a batch of identical datagrams, both
+/// made once.
+pub struct Sender {
+    conn: RawConn,
+    batch: SendBatch,
+}
+
+impl Sender {
+    /// Opens the socket and fills a batch of `batch` copies of `datagram`,
+    /// each sent with `cm` (the outgoing interface).
+    pub fn new(
+        protocol: u8,
+        datagram: &[u8],
+        batch: usize,
+        cm: Option<&ControlMessage>,
+    ) -> Result<Sender> {
+        let conn = RawConn::new(protocol)?;
+        let mut b = SendBatch::new(batch, datagram.len());
+        for _ in 0..batch {
+            b.push_datagram(datagram, cm)?;
+        }
+        Ok(Sender { conn, batch: b })
+    }
+
+    /// One `sendmmsg` of `n` datagrams (at most the batch; the batch's tail
+    /// is sent). Returns how many the kernel took; 0 when the device queue
+    /// was full (`ENOBUFS`), which is worth retrying. Allocates nothing.
+    #[inline]
+    pub fn send(&mut self, n: usize) -> Result<usize> {
+        let len = self.batch.len();
+        match self.conn.send_batch(&mut self.batch, len - n.min(len)) {
+            Ok(k) => Ok(k),
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// `ipv4kit send`.
+pub fn run_send(args: &SendArgs) -> Result<()> {
+    let size = usize::from(args.size);
+    if let Some(d) = args.duration_s {
+        if !(d > 0.0 && d <= 1e6) {
+            return Err(format!("--duration-s {d}: want seconds in (0, 1e6]").into());
+        }
+    }
+    let datagram = build_datagram(args.dst, args.protocol, args.ttl, size)?;
+    let cm = match &args.iface {
+        Some(name) => Some(ControlMessage {
+            ifindex: Some(iface_index(name)?),
+            ..Default::default()
+        }),
+        None => None,
+    };
+    let batch_len = usize::from(args.batch);
+    let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;
+    let duration = match (args.count, args.duration_s) {
+        (None, None) => Some(DEFAULT_SEND_DURATION),
+        (_, d) => d.map(Duration::from_secs_f64),
+    };
+
+    let mut sent = 0u64;
+    let mut nobufs = 0u64;
+    let start = Instant::now();
+    let mut end = start;
+    let mut progress = Progress::new(start);
+    loop {
+        // The last datagrams of a count: send the tail of the batch.
+        let n = match args.count {
+            Some(c) if c - sent == 0 => break,
+            Some(c) => (c - sent).min(batch_len as u64) as usize,
+            None => batch_len,
+        };
+        match sender.send(n)? {
+            // A full device queue: try again (the C peer does the same).
+            0 => nobufs += 1,
+            k => sent += k as u64,
+        }
+        end = Instant::now();
+        if duration.is_some_and(|d| end - start >= d) || stop::requested() {
+            break;
+        }
+        progress.tick(end, "send", sent);
+    }
+    if nobufs > 0 {
+        eprintln!("ipv4kit: send: {nobufs} sendmmsg calls failed with ENOBUFS and were retried");
+    }
+    print_summary(
+        &Summary::new(sent, (end - start).as_secs_f64(), None),
+        args.json,
+    )
+}
+
+/// The receiving side: a raw socket with a large buffer and a receive
+/// batch, both made once, and the payload pattern to check against.
+pub struct Sink {
+    conn: RawConn,
+    batch: RecvBatch,
+    pattern: Vec<u8>,
+    protocol: u8,
+}
+
+impl Sink {
+    /// Opens a raw socket for `protocol` (64 MiB receive buffer, a receive
+    /// timeout of `tick`) with a batch of `batch` slots.
+    pub fn new(protocol: u8, batch: usize, tick: Duration) -> Result<Sink> {
+        let conn = RawConn::new(protocol)?;
+        conn.set_recv_buffer_size(SINK_RCVBUF)?;
+        conn.set_read_timeout(Some(tick))?;
+        Ok(Sink {
+            conn,
+            batch: RecvBatch::new(batch, SINK_SLOT),
+            pattern: payload_pattern(),
+            protocol,
+        })
+    }
+
+    /// One `recvmmsg` (waiting up to the tick for the first datagram):
+    /// how many datagrams arrived and how many of them are invalid; (0, 0)
+    /// when the tick passed. Allocates nothing.
+    #[inline]
+    pub fn recv(&mut self) -> Result<(u64, u64)> {
+        match self.conn.recv_batch(&mut self.batch) {
+            Ok(n) => {
+                let mut invalid = 0;
+                for d in self.batch.iter() {
+                    if !is_valid(d.data, d.meta.truncated, self.protocol, &self.pattern) {
+                        invalid += 1;
+                    }
+                }
+                Ok((n as u64, invalid))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok((0, 0)),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// `ipv4kit sink`.
+pub fn run_sink(args: &SinkArgs) -> Result<()> {
+    if let Some(d) = args.duration_s {
+        if !(d > 0.0 && d <= 1e6) {
+            return Err(format!("--duration-s {d}: want seconds in (0, 1e6]").into());
+        }
+    }
+    let idle = Duration::from_millis(args.idle_timeout_ms);
+    let mut sink = Sink::new(args.protocol, usize::from(args.batch), idle.min(SINK_TICK))?;
+
+    let start = Instant::now();
+    let deadline = args.duration_s.map(|d| start + Duration::from_secs_f64(d));
+    let (mut received, mut invalid) = (0u64, 0u64);
+    let (mut first, mut last) = (start, start);
+    let mut progress = Progress::new(start);
+    loop {
+        let (n, bad) = sink.recv()?;
+        let now = Instant::now();
+        if n > 0 {
+            if received == 0 {
+                first = now;
+            }
+            last = now;
+            received += n;
+            invalid += bad;
+        }
+        if deadline.is_some_and(|d| now >= d)
+            || (received > 0 && now - last >= idle)
+            || stop::requested()
+        {
+            break;
+        }
+        progress.tick(now, "sink", received);
+    }
+    let seconds = if received > 0 {
+        (last - first).as_secs_f64()
+    } else {
+        0.0
+    };
+    print_summary(&Summary::new(received, seconds, Some(invalid)), args.json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line_is_the_c_peers_format() {
+        let s = Summary::new(10_000, 0.0421, None);
+        assert_eq!(s.line(), "packets=10000 seconds=0.042 pps=237530");
+        assert_eq!(
+            s.json(),
+            r#"{"packets":10000,"seconds":0.042,"pps":237530}"#
+        );
+        let s = Summary::new(5, 2.0, Some(1));
+        assert_eq!(s.line(), "packets=5 seconds=2.000 pps=3 invalid=1");
+        assert_eq!(
+            s.json(),
+            r#"{"packets":5,"seconds":2.0,"pps":3,"invalid":1}"#
+        );
+        assert_eq!(
+            Summary::new(0, 0.0, Some(0)).line(),
+            "packets=0 seconds=0.000 pps=0 invalid=0"
+        );
+    }
+
+    #[test]
+    fn the_datagram_send_builds_is_valid_and_damage_is_not() {
+        let pattern = payload_pattern();
+        let dg = build_datagram(Ipv4Addr::new(198, 18, 0, 2), 253, 64, 48).unwrap();
+        assert_eq!(dg.len(), 48);
+        let ip = Ipv4Packet::new_checked(&dg[..]).unwrap();
+        assert_eq!((ip.protocol().0, ip.ttl(), ip.total_len()), (253, 64, 48));
+        assert!(is_valid(&dg, false, 253, &pattern));
+        assert!(!is_valid(&dg, true, 253, &pattern), "truncated");
+        assert!(!is_valid(&dg, false, 254, &pattern), "other protocol");
+        assert!(!is_valid(&dg[..40], false, 253, &pattern), "cut short");
+        let mut bad = dg.clone();
+        bad[30] ^= 0xff;
+        assert!(!is_valid(&bad, false, 253, &pattern), "payload damaged");
+        let mut bad = dg.clone();
+        bad[8] = 63; // TTL changed, checksum not
+        assert!(!is_valid(&bad, false, 253, &pattern), "header checksum");
+        assert!(!is_valid(&[], false, 253, &pattern));
+        assert!(build_datagram(Ipv4Addr::LOCALHOST, 253, 64, 19).is_err());
+        // The largest datagram fits the pattern.
+        let big = build_datagram(Ipv4Addr::LOCALHOST, 253, 64, 65535).unwrap();
+        assert!(is_valid(&big, false, 253, &pattern));
+    }
+}

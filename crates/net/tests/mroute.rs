@@ -1,0 +1,266 @@
+//! The multicast-routing socket between two namespaces: one per namespace,
+//! VIFs by interface index, IGMPv1/v2 reports for groups the host never
+//! joined, and kernel upcalls for multicast data with no forwarding entry.
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use ipv4kit_net::wire::igmp::IgmpMessage;
+use ipv4kit_net::{
+    interface_index, DatagramOptions, IpOptions, MrouteMessage, MrouteSocket, PacketConn,
+    UpcallKind,
+};
+use ipv4kit_testnet::{require_privileges, Link, Netns, ADDR_A, ADDR_B};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Receives on `m` until `pred` accepts a message or `WAIT` passes.
+fn recv_until(m: &MrouteSocket, mut pred: impl FnMut(&MrouteMessage<'_>) -> bool) -> bool {
+    let end = Instant::now() + WAIT;
+    let mut buf = [0u8; 2048];
+    while Instant::now() < end {
+        m.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        match m.recv(&mut buf) {
+            Ok((n, _)) => {
+                if pred(&MrouteMessage::classify(&buf[..n])) {
+                    return true;
+                }
+            }
+            Err(e) if common::is_nothing(&e) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    false
+}
+
+#[test]
+fn second_routing_socket_in_a_namespace_is_refused_as_in_use() {
+    require_privileges!();
+    let ns = Netns::new().unwrap();
+    ns.run(|| {
+        let first = MrouteSocket::new().unwrap();
+        let e = MrouteSocket::new().unwrap_err();
+        assert!(e.is_mroute_in_use(), "{e}");
+        assert!(e.to_string().contains("another program"), "{e}");
+        // MRT_DONE on drop frees the role for the next one.
+        drop(first);
+        let again = MrouteSocket::new().unwrap();
+        again.done().unwrap();
+        MrouteSocket::new().unwrap();
+    });
+}
+
+#[test]
+fn routing_sockets_of_two_namespaces_do_not_conflict() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let _a = link.a.run(|| MrouteSocket::new().unwrap());
+    let _b = link.b.run(|| MrouteSocket::new().unwrap());
+}
+
+#[test]
+fn vif_by_ifindex_shows_in_proc_and_goes_away_with_del_vif() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    link.a.run(|| {
+        let ia = interface_index(&link.if_a).unwrap();
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(3, ia).unwrap();
+        assert_eq!(m.vifs(), vec![3]);
+        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        assert!(vifs.contains(&link.if_a), "{vifs}");
+        // The number is taken.
+        assert_eq!(
+            m.add_vif(3, ia).unwrap_err().raw_os_error(),
+            Some(libc::EADDRINUSE)
+        );
+        m.del_vif(3).unwrap();
+        assert!(m.vifs().is_empty());
+        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        assert!(!vifs.contains(&link.if_a), "{vifs}");
+        assert!(m.del_vif(3).is_err());
+        assert_eq!(
+            m.add_vif(32, ia).unwrap_err().kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+    });
+}
+
+#[test]
+fn vifs_are_deleted_when_the_socket_is_dropped() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    link.a.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_a).unwrap()).unwrap();
+        drop(m);
+        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        assert!(!vifs.contains(&link.if_a), "{vifs}");
+    });
+}
+
+#[test]
+fn v2_report_for_a_group_never_joined_reaches_the_routing_socket() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let group = Ipv4Addr::new(239, 77, 1, 2);
+    let m = link.a.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_a).unwrap()).unwrap();
+        m
+    });
+    link.b
+        .sysctl(
+            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
+            "2",
+        )
+        .unwrap();
+    let _member = link.b.run(|| {
+        let ib = interface_index(&link.if_b).unwrap();
+        let c = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+        c.join_group(ib, group).unwrap();
+        c
+    });
+    let seen = recv_until(&m, |msg| match msg {
+        MrouteMessage::Datagram(Ok(ip)) => {
+            ip.src() == ADDR_B
+                && matches!(IgmpMessage::parse(ip.payload()),
+                    Ok(IgmpMessage::ReportV2(r)) if r.group() == group)
+        }
+        _ => false,
+    });
+    assert!(
+        seen,
+        "no v2 report for {group} from b on the routing socket"
+    );
+}
+
+#[test]
+fn multicast_data_without_a_forwarding_entry_comes_up_as_nocache() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let group = Ipv4Addr::new(239, 88, 0, 1);
+    let m = link.a.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(5, interface_index(&link.if_a).unwrap()).unwrap();
+        m
+    });
+    let tx = link.b.run(|| {
+        let c = PacketConn::bind_udp(SocketAddrV4::new(ADDR_B, 0)).unwrap();
+        c.set_multicast_interface_index(interface_index(&link.if_b).unwrap())
+            .unwrap();
+        c.set_multicast_ttl(8).unwrap();
+        c
+    });
+    for _ in 0..3 {
+        tx.send_to(b"data", SocketAddrV4::new(group, 5000), None)
+            .unwrap();
+    }
+    let seen = recv_until(&m, |msg| {
+        matches!(msg, MrouteMessage::Upcall(u)
+            if u.kind == UpcallKind::NoCache && u.dst == group && u.src == ADDR_B && u.vif == 5)
+    });
+    assert!(seen, "no NOCACHE upcall for ({ADDR_B}, {group}) on vif 5");
+}
+
+/// A third host c behind b: a second veth pair b <-> c, 198.19.0.1/24 on
+/// b's side, 198.19.0.2/24 on c's. Returns c and the two interface names.
+fn second_link(link: &Link) -> (Netns, String, String) {
+    let c = Netns::new().unwrap();
+    let pid = std::process::id();
+    let (if_bc, if_cb) = (format!("m{pid}bc"), format!("m{pid}cb"));
+    link.b
+        .ip(&[
+            "link",
+            "add",
+            &if_bc,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &if_cb,
+            "netns",
+            c.name(),
+        ])
+        .unwrap();
+    link.b
+        .ip(&["addr", "add", "198.19.0.1/24", "dev", &if_bc])
+        .unwrap();
+    c.ip(&["addr", "add", "198.19.0.2/24", "dev", &if_cb])
+        .unwrap();
+    link.b.ip(&["link", "set", &if_bc, "up"]).unwrap();
+    c.ip(&["link", "set", &if_cb, "up"]).unwrap();
+    link.b.wait_operational(&if_bc).unwrap();
+    c.wait_operational(&if_cb).unwrap();
+    (c, if_bc, if_cb)
+}
+
+#[test]
+fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (c, if_bc, if_cb) = second_link(&link);
+    let group = Ipv4Addr::new(239, 66, 0, 1);
+    // b is the router: VIF 0 towards a, VIF 1 towards c, and an entry
+    // (a, group) from VIF 0 to VIF 1.
+    let router = link.b.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
+        m.add_vif(1, interface_index(&if_bc).unwrap()).unwrap();
+        assert_eq!(
+            m.add_mfc(ADDR_A, group, 0, &[(1, 255)]).unwrap_err().kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+        m.add_mfc(ADDR_A, group, 0, &[(1, 1)]).unwrap();
+        let cache = std::fs::read_to_string("/proc/thread-self/net/ip_mr_cache").unwrap();
+        // Group and origin in the kernel's hex (network order as read), iif 0.
+        let hex = |a: Ipv4Addr| format!("{:08X}", u32::from_ne_bytes(a.octets()));
+        assert!(
+            cache
+                .lines()
+                .any(|l| l.starts_with(&format!("{} {}", hex(group), hex(ADDR_A)))),
+            "{cache}"
+        );
+        m
+    });
+    // c listens on the group.
+    let rx = c.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 5001)).unwrap();
+        s.join_group(interface_index(&if_cb).unwrap(), group)
+            .unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        s
+    });
+    let tx = link.a.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
+        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
+            .unwrap();
+        s.set_multicast_ttl(8).unwrap();
+        s
+    });
+    let end = Instant::now() + WAIT;
+    let mut buf = [0u8; 64];
+    let mut got = None;
+    while got.is_none() && Instant::now() < end {
+        tx.send_to(b"routed", SocketAddrV4::new(group, 5001), None)
+            .unwrap();
+        match rx.recv_from(&mut buf) {
+            Ok(m) => got = Some((buf[..m.len].to_vec(), m.src)),
+            Err(e) if common::is_nothing(&e) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let (data, src) = got.expect("c received nothing through b");
+    assert_eq!(data, b"routed");
+    assert_eq!(*src.ip(), ADDR_A);
+    // The entry goes away with del_mfc; a second delete finds none.
+    router.del_mfc(ADDR_A, group).unwrap();
+    assert_eq!(
+        router.del_mfc(ADDR_A, group).unwrap_err().raw_os_error(),
+        Some(libc::ENOENT)
+    );
+}
