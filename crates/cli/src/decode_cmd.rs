@@ -13,18 +13,10 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .filter(|b| !b.is_ascii_whitespace() && *b != b':')
         .collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!("hex {s:?} has an odd number of digits"));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| format!("hex {s:?} has a non-hex digit"))
-        })
-        .collect()
+    hex::decode(&digits).map_err(|e| match e {
+        hex::FromHexError::OddLength => format!("hex {s:?} has an odd number of digits"),
+        _ => format!("hex {s:?} has a non-hex digit"),
+    })
 }
 
 fn emit(out: &mut impl Write, packet: &model::Packet, json: bool) -> io::Result<()> {

@@ -100,20 +100,33 @@ fn render(mut packet: Packet) {
 /// a leading `0x` (the syntax `ipv4kit decode --help` documents), then the
 /// decode and print path.
 ///
-/// The parser itself, `parse_hex`, is private to the `ipv4kit` binary
-/// (`crates/cli/src/main.rs`), out of reach of any other crate; until it
-/// moves into the library, the text goes through [`reference_hex`], the
-/// documented syntax written out, and every accepted value through the same
-/// decode and print path the command runs. Once it is public, this body
-/// compares the two (`reference_hex` becomes the oracle).
-///
-/// Record specs `TYPE:GROUP[:SRC,...]` for `query`/`report` do not exist yet.
+/// The command's parser (`ipv4kit_cli::decode_cmd::parse_hex`) must agree
+/// with [`reference_hex`], the documented syntax written out (it once took a
+/// `+` sign as part of a digit pair); every accepted value goes through the
+/// decode and print path the command runs. The same text is also tried as a
+/// `report --record TYPE:GROUP[:SRC,...]` spec, which must parse or say why.
 pub fn cli_args(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(bytes) = reference_hex(text) {
+    let ours = ipv4kit_cli::decode_cmd::parse_hex(text);
+    let reference = reference_hex(text);
+    assert_eq!(
+        ours.is_ok(),
+        reference.is_ok(),
+        "{text:?}: {ours:?} vs {reference:?}"
+    );
+    if let (Ok(a), Ok(b)) = (&ours, &reference) {
+        assert_eq!(a, b, "{text:?}");
+    }
+    if let Ok(bytes) = reference {
         render(decode::ipv4_packet(&bytes));
+    }
+    match text.parse::<ipv4kit_cli::records::RecordSpec>() {
+        Ok(spec) => {
+            let _ = format!("{spec:?}");
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
     }
 }
 
