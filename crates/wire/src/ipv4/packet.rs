@@ -208,7 +208,7 @@ impl<B: AsRef<[u8]>> Ipv4Packet<B> {
         let header_len = check_lengths(bytes)?;
         // check_lengths proved header_len <= bytes.len().
         let header = bytes.get(..header_len).unwrap_or(&[]);
-        if !checksum::verify(header) {
+        if !checksum::verify_ipv4_header(header) {
             return Err(bad_checksum(header));
         }
         Ok(Ipv4Packet { buf })
