@@ -78,6 +78,23 @@ mod packet;
 mod raw;
 mod sys;
 
+/// Entry points for `ipv4kit-fuzzing`: not part of the API, may change at any
+/// time.
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Decodes a received control buffer as the receive paths do: the IPv4
+    /// control messages and the `SO_RXQ_OVFL` drop count.
+    pub fn decode_control(buf: &[u8]) -> (crate::ControlMessage, Option<u32>) {
+        crate::sys::cmsg::decode_with_drops(buf)
+    }
+
+    /// Encodes a send-side control message (`IP_PKTINFO`) into `buf`; `None`
+    /// when it does not fit.
+    pub fn encode_control(cm: &crate::ControlMessage, buf: &mut [u8]) -> Option<usize> {
+        crate::sys::cmsg::encode(cm, buf).ok()
+    }
+}
+
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
 pub use conn::Conn;
 pub use control::{ControlFlags, ControlMessage, RecvMeta};
