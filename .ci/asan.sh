@@ -18,7 +18,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A missing tool is a skip on a developer's machine and a failure where
+# IPV4KIT_REQUIRE_TOOLS=1 (CI sets it), so CI cannot pass without running this.
 skip() {
+  if [ "${IPV4KIT_REQUIRE_TOOLS:-}" = 1 ]; then
+    echo "asan: FAILED: $* (IPV4KIT_REQUIRE_TOOLS=1)" >&2
+    exit 1
+  fi
   echo "asan: SKIPPED: $*"
   exit 0
 }

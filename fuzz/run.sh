@@ -18,13 +18,20 @@ cd "$(dirname "$0")"
 secs=${1:-30}
 case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2 ;; esac
 
-if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  echo "fuzz/run.sh: no nightly toolchain (rustup toolchain install nightly); skipping"
+# A missing tool is a skip, except where IPV4KIT_REQUIRE_TOOLS=1 (CI sets it).
+skip() {
+  if [ "${IPV4KIT_REQUIRE_TOOLS:-}" = 1 ]; then
+    echo "fuzz/run.sh: $*; IPV4KIT_REQUIRE_TOOLS=1, so that is a failure" >&2
+    exit 1
+  fi
+  echo "fuzz/run.sh: $*; skipping"
   exit 0
+}
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  skip "no nightly toolchain (rustup toolchain install nightly)"
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-  echo "fuzz/run.sh: cargo-fuzz not installed (cargo install cargo-fuzz); skipping"
-  exit 0
+  skip "cargo-fuzz not installed (cargo install cargo-fuzz)"
 fi
 
 echo "==> building fuzz targets (nightly, release, AddressSanitizer)"
