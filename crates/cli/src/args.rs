@@ -44,6 +44,7 @@ pub enum Command {
 #[command(after_help = "Examples:
   ipv4kit decode tests/data/tcpdump/IGMP_V2.pcap
   ipv4kit decode --json capture.pcapng
+  tcpdump -i eth0 -U -w - igmp | ipv4kit decode -
   ipv4kit decode --hex '46000020 00000000 0102 72c8 c0a80165 ef010101 94040000 1600f9fcef010101'")]
 pub struct DecodeArgs {
     /// Print JSON Lines (one object per packet) instead of text.
@@ -52,7 +53,7 @@ pub struct DecodeArgs {
     /// An IPv4 datagram as hex (spaces and colons allowed); may repeat.
     #[arg(long = "hex", value_name = "HEX")]
     pub hex: Vec<String>,
-    /// pcap or pcapng files.
+    /// pcap or pcapng files; `-` reads one from standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

@@ -76,16 +76,48 @@ const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 ///
 /// A file that is neither format, or that breaks off in a way the reader cannot
 /// step over, is an error; frames read before that point have been handed out.
-pub fn for_each_frame(path: &Path, mut each: impl FnMut(Frame<'_>)) -> Result<(), CaptureError> {
+/// Error messages start with the path.
+pub fn for_each_frame(path: &Path, each: impl FnMut(Frame<'_>)) -> Result<(), CaptureError> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| CaptureError {
+        message: format!("{name}: cannot open: {e}"),
+    })?;
+    for_each_frame_in(BufReader::new(file), &name, each)
+}
+
+/// Calls `each` for every frame of a pcap or pcapng stream read from `reader`
+/// (a file, standard input, or bytes in memory); `name` starts each error
+/// message.
+///
+/// ```
+/// use ipv4kit_cli::capture::for_each_frame_in;
+///
+/// // A pcap header (little-endian, LINKTYPE_RAW) with no frames.
+/// let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+/// pcap.extend_from_slice(&[0; 8]); // time zone, sigfigs
+/// pcap.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
+/// pcap.extend_from_slice(&101u32.to_le_bytes()); // link type
+/// let mut frames = 0;
+/// for_each_frame_in(&pcap[..], "memory", |_| frames += 1).unwrap();
+/// assert_eq!(frames, 0);
+///
+/// let err = for_each_frame_in(&b"GIF89a"[..], "memory", |_| {}).unwrap_err();
+/// assert_eq!(err.to_string(), "memory: not a pcap or pcapng file (starts with 47494638)");
+/// ```
+pub fn for_each_frame_in(
+    mut reader: impl Read,
+    name: &str,
+    mut each: impl FnMut(Frame<'_>),
+) -> Result<(), CaptureError> {
     let err = |what: String| CaptureError {
-        message: format!("{}: {what}", path.display()),
+        message: format!("{name}: {what}"),
     };
-    let mut file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
     let mut magic = [0u8; 4];
-    file.read_exact(&mut magic)
+    reader
+        .read_exact(&mut magic)
         .map_err(|_| err("not a capture file: shorter than a pcap header".into()))?;
-    let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
-    let reader = BufReader::new(file);
+    // Both readers want to see the magic number again.
+    let reader = (&magic[..]).chain(reader);
     let mut index = 0u64;
     if PCAP_MAGICS.contains(&magic) {
         let mut pcap = PcapReader::new(reader).map_err(|e| err(format!("bad pcap header: {e}")))?;

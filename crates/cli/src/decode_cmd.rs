@@ -41,7 +41,13 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     for path in &args.files {
         let mut skipped = 0u64;
         let mut io_error = None;
-        capture::for_each_frame(path, |frame| {
+        let stdin = path.as_os_str() == "-";
+        let name = if stdin {
+            "standard input".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let each = |frame: capture::Frame<'_>| {
             if io_error.is_some() {
                 return;
             }
@@ -60,19 +66,28 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 },
             };
             packet.frame = Some(frame.index);
-            if let Err(e) = emit(&mut out, &packet, args.json) {
+            // A pipe from a live capture (`tcpdump -U -w - | ipv4kit decode -`)
+            // shows each packet as it comes.
+            if let Err(e) = emit(&mut out, &packet, args.json).and_then(|()| {
+                if stdin {
+                    out.flush()
+                } else {
+                    Ok(())
+                }
+            }) {
                 io_error = Some(e);
             }
-        })?;
+        };
+        if stdin {
+            capture::for_each_frame_in(io::stdin().lock(), &name, each)?;
+        } else {
+            capture::for_each_frame(path, each)?;
+        }
         if let Some(e) = io_error {
             return Err(e.into());
         }
         if skipped > 0 && !args.json {
-            writeln!(
-                out,
-                "# {}: {skipped} frame(s) not IPv4, skipped",
-                path.display()
-            )?;
+            writeln!(out, "# {name}: {skipped} frame(s) not IPv4, skipped")?;
         }
     }
     out.flush()?;

@@ -180,6 +180,55 @@ fn a_missing_file_and_no_input_exit_1_and_bad_flags_exit_2() {
 }
 
 #[test]
+fn a_capture_on_standard_input_decodes_like_the_file() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    // pim_header_asan.pcap holds frames that are not IPv4, so its skip line
+    // names the input too.
+    for name in [
+        "tcpdump/igmpv3-queries.pcap",
+        "tcpdump/pim_header_asan.pcap",
+    ] {
+        let path = data_dir().join(name);
+        let from_file = decode(&[path.to_str().unwrap()]);
+        assert!(from_file.status.success());
+        let mut child = Command::new(BIN)
+            .args(["decode", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&std::fs::read(&path).unwrap())
+            .unwrap();
+        let from_stdin = child.wait_with_output().unwrap();
+        assert!(from_stdin.status.success());
+        let expected = String::from_utf8(from_file.stdout)
+            .unwrap()
+            .replace(path.to_str().unwrap(), "standard input");
+        assert_eq!(String::from_utf8(from_stdin.stdout).unwrap(), expected);
+    }
+
+    let mut child = Command::new(BIN)
+        .args(["decode", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"ab").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ipv4kit: standard input: not a capture file: shorter than a pcap header\n"
+    );
+}
+
+#[test]
 fn hex_input_decodes_in_text_form() {
     let out = decode(&[
         "--hex",

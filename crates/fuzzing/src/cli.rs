@@ -1,12 +1,7 @@
-//! Bodies over the `ipv4kit decode` path: `cli_capture` (a capture file
-//! through `capture::for_each_frame`, `capture::ipv4_of` and
+//! Bodies over the `ipv4kit decode` path: `cli_capture` (a capture stream
+//! through `capture::for_each_frame_in`, `capture::ipv4_of` and
 //! `decode::ipv4_packet` to both printed forms) and `cli_args` (the `--hex`
 //! argument).
-
-use std::cell::RefCell;
-use std::fs;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipv4kit_cli::capture::{self, linktype, Link};
 use ipv4kit_cli::decode;
@@ -23,43 +18,25 @@ const LINKTYPES: [u32; 7] = [
     147, // LINKTYPE_USER0: not known, always Other
 ];
 
-static NEXT_FILE: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// One scratch file per thread (cargo test runs bodies on several threads).
-    static SCRATCH: RefCell<PathBuf> = RefCell::new(std::env::temp_dir().join(format!(
-        "ipv4kit-fuzz-{}-{}.cap",
-        std::process::id(),
-        NEXT_FILE.fetch_add(1, Ordering::Relaxed)
-    )));
-}
-
-/// The bytes as a pcap/pcapng file: `for_each_frame` hands out frames with
-/// indices 1, 2, ... or returns an error with a message, never panics; for
-/// every frame, `ipv4_of` under every link type returns a datagram inside the
-/// frame, and each datagram decodes and prints (text and JSON) without a
+/// The bytes as a pcap/pcapng stream: `for_each_frame_in` hands out frames
+/// with indices 1, 2, ... or returns an error with a message, never panics;
+/// for every frame, `ipv4_of` under every link type returns a datagram inside
+/// the frame, and each datagram decodes and prints (text and JSON) without a
 /// panic, the JSON being valid.
-///
-/// `for_each_frame` takes a path, so the bytes go through a scratch file
-/// (removed afterwards); a reader-based entry point would spare the file.
 pub fn cli_capture(data: &[u8]) {
-    // The frame bytes alone, under every link type, without a file.
+    // The frame bytes alone, under every link type.
     frame(data, None);
 
-    SCRATCH.with(|path| {
-        let path = path.borrow();
-        fs::write(&*path, data).expect("write the scratch capture");
-        let mut expected_index = 0u64;
-        let result = capture::for_each_frame(&path, |f| {
-            expected_index += 1;
-            assert_eq!(f.index, expected_index, "frame indices are not 1, 2, ...");
-            frame(f.data, Some(f.linktype));
-        });
-        let _ = fs::remove_file(&*path);
-        if let Err(e) = result {
-            assert!(!e.to_string().is_empty());
-        }
+    let mut expected_index = 0u64;
+    let result = capture::for_each_frame_in(data, "fuzz input", |f| {
+        expected_index += 1;
+        assert_eq!(f.index, expected_index, "frame indices are not 1, 2, ...");
+        frame(f.data, Some(f.linktype));
     });
+    if let Err(e) = result {
+        assert!(e.message.starts_with("fuzz input: "), "{e}");
+        assert!(e.message.len() > "fuzz input: ".len());
+    }
 }
 
 /// Link layer, decode and both printed forms for one frame.
