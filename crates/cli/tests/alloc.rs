@@ -1,66 +1,18 @@
 //! The send and sink loops allocate nothing in steady state: the batches
-//! are built once and reused. This file owns the global allocator: it counts
-//! allocations the current thread makes while counting is switched on.
+//! are built once and reused. Allocations are counted with allocation-counter, whose
+//! global allocator this test binary links.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use ipv4kit_cli::perf::{build_datagram, Sender, Sink};
 use ipv4kit_testnet::{require_privileges, Link, ADDR_B};
 
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn note() {
-    // `try_with`: the thread-local may be gone while a thread exits.
-    let _ = COUNTING.try_with(|c| {
-        if c.get() {
-            let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// bookkeeping touches only const-initialised thread-locals without
-// destructors, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations `f` makes on this thread.
-/// Allocations `f` makes on this thread.
+/// Allocations `f` makes on this thread (allocation-counter counts per
+/// thread, so other test threads do not disturb it).
 fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let r = f();
-    COUNTING.with(|c| c.set(false));
-    (r, ALLOCS.with(|a| a.get()))
+    let mut result = None;
+    let info = allocation_counter::measure(|| result = Some(f()));
+    (result.expect("measure runs the closure"), info.count_total)
 }
 
 #[test]
@@ -105,4 +57,11 @@ fn send_and_sink_steps_do_not_allocate() {
     assert_eq!(allocs, 0, "sink allocated");
     assert_eq!(invalid, 0);
     assert!(received + got >= sent, "{received} + {got} of {sent}");
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (v, n) = allocations(|| vec![1u8; 10]);
+    assert_eq!(v.len(), 10);
+    assert_eq!(n, 1, "the counting allocator is not in use");
 }

@@ -1,9 +1,7 @@
-//! In steady state a batch call allocates nothing. This file owns the
-//! global allocator: it counts allocations made by the current thread while
-//! counting is switched on, so other test threads do not disturb it.
+//! In steady state a batch call allocates nothing. Allocations are
+//! counted with allocation-counter, whose global allocator this test binary
+//! links.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use ipv4kit_net::{
@@ -11,57 +9,12 @@ use ipv4kit_net::{
     SendBatch,
 };
 
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-fn note() {
-    // `try_with`: the thread-local may be gone while a thread exits.
-    let _ = COUNTING.try_with(|c| {
-        if c.get() {
-            let _ = ALLOCS.try_with(|a| a.set(a.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// bookkeeping touches only const-initialised thread-locals without
-// destructors, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: same contract as ours.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations `f` makes on this thread.
+/// Allocations `f` makes on this thread (allocation-counter counts per
+/// thread, so other test threads do not disturb it).
 fn allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    ALLOCS.with(|a| a.set(0));
-    COUNTING.with(|c| c.set(true));
-    let r = f();
-    COUNTING.with(|c| c.set(false));
-    (r, ALLOCS.with(|a| a.get()))
+    let mut result = None;
+    let info = allocation_counter::measure(|| result = Some(f()));
+    (result.expect("measure runs the closure"), info.count_total)
 }
 
 const PER_CALL: usize = 64;
