@@ -141,6 +141,8 @@ impl RecvBatch {
             data,
             meta: RecvMeta {
                 len: data.len(),
+                // With MSG_TRUNC, `msg_len` is the whole datagram's length.
+                orig_len: self.mm.len(i).max(len) - start,
                 src: self
                     .mm
                     .name(i)
@@ -179,7 +181,8 @@ impl RecvBatch {
                     &mut self.arena,
                     self.slot,
                     self.count,
-                    libc::MSG_WAITFORONE,
+                    // MSG_TRUNC: `msg_len` says how long a cut datagram was.
+                    libc::MSG_WAITFORONE | libc::MSG_TRUNC,
                 )
                 .map_err(|e| Error::new("recvmmsg", e))?;
             self.received = n;

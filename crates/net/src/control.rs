@@ -134,6 +134,11 @@ pub(crate) fn drops_if_asked(flags: ControlFlags, reported: Option<u32>) -> Opti
 pub struct RecvMeta {
     /// Bytes of the datagram placed in the buffer.
     pub len: usize,
+    /// Length of the datagram as it arrived, counted the same way as `len`
+    /// (pcap calls it `orig_len`): equal to `len` unless the datagram was
+    /// [`truncated`](Self::truncated), then larger. Raw and UDP sockets report
+    /// it (`MSG_TRUNC` on the receive call).
+    pub orig_len: usize,
     /// The sender (for raw sockets the port is 0).
     pub src: SocketAddrV4,
     /// The control messages the socket asked for.

@@ -84,17 +84,20 @@ impl Inner {
         }
     }
 
-    /// One `recvmsg`.
+    /// One `recvmsg`, with `MSG_TRUNC` so that a datagram longer than `buf`
+    /// still reports its length (raw and UDP sockets only: for a stream
+    /// socket the flag would discard data).
     pub(crate) fn recv(&self, buf: &mut [u8]) -> Result<RecvMeta> {
         #[cfg(target_os = "linux")]
         {
             let mut ctrl = cmsg::CmsgBuf::new();
-            let r =
-                ffi::recvmsg(self.fd(), buf, &mut ctrl, 0).map_err(|e| Error::new("recvmsg", e))?;
+            let r = ffi::recvmsg(self.fd(), buf, &mut ctrl, libc::MSG_TRUNC)
+                .map_err(|e| Error::new("recvmsg", e))?;
             let flags = self.control_flags();
             let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);
             Ok(RecvMeta {
                 len: r.len,
+                orig_len: r.full_len.max(r.len),
                 src: r
                     .addr
                     .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),

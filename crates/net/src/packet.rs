@@ -113,6 +113,7 @@ impl PacketConn {
             let ihl = (usize::from(buf[0] & 0x0f) * 4).min(meta.len);
             buf.copy_within(ihl..meta.len, 0);
             meta.len -= ihl;
+            meta.orig_len -= ihl;
         }
         Ok(meta)
     }

@@ -55,6 +55,7 @@ fn round_trip(per_call: usize) {
             }
             for d in batch.packets() {
                 assert!(!d.meta.truncated);
+                assert_eq!(d.meta.orig_len, d.meta.len);
                 let p = d.packet.expect("valid IPv4, header checksum included");
                 assert_eq!(
                     (p.src(), p.dst(), u8::from(p.protocol())),

@@ -1154,7 +1154,11 @@ fn datagrams_longer_than_their_batch_slot_are_flagged_and_cut_the_others_intact(
         while got.len() < count {
             bench.rx.recv_batch(&mut batch).expect("datagram lost");
             for d in &batch {
-                got.push((d.data.to_vec(), d.meta.truncated, d.packet().map(drop)));
+                got.push((
+                    d.data.to_vec(),
+                    (d.meta.truncated, d.meta.orig_len),
+                    d.packet().map(drop),
+                ));
             }
         }
         got
@@ -1174,7 +1178,7 @@ fn datagrams_longer_than_their_batch_slot_are_flagged_and_cut_the_others_intact(
     for (d, (data, truncated, verdict)) in sent.iter().zip(got) {
         let n = d.len();
         assert_eq!(data, d[..n.min(SLOT)], "{n} bytes");
-        assert_eq!(truncated, n > SLOT, "{n} bytes");
+        assert_eq!(truncated, (n > SLOT, n), "{n} bytes: flag and whole length");
         let want = if n > SLOT {
             Err(Ipv4Error::TotalLenBeyondBuffer {
                 total_len: n as u16,
@@ -1191,13 +1195,13 @@ fn datagrams_longer_than_their_batch_slot_are_flagged_and_cut_the_others_intact(
     bench.send(&d, Send::Crate).unwrap();
     let got = receive(1, 16);
     assert_eq!(got[0].0, d[..16]);
-    assert!(got[0].1);
+    assert_eq!(got[0].1, (true, d.len()));
     assert_eq!(got[0].2, Err(Ipv4Error::BufferTooShort { available: 16 }));
     let d = as_sent(&datagram(PROTO, ADDR_B, &[0x94, 4, 0, 0], b"12345678"));
     bench.send(&d, Send::Crate).unwrap();
     let got = receive(1, 22);
     assert_eq!(got[0].0, d[..22]);
-    assert!(got[0].1);
+    assert_eq!(got[0].1, (true, d.len()));
     assert_eq!(
         got[0].2,
         Err(Ipv4Error::HeaderBeyondBuffer {

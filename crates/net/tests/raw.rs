@@ -201,6 +201,54 @@ fn truncated_datagrams_are_reported() {
     let m = rx.recv(&mut small).unwrap();
     assert!(m.truncated);
     assert_eq!(m.len, 40);
+    assert_eq!(m.orig_len, 120, "20-octet header and 100 of payload");
+}
+
+#[test]
+fn packet_conns_report_the_whole_length_of_a_cut_datagram() {
+    use ipv4kit_net::{PacketConn, RecvBatch};
+    use std::net::SocketAddrV4;
+
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (udp_rx, raw_rx) = link.b.run(|| {
+        let udp = PacketConn::bind_udp(SocketAddrV4::new(ADDR_B, 4000)).unwrap();
+        let raw = PacketConn::raw(PROTO).unwrap();
+        timeout(&udp, 2000);
+        timeout(&raw, 2000);
+        (udp, raw)
+    });
+    let (udp_tx, raw_tx) = link
+        .a
+        .run(|| (PacketConn::udp().unwrap(), PacketConn::raw(PROTO).unwrap()));
+    let dst = SocketAddrV4::new(ADDR_B, 4000);
+    // From a raw PacketConn a 100-octet buffer also held the 20-octet
+    // header, which is stripped: 80 octets of payload remain.
+    for (conn, tx, cut) in [(&udp_rx, &udp_tx, 100), (&raw_rx, &raw_tx, 80)] {
+        // One call, then a batch whose slots are too small for the second of
+        // three datagrams.
+        tx.send_to(&[7; 300], dst, None).unwrap();
+        let mut small = [0u8; 100];
+        let m = conn.recv_from(&mut small).unwrap();
+        assert!(m.truncated);
+        assert_eq!((m.len, m.orig_len), (cut, 300), "payload octets, as `len`");
+        assert!(small[..cut].iter().all(|&b| b == 7));
+
+        for n in [50, 300, cut] {
+            tx.send_to(&vec![n as u8; n], dst, None).unwrap();
+        }
+        let mut batch = RecvBatch::new(4, 100);
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            conn.recv_batch(&mut batch).unwrap();
+            got.extend(
+                batch
+                    .iter()
+                    .map(|d| (d.data.len(), d.meta.orig_len, d.meta.truncated)),
+            );
+        }
+        assert_eq!(got, [(50, 50, false), (cut, 300, true), (cut, cut, false)]);
+    }
 }
 
 #[test]

@@ -88,7 +88,11 @@ pub(crate) fn getsockopt<T: Pod>(
 
 /// One `recvmsg` result.
 pub(crate) struct RecvOne {
+    /// Bytes placed in the buffer.
     pub(crate) len: usize,
+    /// What `recvmsg` returned: with `MSG_TRUNC` in the flags (raw and UDP
+    /// sockets), the datagram's whole length even when it did not fit.
+    pub(crate) full_len: usize,
     pub(crate) addr: Option<SocketAddrV4>,
     pub(crate) msg_flags: libc::c_int,
     pub(crate) ctrl_len: usize,
@@ -127,6 +131,7 @@ pub(crate) fn recvmsg(
     })?;
     Ok(RecvOne {
         len: (n as usize).min(buf.len()),
+        full_len: n as usize,
         addr: from_sockaddr_in(&name, msg.msg_namelen as usize),
         msg_flags: msg.msg_flags,
         ctrl_len: (msg.msg_controllen as usize).min(ctrl.0.len()),
