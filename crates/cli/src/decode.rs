@@ -151,7 +151,10 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
         qqi_s: None,
         sources: None,
         records: None,
+        extra_len: None,
     };
+    // Only when there are any, so well-formed messages print as before.
+    let extra = |octets: &[u8]| (!octets.is_empty()).then_some(octets.len());
     Ok(match message {
         IgmpMessage::QueryV1(q) => Igmp {
             group: Some(q.group()),
@@ -172,18 +175,22 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
             qqic: Some(q.qqic().0),
             qqi_s: Some(u32::from(q.qqic().secs())),
             sources: Some(q.sources().collect()),
+            extra_len: extra(q.extra()),
             ..base("query", 3)
         },
         IgmpMessage::ReportV1(r) => Igmp {
             group: Some(r.group()),
+            extra_len: extra(r.extra()),
             ..base("report", 1)
         },
         IgmpMessage::ReportV2(r) => Igmp {
             group: Some(r.group()),
+            extra_len: extra(r.extra()),
             ..base("report", 2)
         },
         IgmpMessage::LeaveV2(l) => Igmp {
             group: Some(l.group()),
+            extra_len: extra(l.extra()),
             ..base("leave", 2)
         },
         IgmpMessage::ReportV3(r) => Igmp {
@@ -198,6 +205,7 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
                     })
                     .collect(),
             ),
+            extra_len: extra(r.extra()),
             ..base("report", 3)
         },
         other => Igmp {

@@ -123,6 +123,12 @@ pub struct Igmp {
     /// Group records (v3 reports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<GroupRecord>>,
+    /// Octets after the message proper (after the 8 octets of a v1/v2
+    /// report or leave, the last source of a v3 query, the last record of a
+    /// v3 report): covered by the checksum, otherwise ignored (RFC 2236 §2.5,
+    /// RFC 3376 §4.1.10 and §4.2.11). Absent when there are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_len: Option<usize>,
 }
 
 /// One IGMPv3 group record.
@@ -257,6 +263,9 @@ impl fmt::Display for Packet {
                         join(&r.sources)
                     )?;
                 }
+            }
+            if let Some(n) = igmp.extra_len {
+                write!(f, " +{n} extra octet(s)")?;
             }
             if !igmp.checksum_ok {
                 f.write_str(" [bad igmp cksum]")?;

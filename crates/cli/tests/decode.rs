@@ -145,6 +145,13 @@ fn reviewed_frames_hold_the_fields_the_tables_list() {
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["record_type_name"], "MODE_IS_EXCLUDE");
     assert_eq!(recs[1]["group"], "224.0.0.251");
+    assert!(f["igmp"].get("extra_len").is_none(), "48 octets, no extra");
+    // Total Length 46 with a 24-octet header: 22 octets of IGMP, of which a
+    // v3 query takes 12 and a one-record v3 report 16.
+    let f = frame("zeek", "home-multicast-short.pcap", 1);
+    assert_eq!(f["igmp"]["extra_len"], 10);
+    let f = frame("zeek", "home-multicast-short.pcap", 2);
+    assert_eq!(f["igmp"]["extra_len"], 6);
     let f = frame(
         "zeek",
         "multicast-igmp-version-membership-query-and-report.pcap",
