@@ -16,9 +16,12 @@
 //! apart the way `<linux/mroute.h>` says to: an upcall has a zero byte where
 //! an IPv4 header has its protocol number.
 //!
-//! There is one multicast-routing socket per namespace (and routing table):
-//! when another program holds it, [`MrouteSocket::new`] fails with an error
-//! for which [`Error::is_mroute_in_use`] is true.
+//! There is one multicast-routing socket per namespace and routing table
+//! ([`MrouteSocket::with_table`] picks the table): when another program
+//! holds it, [`MrouteSocket::new`] fails with an error for which
+//! [`Error::is_mroute_in_use`] is true. A PIM router also switches on
+//! [`set_assert`](MrouteSocket::set_assert) and
+//! [`set_pim`](MrouteSocket::set_pim).
 
 use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -32,6 +35,35 @@ use crate::raw::RawConn;
 #[cfg(target_os = "linux")]
 use crate::sys::mroute as ffi;
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
+
+/// The `int`-valued multicast-routing options read and written after
+/// `MRT_INIT`.
+#[derive(Clone, Copy)]
+enum IntOption {
+    Version,
+    Assert,
+    Pim,
+}
+
+impl IntOption {
+    /// What errors name: the setsockopt and the getsockopt call.
+    fn ops(self) -> (&'static str, &'static str) {
+        match self {
+            IntOption::Version => ("setsockopt(MRT_VERSION)", "getsockopt(MRT_VERSION)"),
+            IntOption::Assert => ("setsockopt(MRT_ASSERT)", "getsockopt(MRT_ASSERT)"),
+            IntOption::Pim => ("setsockopt(MRT_PIM)", "getsockopt(MRT_PIM)"),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn name(self) -> libc::c_int {
+        match self {
+            IntOption::Version => ffi::MRT_VERSION,
+            IntOption::Assert => ffi::MRT_ASSERT,
+            IntOption::Pim => ffi::MRT_PIM,
+        }
+    }
+}
 
 /// Highest VIF number plus one (`MAXVIFS` in `<linux/mroute.h>`).
 pub const MAX_VIFS: u16 = 32;
@@ -208,9 +240,32 @@ impl MrouteSocket {
     /// (`EADDRINUSE`), with a `CAP_NET_RAW` hint without privilege, and with
     /// `ENOPROTOOPT` on a kernel built without `CONFIG_IP_MROUTE`.
     pub fn new() -> Result<MrouteSocket> {
+        MrouteSocket::open(None)
+    }
+
+    /// Like [`new`](Self::new), for multicast routing table `table`
+    /// (`MRT_TABLE` before `MRT_INIT`), as a daemon serving a VRF does: one
+    /// routing socket per table per namespace. The default table is
+    /// `RT_TABLE_DEFAULT` (253), the one [`new`](Self::new) serves.
+    /// `ENOPROTOOPT` on a kernel built without
+    /// `CONFIG_IP_MROUTE_MULTIPLE_TABLES`.
+    pub fn with_table(table: u32) -> Result<MrouteSocket> {
+        MrouteSocket::open(Some(table))
+    }
+
+    fn open(table: Option<u32>) -> Result<MrouteSocket> {
         let conn = RawConn::new(crate::wire::igmp::IP_PROTOCOL_IGMP)?;
         #[cfg(target_os = "linux")]
         {
+            if let Some(table) = table {
+                // The kernel takes a u32 through an int-sized option.
+                ffi::set_int(
+                    conn.as_fd(),
+                    ffi::MRT_TABLE,
+                    table as libc::c_int,
+                    "setsockopt(MRT_TABLE)",
+                )?;
+            }
             ffi::mrt_init(conn.as_fd())?;
             Ok(MrouteSocket {
                 conn,
@@ -219,8 +274,70 @@ impl MrouteSocket {
         }
         #[cfg(not(target_os = "linux"))]
         {
+            let _ = table;
             drop(conn);
             Err(Error::unsupported("setsockopt(MRT_INIT)"))
+        }
+    }
+
+    /// The kernel's multicast-routing API version (`MRT_VERSION`): 0x0305
+    /// on Linux.
+    pub fn version(&self) -> Result<u32> {
+        self.get_int(IntOption::Version).map(|v| v as u32)
+    }
+
+    /// Switches assert reporting on or off (`MRT_ASSERT`; off after
+    /// `MRT_INIT`). On, multicast data arriving on a VIF other than its
+    /// forwarding entry's incoming VIF, where that VIF is one of the
+    /// entry's outgoing ones, comes up as an [`UpcallKind::WrongVif`]
+    /// upcall (at most one per entry every 3 seconds): what a PIM router
+    /// needs to send Asserts (RFC 7761 §4.6).
+    pub fn set_assert(&self, on: bool) -> Result<()> {
+        self.set_int(IntOption::Assert, on)
+    }
+
+    /// Whether assert reporting is on (`getsockopt(MRT_ASSERT)`).
+    pub fn assert(&self) -> Result<bool> {
+        self.get_int(IntOption::Assert).map(|v| v != 0)
+    }
+
+    /// Switches PIM mode on or off (`MRT_PIM`; turning it on also turns
+    /// on assert reporting). In PIM mode the kernel accepts a register VIF
+    /// and reports wrong-VIF data even when that VIF is not an outgoing one.
+    /// `ENOPROTOOPT` on a kernel built without `CONFIG_IP_PIMSM_V1`/`V2`.
+    pub fn set_pim(&self, on: bool) -> Result<()> {
+        self.set_int(IntOption::Pim, on)
+    }
+
+    /// Whether PIM mode is on (`getsockopt(MRT_PIM)`).
+    pub fn pim(&self) -> Result<bool> {
+        self.get_int(IntOption::Pim).map(|v| v != 0)
+    }
+
+    /// `setsockopt` of an `int` option, 1 for on.
+    fn set_int(&self, option: IntOption, on: bool) -> Result<()> {
+        let op = option.ops().0;
+        #[cfg(target_os = "linux")]
+        {
+            ffi::set_int(self.conn.as_fd(), option.name(), i32::from(on), op)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = on;
+            Err(Error::unsupported(op))
+        }
+    }
+
+    /// `getsockopt` of an `int` option.
+    fn get_int(&self, option: IntOption) -> Result<i32> {
+        let op = option.ops().1;
+        #[cfg(target_os = "linux")]
+        {
+            ffi::get_int(self.conn.as_fd(), option.name(), op)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(Error::unsupported(op))
         }
     }
 

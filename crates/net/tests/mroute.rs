@@ -1,6 +1,7 @@
 //! The multicast-routing socket between two namespaces: one per namespace,
 //! VIFs by interface index, IGMPv1/v2 reports for groups the host never
-//! joined, and kernel upcalls for multicast data with no forwarding entry.
+//! joined, kernel upcalls for multicast data with no forwarding entry or on
+//! the wrong VIF (asserts), the int options, one socket per routing table.
 
 mod common;
 
@@ -262,5 +263,103 @@ fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
     assert_eq!(
         router.del_mfc(ADDR_A, group).unwrap_err().raw_os_error(),
         Some(libc::ENOENT)
+    );
+}
+
+#[test]
+fn version_assert_and_pim_options_round_trip() {
+    require_privileges!();
+    let ns = Netns::new().unwrap();
+    ns.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        assert_eq!(m.version().unwrap(), 0x0305);
+        assert!(!m.assert().unwrap(), "off after MRT_INIT");
+        m.set_assert(true).unwrap();
+        assert!(m.assert().unwrap());
+        m.set_assert(false).unwrap();
+        assert!(!m.assert().unwrap());
+        assert!(!m.pim().unwrap());
+        m.set_pim(true).unwrap();
+        assert!(m.pim().unwrap());
+        assert!(m.assert().unwrap(), "PIM mode turns asserts on");
+        m.set_pim(false).unwrap();
+        assert!(!m.pim().unwrap());
+    });
+}
+
+#[test]
+fn a_routing_socket_per_table_and_the_default_one_coexist() {
+    require_privileges!();
+    let ns = Netns::new().unwrap();
+    ns.run(|| {
+        let default = MrouteSocket::new().unwrap();
+        let vrf = MrouteSocket::with_table(100).unwrap();
+        let e = MrouteSocket::with_table(100).unwrap_err();
+        assert!(e.is_mroute_in_use(), "{e}");
+        // Table 253 (RT_TABLE_DEFAULT) is the one `new` took.
+        assert!(MrouteSocket::with_table(253)
+            .unwrap_err()
+            .is_mroute_in_use());
+        drop(vrf);
+        MrouteSocket::with_table(100).unwrap();
+        drop(default);
+    });
+}
+
+#[test]
+fn data_on_an_outgoing_vif_comes_up_as_wrongvif_only_with_asserts_on() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let (_c, if_bc, _) = second_link(&link);
+    let group = Ipv4Addr::new(239, 66, 0, 2);
+    // b routes (a, group) from VIF 1 (towards c) to VIF 0 (towards a), so
+    // data from a arrives on the entry's outgoing VIF, not its incoming one.
+    let router = link.b.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
+        m.add_vif(1, interface_index(&if_bc).unwrap()).unwrap();
+        m.add_mfc(ADDR_A, group, 1, &[(0, 1)]).unwrap();
+        m
+    });
+    let tx = link.a.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
+        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
+            .unwrap();
+        s.set_multicast_ttl(8).unwrap();
+        s
+    });
+    let send = || {
+        tx.send_to(b"wrong way", SocketAddrV4::new(group, 5002), None)
+            .unwrap()
+    };
+    let wrongvif = |msg: &MrouteMessage<'_>| {
+        matches!(msg, MrouteMessage::Upcall(u)
+            if u.kind == UpcallKind::WrongVif && u.src == ADDR_A && u.dst == group && u.vif == 0)
+    };
+
+    // Off: the data is dropped without a word.
+    let mut buf = [0u8; 2048];
+    router
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    for _ in 0..3 {
+        send();
+    }
+    loop {
+        match router.recv(&mut buf) {
+            Ok((n, _)) => assert!(!wrongvif(&MrouteMessage::classify(&buf[..n]))),
+            Err(e) if common::is_nothing(&e) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    router.set_assert(true).unwrap();
+    send();
+    assert!(
+        recv_until(&router, |msg| {
+            send();
+            wrongvif(msg)
+        }),
+        "no WRONGVIF upcall for ({ADDR_A}, {group}) on vif 0"
     );
 }

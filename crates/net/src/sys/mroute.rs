@@ -25,6 +25,36 @@ pub(crate) const MRT_ADD_MFC: libc::c_int = MRT_BASE + 4;
 /// `MRT_DEL_MFC`: delete a multicast forwarding cache entry.
 pub(crate) const MRT_DEL_MFC: libc::c_int = MRT_BASE + 5;
 
+/// `MRT_VERSION` (getsockopt only): the kernel's multicast-routing version.
+pub(crate) const MRT_VERSION: libc::c_int = MRT_BASE + 6;
+/// `MRT_ASSERT`: report data arriving on the wrong VIF (`IGMPMSG_WRONGVIF`).
+pub(crate) const MRT_ASSERT: libc::c_int = MRT_BASE + 7;
+/// `MRT_PIM`: PIM mode (register VIF, whole-packet upcalls).
+pub(crate) const MRT_PIM: libc::c_int = MRT_BASE + 8;
+/// `MRT_TABLE`: which multicast routing table the socket serves (before `MRT_INIT`).
+pub(crate) const MRT_TABLE: libc::c_int = MRT_BASE + 9;
+
+/// `setsockopt(IPPROTO_IP, name, value)` for the `int`-valued `MRT_*`
+/// options (`MRT_ASSERT`, `MRT_PIM`, `MRT_TABLE`).
+pub(crate) fn set_int(
+    fd: BorrowedFd<'_>,
+    name: libc::c_int,
+    value: libc::c_int,
+    op: &'static str,
+) -> Result<()> {
+    setsockopt(fd, libc::IPPROTO_IP, name, &value, op)
+}
+
+/// `getsockopt(IPPROTO_IP, name)` for the `int`-valued `MRT_*` options
+/// (`MRT_VERSION`, `MRT_ASSERT`, `MRT_PIM`).
+pub(crate) fn get_int(
+    fd: BorrowedFd<'_>,
+    name: libc::c_int,
+    op: &'static str,
+) -> Result<libc::c_int> {
+    super::linux::getsockopt(fd, libc::IPPROTO_IP, name, op)
+}
+
 /// `MAXVIFS`: the length of `mfcc_ttls`.
 pub(crate) const MAXVIFS: usize = 32;
 
