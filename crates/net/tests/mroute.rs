@@ -199,6 +199,18 @@ fn second_link(link: &Link) -> (Netns, String, String) {
     (c, if_bc, if_cb)
 }
 
+/// A UDP socket in a sending multicast out of a's veth with TTL 8, enough
+/// to be routed.
+fn multicast_sender_a(link: &Link) -> PacketConn {
+    link.a.run(|| {
+        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
+        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
+            .unwrap();
+        s.set_multicast_ttl(8).unwrap();
+        s
+    })
+}
+
 #[test]
 fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
     require_privileges!();
@@ -236,13 +248,7 @@ fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
             .unwrap();
         s
     });
-    let tx = link.a.run(|| {
-        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
-        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
-            .unwrap();
-        s.set_multicast_ttl(8).unwrap();
-        s
-    });
+    let tx = multicast_sender_a(&link);
     let end = Instant::now() + WAIT;
     let mut buf = [0u8; 64];
     let mut got = None;
@@ -321,13 +327,7 @@ fn data_on_an_outgoing_vif_comes_up_as_wrongvif_only_with_asserts_on() {
         m.add_mfc(ADDR_A, group, 1, &[(0, 1)]).unwrap();
         m
     });
-    let tx = link.a.run(|| {
-        let s = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
-        s.set_multicast_interface_index(interface_index(&link.if_a).unwrap())
-            .unwrap();
-        s.set_multicast_ttl(8).unwrap();
-        s
-    });
+    let tx = multicast_sender_a(&link);
     let send = || {
         tx.send_to(b"wrong way", SocketAddrV4::new(group, 5002), None)
             .unwrap()
