@@ -29,6 +29,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
+use crate::inner::Inner;
 #[cfg(target_os = "linux")]
 use crate::sys::cmsg;
 #[cfg(target_os = "linux")]
@@ -163,26 +164,22 @@ impl RecvBatch {
     /// Receives into the batch: blocks until at least one datagram is there
     /// (unless the socket is non-blocking), then takes what is queued, up to
     /// the capacity (`recvmmsg` with `MSG_WAITFORONE`).
-    pub(crate) fn recv_from(
-        &mut self,
-        fd: std::os::fd::BorrowedFd<'_>,
-        flags: ControlFlags,
-        strip_header: bool,
-    ) -> Result<usize> {
+    pub(crate) fn recv_from(&mut self, conn: &Inner, strip_header: bool) -> Result<usize> {
         self.received = 0;
-        self.flags = flags;
+        self.flags = conn.control_flags();
         self.strip_header = strip_header;
         #[cfg(target_os = "linux")]
         {
             let n = self
                 .mm
                 .recv(
-                    fd,
+                    conn.fd(),
                     &mut self.arena,
                     self.slot,
                     self.count,
-                    // MSG_TRUNC: `msg_len` says how long a cut datagram was.
-                    libc::MSG_WAITFORONE | libc::MSG_TRUNC,
+                    // With MSG_TRUNC (datagram sockets) `msg_len` says how
+                    // long a cut datagram was.
+                    libc::MSG_WAITFORONE | conn.recv_flags(),
                 )
                 .map_err(|e| Error::new("recvmmsg", e))?;
             self.received = n;
@@ -190,7 +187,7 @@ impl RecvBatch {
         }
         #[cfg(not(target_os = "linux"))]
         {
-            let _ = fd;
+            let _ = conn;
             Err(Error::unsupported("recvmmsg"))
         }
     }

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use socket2::Socket;
+use socket2::{Socket, Type};
 
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
@@ -20,14 +20,25 @@ use crate::sys::{cmsg, linux as ffi};
 pub(crate) struct Inner {
     pub(crate) sock: Socket,
     flags: AtomicU8,
+    /// Flags for every receive call: `MSG_TRUNC` on datagram and raw
+    /// sockets, so cut datagrams report their length; nothing on others
+    /// (on a stream socket `MSG_TRUNC` would discard the data).
+    recv_flags: libc::c_int,
 }
 
 impl Inner {
     pub(crate) fn new(sock: Socket) -> Inner {
+        let datagrams = matches!(sock.r#type(), Ok(t) if t == Type::DGRAM || t == Type::RAW);
         Inner {
             sock,
             flags: AtomicU8::new(0),
+            recv_flags: if datagrams { libc::MSG_TRUNC } else { 0 },
         }
+    }
+
+    /// Flags every receive call passes (see `recv_flags`).
+    pub(crate) fn recv_flags(&self) -> libc::c_int {
+        self.recv_flags
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -84,14 +95,13 @@ impl Inner {
         }
     }
 
-    /// One `recvmsg`, with `MSG_TRUNC` so that a datagram longer than `buf`
-    /// still reports its length (raw and UDP sockets only: for a stream
-    /// socket the flag would discard data).
+    /// One `recvmsg`, with `MSG_TRUNC` on datagram sockets so that a
+    /// datagram longer than `buf` still reports its length.
     pub(crate) fn recv(&self, buf: &mut [u8]) -> Result<RecvMeta> {
         #[cfg(target_os = "linux")]
         {
             let mut ctrl = cmsg::CmsgBuf::new();
-            let r = ffi::recvmsg(self.fd(), buf, &mut ctrl, libc::MSG_TRUNC)
+            let r = ffi::recvmsg(self.fd(), buf, &mut ctrl, self.recv_flags)
                 .map_err(|e| Error::new("recvmsg", e))?;
             let flags = self.control_flags();
             let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);

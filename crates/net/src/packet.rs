@@ -132,7 +132,7 @@ impl PacketConn {
     /// Receives up to `batch.capacity()` datagrams (`recvmmsg`), blocking
     /// for the first only; returns how many arrived. Nothing is allocated.
     pub fn recv_batch(&self, batch: &mut RecvBatch) -> Result<usize> {
-        batch.recv_from(self.inner.fd(), self.inner.control_flags(), self.raw)
+        batch.recv_from(&self.inner, self.raw)
     }
 
     /// Sends the batch's datagrams `from..batch.len()` (`sendmmsg`), each to

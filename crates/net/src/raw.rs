@@ -172,7 +172,7 @@ impl RawConn {
     /// for the first only; returns how many arrived. Iterate the batch for
     /// them. Nothing is allocated.
     pub fn recv_batch(&self, batch: &mut RecvBatch) -> Result<usize> {
-        batch.recv_from(self.inner.fd(), self.inner.control_flags(), false)
+        batch.recv_from(&self.inner, false)
     }
 
     /// Sends the batch's datagrams `from..batch.len()` (`sendmmsg`) and

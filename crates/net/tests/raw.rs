@@ -316,3 +316,24 @@ fn truncated_control_data_is_reported() {
     assert!(m.cm.ifindex.is_none_or(|i| i == ifindex_b), "{:?}", m.cm);
     assert_eq!(&buf[m.len - 2..m.len], b"ct");
 }
+
+#[test]
+fn a_stream_socket_wrapped_as_a_packet_conn_loses_no_data() {
+    use std::io::Write;
+
+    // MSG_TRUNC, which datagram receives pass, would discard stream data.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let conn = ipv4kit_net::PacketConn::from_socket(socket2::Socket::from(server));
+    let sent: Vec<u8> = (0..=255).collect();
+    client.write_all(&sent).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 100];
+    while got.len() < sent.len() {
+        let m = conn.recv_from(&mut buf).unwrap();
+        assert!(m.len > 0 && !m.truncated);
+        got.extend_from_slice(&buf[..m.len]);
+    }
+    assert_eq!(got, sent);
+}
