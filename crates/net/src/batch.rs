@@ -143,7 +143,7 @@ impl RecvBatch {
             meta: RecvMeta {
                 len: data.len(),
                 // With MSG_TRUNC, `msg_len` is the whole datagram's length.
-                orig_len: self.mm.len(i).max(len) - start,
+                orig_len: self.mm.len(i) - start,
                 src: self
                     .mm
                     .name(i)

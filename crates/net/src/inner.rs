@@ -107,7 +107,7 @@ impl Inner {
             let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);
             Ok(RecvMeta {
                 len: r.len,
-                orig_len: r.full_len.max(r.len),
+                orig_len: r.full_len,
                 src: r
                     .addr
                     .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
