@@ -102,7 +102,9 @@ pub use error::{Error, Result};
 pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 #[cfg(target_os = "linux")]
-pub use mroute::{MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN};
+pub use mroute::{
+    MrouteFlush, MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN,
+};
 pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;

@@ -68,6 +68,60 @@ impl IntOption {
 /// Highest VIF number plus one (`MAXVIFS` in `<linux/mroute.h>`).
 pub const MAX_VIFS: u16 = 32;
 
+/// What [`MrouteSocket::flush`] deletes (`MRT_FLUSH`). Entries and VIFs
+/// a routing socket adds are *dynamic*; those added through another socket
+/// with `CAP_NET_ADMIN` are *static* in the kernel's terms and survive the
+/// routing socket.
+///
+/// ```
+/// use ipv4kit_net::MrouteFlush;
+/// let own = MrouteFlush { mfc: true, vifs: true, ..MrouteFlush::default() };
+/// assert_eq!(own, MrouteFlush::DYNAMIC);
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MrouteFlush {
+    /// Forwarding entries added by the routing socket (`MRT_FLUSH_MFC`).
+    pub mfc: bool,
+    /// Forwarding entries added by other sockets (`MRT_FLUSH_MFC_STATIC`).
+    pub static_mfc: bool,
+    /// VIFs added by the routing socket (`MRT_FLUSH_VIFS`).
+    pub vifs: bool,
+    /// VIFs added by other sockets (`MRT_FLUSH_VIFS_STATIC`).
+    pub static_vifs: bool,
+}
+
+impl MrouteFlush {
+    /// The routing socket's own entries and VIFs: what a daemon clears on
+    /// a restart of its state machine.
+    pub const DYNAMIC: MrouteFlush = MrouteFlush {
+        mfc: true,
+        static_mfc: false,
+        vifs: true,
+        static_vifs: false,
+    };
+    /// Every entry and every VIF of the table.
+    pub const ALL: MrouteFlush = MrouteFlush {
+        mfc: true,
+        static_mfc: true,
+        vifs: true,
+        static_vifs: true,
+    };
+
+    /// The `MRT_FLUSH_*` bits.
+    #[cfg(target_os = "linux")]
+    fn bits(self) -> libc::c_int {
+        [
+            (self.mfc, ffi::MRT_FLUSH_MFC),
+            (self.static_mfc, ffi::MRT_FLUSH_MFC_STATIC),
+            (self.vifs, ffi::MRT_FLUSH_VIFS),
+            (self.static_vifs, ffi::MRT_FLUSH_VIFS_STATIC),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |bits, (_, bit)| bits | bit)
+    }
+}
+
 /// Length of `struct igmpmsg`, the upcall header: 20 bytes, the size of the
 /// IPv4 header it overlays.
 pub const UPCALL_HEADER_LEN: usize = 20;
@@ -188,7 +242,8 @@ impl<'a> MrouteMessage<'a> {
 ///   `MRT_DEL_VIF`). Adding a VIF turns on multicast forwarding on the
 ///   interface (`mc_forwarding`) and puts it in all-multicast mode.
 /// - [`add_mfc`](Self::add_mfc) / [`del_mfc`](Self::del_mfc): forwarding
-///   cache entries, (source, group) from one VIF to others.
+///   cache entries, (source, group) from one VIF to others;
+///   [`flush`](Self::flush) deletes entries and VIFs wholesale.
 /// - [`recv`](Self::recv) / [`recv_batch`](Self::recv_batch): IGMP datagrams
 ///   and upcalls, told apart by [`MrouteMessage::classify`].
 /// - Dropping it deletes its VIFs and gives the role up (`MRT_DONE`); the
@@ -436,6 +491,28 @@ impl MrouteSocket {
         {
             let _ = (origin, group);
             Err(Error::unsupported("setsockopt(MRT_DEL_MFC)"))
+        }
+    }
+
+    /// Deletes forwarding entries and VIFs of this socket's table in one
+    /// call (`MRT_FLUSH`), as `what` chooses; nothing to delete is not an
+    /// error. Unresolved entries (those waiting for an answer to a
+    /// [`UpcallKind::NoCache`] upcall) go with [`MrouteFlush::mfc`].
+    /// `ENOPROTOOPT` on kernels that predate `MRT_FLUSH`.
+    pub fn flush(&self, what: MrouteFlush) -> Result<()> {
+        const OP: &str = "setsockopt(MRT_FLUSH)";
+        #[cfg(target_os = "linux")]
+        {
+            ffi::set_int(self.conn.as_fd(), ffi::MRT_FLUSH, what.bits(), OP)?;
+            if what.vifs {
+                self.state().vifs = 0;
+            }
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = what;
+            Err(Error::unsupported(OP))
         }
     }
 

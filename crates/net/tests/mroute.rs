@@ -1,7 +1,8 @@
 //! The multicast-routing socket between two namespaces: one per namespace,
 //! VIFs by interface index, IGMPv1/v2 reports for groups the host never
 //! joined, kernel upcalls for multicast data with no forwarding entry or on
-//! the wrong VIF (asserts), the int options, one socket per routing table.
+//! the wrong VIF (asserts), the int options, one socket per routing table,
+//! flushing entries and VIFs.
 
 mod common;
 
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use ipv4kit_net::wire::igmp::IgmpMessage;
 use ipv4kit_net::{
-    interface_index, DatagramOptions, IpOptions, MrouteMessage, MrouteSocket, PacketConn,
-    UpcallKind,
+    interface_index, DatagramOptions, IpOptions, MrouteFlush, MrouteMessage, MrouteSocket,
+    PacketConn, UpcallKind,
 };
 use ipv4kit_testnet::{require_privileges, Link, Netns, ADDR_A, ADDR_B};
 
@@ -35,6 +36,11 @@ fn recv_until(m: &MrouteSocket, mut pred: impl FnMut(&MrouteMessage<'_>) -> bool
         }
     }
     false
+}
+
+/// This namespace's `/proc/net/<file>`, as the calling thread sees it.
+fn proc_net(file: &str) -> String {
+    std::fs::read_to_string(format!("/proc/thread-self/net/{file}")).unwrap()
 }
 
 #[test]
@@ -71,7 +77,7 @@ fn vif_by_ifindex_shows_in_proc_and_goes_away_with_del_vif() {
         let m = MrouteSocket::new().unwrap();
         m.add_vif(3, ia).unwrap();
         assert_eq!(m.vifs(), vec![3]);
-        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        let vifs = proc_net("ip_mr_vif");
         assert!(vifs.contains(&link.if_a), "{vifs}");
         // The number is taken.
         assert_eq!(
@@ -80,7 +86,7 @@ fn vif_by_ifindex_shows_in_proc_and_goes_away_with_del_vif() {
         );
         m.del_vif(3).unwrap();
         assert!(m.vifs().is_empty());
-        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        let vifs = proc_net("ip_mr_vif");
         assert!(!vifs.contains(&link.if_a), "{vifs}");
         assert!(m.del_vif(3).is_err());
         assert_eq!(
@@ -98,7 +104,7 @@ fn vifs_are_deleted_when_the_socket_is_dropped() {
         let m = MrouteSocket::new().unwrap();
         m.add_vif(0, interface_index(&link.if_a).unwrap()).unwrap();
         drop(m);
-        let vifs = std::fs::read_to_string("/proc/thread-self/net/ip_mr_vif").unwrap();
+        let vifs = proc_net("ip_mr_vif");
         assert!(!vifs.contains(&link.if_a), "{vifs}");
     });
 }
@@ -169,6 +175,47 @@ fn multicast_data_without_a_forwarding_entry_comes_up_as_nocache() {
 
 /// A third host c behind b: a second veth pair b <-> c, 198.19.0.1/24 on
 /// b's side, 198.19.0.2/24 on c's. Returns c and the two interface names.
+#[test]
+fn flush_deletes_entries_then_vifs_and_finding_nothing_is_no_error() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    link.a.run(|| {
+        let ia = interface_index(&link.if_a).unwrap();
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, ia).unwrap();
+        let group = Ipv4Addr::new(239, 66, 0, 2);
+        m.add_mfc(ADDR_B, group, 0, &[]).unwrap();
+        let entry = format!("{:08X}", u32::from_ne_bytes(group.octets()));
+        assert!(proc_net("ip_mr_cache").contains(&entry));
+        // Static ones only (added by other sockets): ours stay.
+        m.flush(MrouteFlush {
+            static_mfc: true,
+            static_vifs: true,
+            ..MrouteFlush::default()
+        })
+        .unwrap();
+        assert!(proc_net("ip_mr_cache").contains(&entry));
+        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
+        // Entries only: the VIF stays.
+        let entries = MrouteFlush {
+            mfc: true,
+            ..MrouteFlush::default()
+        };
+        m.flush(entries).unwrap();
+        assert!(!proc_net("ip_mr_cache").contains(&entry));
+        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
+        assert_eq!(m.vifs(), vec![0]);
+        // The socket's own VIFs, and the socket knows they are gone.
+        m.flush(MrouteFlush::DYNAMIC).unwrap();
+        assert!(!proc_net("ip_mr_vif").contains(&link.if_a));
+        assert!(m.vifs().is_empty());
+        m.flush(MrouteFlush::ALL).unwrap();
+        // The number is free again, and drop has nothing stale to delete.
+        m.add_vif(0, ia).unwrap();
+        m.done().unwrap();
+    });
+}
+
 fn second_link(link: &Link) -> (Netns, String, String) {
     let c = Netns::new().unwrap();
     let pid = std::process::id();
@@ -228,7 +275,7 @@ fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
             std::io::ErrorKind::InvalidInput
         );
         m.add_mfc(ADDR_A, group, 0, &[(1, 1)]).unwrap();
-        let cache = std::fs::read_to_string("/proc/thread-self/net/ip_mr_cache").unwrap();
+        let cache = proc_net("ip_mr_cache");
         // Group and origin in the kernel's hex (network order as read), iif 0.
         let hex = |a: Ipv4Addr| format!("{:08X}", u32::from_ne_bytes(a.octets()));
         assert!(

@@ -33,9 +33,20 @@ pub(crate) const MRT_ASSERT: libc::c_int = MRT_BASE + 7;
 pub(crate) const MRT_PIM: libc::c_int = MRT_BASE + 8;
 /// `MRT_TABLE`: which multicast routing table the socket serves (before `MRT_INIT`).
 pub(crate) const MRT_TABLE: libc::c_int = MRT_BASE + 9;
+/// `MRT_FLUSH`: delete forwarding entries and/or VIFs, chosen by the
+/// `MRT_FLUSH_*` bits of its `int` value (older kernels: `ENOPROTOOPT`).
+pub(crate) const MRT_FLUSH: libc::c_int = MRT_BASE + 12;
+/// `MRT_FLUSH_MFC`: entries added by the routing socket.
+pub(crate) const MRT_FLUSH_MFC: libc::c_int = 1;
+/// `MRT_FLUSH_MFC_STATIC`: entries added by other sockets.
+pub(crate) const MRT_FLUSH_MFC_STATIC: libc::c_int = 2;
+/// `MRT_FLUSH_VIFS`: VIFs added by the routing socket.
+pub(crate) const MRT_FLUSH_VIFS: libc::c_int = 4;
+/// `MRT_FLUSH_VIFS_STATIC`: VIFs added by other sockets.
+pub(crate) const MRT_FLUSH_VIFS_STATIC: libc::c_int = 8;
 
 /// `setsockopt(IPPROTO_IP, name, value)` for the `int`-valued `MRT_*`
-/// options (`MRT_ASSERT`, `MRT_PIM`, `MRT_TABLE`).
+/// options (`MRT_ASSERT`, `MRT_PIM`, `MRT_TABLE`, `MRT_FLUSH`).
 pub(crate) fn set_int(
     fd: BorrowedFd<'_>,
     name: libc::c_int,
