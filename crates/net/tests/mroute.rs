@@ -185,7 +185,7 @@ fn flush_deletes_entries_then_vifs_and_finding_nothing_is_no_error() {
         m.add_vif(0, ia).unwrap();
         let group = Ipv4Addr::new(239, 66, 0, 2);
         m.add_mfc(ADDR_B, group, 0, &[]).unwrap();
-        let entry = format!("{:08X}", u32::from_ne_bytes(group.octets()));
+        let entry = proc_hex(group);
         assert!(proc_net("ip_mr_cache").contains(&entry));
         // Static ones only (added by other sockets): ours stay.
         m.flush(MrouteFlush {
@@ -246,6 +246,23 @@ fn second_link(link: &Link) -> (Netns, String, String) {
     (c, if_bc, if_cb)
 }
 
+/// b as a router between a and c: its routing socket with VIF 0 towards a
+/// and VIF 1 towards c (`if_bc`).
+fn router_b(link: &Link, if_bc: &str) -> MrouteSocket {
+    link.b.run(|| {
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
+        m.add_vif(1, interface_index(if_bc).unwrap()).unwrap();
+        m
+    })
+}
+
+/// An address as `/proc/net/ip_mr_cache` prints it: the network-order
+/// octets read as a native integer, in hex.
+fn proc_hex(a: Ipv4Addr) -> String {
+    format!("{:08X}", u32::from_ne_bytes(a.octets()))
+}
+
 /// A UDP socket in a sending multicast out of a's veth with TTL 8, enough
 /// to be routed.
 fn multicast_sender_a(link: &Link) -> PacketConn {
@@ -266,26 +283,22 @@ fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
     let group = Ipv4Addr::new(239, 66, 0, 1);
     // b is the router: VIF 0 towards a, VIF 1 towards c, and an entry
     // (a, group) from VIF 0 to VIF 1.
-    let router = link.b.run(|| {
-        let m = MrouteSocket::new().unwrap();
-        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
-        m.add_vif(1, interface_index(&if_bc).unwrap()).unwrap();
-        assert_eq!(
-            m.add_mfc(ADDR_A, group, 0, &[(1, 255)]).unwrap_err().kind(),
-            std::io::ErrorKind::InvalidInput
-        );
-        m.add_mfc(ADDR_A, group, 0, &[(1, 1)]).unwrap();
-        let cache = proc_net("ip_mr_cache");
-        // Group and origin in the kernel's hex (network order as read), iif 0.
-        let hex = |a: Ipv4Addr| format!("{:08X}", u32::from_ne_bytes(a.octets()));
-        assert!(
-            cache
-                .lines()
-                .any(|l| l.starts_with(&format!("{} {}", hex(group), hex(ADDR_A)))),
-            "{cache}"
-        );
-        m
-    });
+    let router = router_b(&link, &if_bc);
+    assert_eq!(
+        router
+            .add_mfc(ADDR_A, group, 0, &[(1, 255)])
+            .unwrap_err()
+            .kind(),
+        std::io::ErrorKind::InvalidInput
+    );
+    router.add_mfc(ADDR_A, group, 0, &[(1, 1)]).unwrap();
+    let cache = link.b.run(|| proc_net("ip_mr_cache"));
+    assert!(
+        cache
+            .lines()
+            .any(|l| l.starts_with(&format!("{} {}", proc_hex(group), proc_hex(ADDR_A)))),
+        "{cache}"
+    );
     // c listens on the group.
     let rx = c.run(|| {
         let s = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 5001)).unwrap();
@@ -367,13 +380,8 @@ fn data_on_an_outgoing_vif_comes_up_as_wrongvif_only_with_asserts_on() {
     let group = Ipv4Addr::new(239, 66, 0, 2);
     // b routes (a, group) from VIF 1 (towards c) to VIF 0 (towards a), so
     // data from a arrives on the entry's outgoing VIF, not its incoming one.
-    let router = link.b.run(|| {
-        let m = MrouteSocket::new().unwrap();
-        m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
-        m.add_vif(1, interface_index(&if_bc).unwrap()).unwrap();
-        m.add_mfc(ADDR_A, group, 1, &[(0, 1)]).unwrap();
-        m
-    });
+    let router = router_b(&link, &if_bc);
+    router.add_mfc(ADDR_A, group, 1, &[(0, 1)]).unwrap();
     let tx = multicast_sender_a(&link);
     let send = || {
         tx.send_to(b"wrong way", SocketAddrV4::new(group, 5002), None)
