@@ -55,6 +55,23 @@ fn decode(args: &[&str]) -> std::process::Output {
     Command::new(BIN).arg("decode").args(args).output().unwrap()
 }
 
+/// `ipv4kit decode -` with `input` on its standard input.
+fn decode_stdin(input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let mut child = Command::new(BIN)
+        .args(["decode", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Dropping the handle after the write closes the pipe: end of input.
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn every_capture_decodes_to_the_reviewed_json_lines() {
     let bless = std::env::var("IPV4KIT_BLESS").as_deref() == Ok("1");
@@ -188,9 +205,6 @@ fn a_missing_file_and_no_input_exit_1_and_bad_flags_exit_2() {
 
 #[test]
 fn a_capture_on_standard_input_decodes_like_the_file() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     // pim_header_asan.pcap holds frames that are not IPv4, so its skip line
     // names the input too.
     for name in [
@@ -200,19 +214,7 @@ fn a_capture_on_standard_input_decodes_like_the_file() {
         let path = data_dir().join(name);
         let from_file = decode(&[path.to_str().unwrap()]);
         assert!(from_file.status.success());
-        let mut child = Command::new(BIN)
-            .args(["decode", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(&std::fs::read(&path).unwrap())
-            .unwrap();
-        let from_stdin = child.wait_with_output().unwrap();
+        let from_stdin = decode_stdin(&std::fs::read(&path).unwrap());
         assert!(from_stdin.status.success());
         let expected = String::from_utf8(from_file.stdout)
             .unwrap()
@@ -220,14 +222,7 @@ fn a_capture_on_standard_input_decodes_like_the_file() {
         assert_eq!(String::from_utf8(from_stdin.stdout).unwrap(), expected);
     }
 
-    let mut child = Command::new(BIN)
-        .args(["decode", "-"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"ab").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = decode_stdin(b"ab");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
