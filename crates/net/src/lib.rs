@@ -71,7 +71,6 @@ mod error;
 mod filter;
 pub mod iface;
 mod inner;
-#[cfg(target_os = "linux")]
 mod mroute;
 mod options;
 mod packet;
@@ -101,7 +100,6 @@ pub use control::{ControlFlags, ControlMessage, RecvMeta};
 pub use error::{Error, Result};
 pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
-#[cfg(target_os = "linux")]
 pub use mroute::{
     MrouteFlush, MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN,
 };

@@ -235,7 +235,8 @@ impl<'a> MrouteMessage<'a> {
 
 /// The multicast-routing socket of the calling thread's network namespace:
 /// a raw IGMP socket (`socket(AF_INET, SOCK_RAW, IPPROTO_IGMP)`) after
-/// `MRT_INIT`. *Linux.*
+/// `MRT_INIT`. *Linux*: elsewhere [`new`](Self::new) returns an
+/// `Unsupported` error; [`MrouteMessage::classify`] works everywhere.
 ///
 /// - [`add_vif`](Self::add_vif) / [`del_vif`](Self::del_vif): virtual
 ///   interfaces by interface index (`MRT_ADD_VIF` with `VIFF_USE_IFINDEX`,
