@@ -168,7 +168,7 @@ pub fn walk(data: &[u8], m: &IgmpMessage<'_>, checksum_ok: bool) {
     assert_eq!(m.checksum(), u16::from_be_bytes([data[2], data[3]]));
     assert_eq!(m.checksum_ok(), checksum_ok);
     let _ = format!("{m} {m:?}");
-    let mut out = vec![0u8; data.len().max(16) + 16];
+    let mut out = vec![0xa5u8; data.len().max(16) + 16];
     match m {
         IgmpMessage::QueryV1(q) => {
             assert_eq!((data.len(), data[1]), (8, 0));
@@ -479,7 +479,8 @@ pub fn igmp_roundtrip(data: &[u8]) {
 /// emits every record and source exactly once, in order, except the sources
 /// it reports dropped from too-big IS_EX/TO_EX records.
 pub fn igmp_roundtrip_input(input: RoundTripInput) {
-    let mut buf = vec![0u8; 70_000];
+    // Room for the largest message; 0xa5 as everywhere (see the crate docs).
+    let mut buf = vec![0xa5u8; 70_000];
     match input {
         RoundTripInput::QueryV1 => {
             let n = QueryV1.emit(&mut buf).unwrap();
@@ -603,7 +604,7 @@ pub fn igmp_roundtrip_input(input: RoundTripInput) {
 /// Runs the splitter to the end and accounts for every record and source.
 fn check_splitter(records: &[GroupRecordRepr<'_>], max_len: usize) {
     let mut splitter = ReportV3Splitter::new(records, max_len);
-    let mut buf = vec![0u8; max_len.min(MAX_IGMP_LEN)];
+    let mut buf = vec![0xa5u8; max_len.min(MAX_IGMP_LEN)];
     // Every record piece emitted, in order: (type, group, sources, aux).
     let mut pieces: Vec<(GroupRecordType, Ipv4Addr, Vec<Ipv4Addr>, Vec<u8>)> = Vec::new();
     let mut error = None;

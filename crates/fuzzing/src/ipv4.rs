@@ -162,7 +162,7 @@ fn check_reemit(data: &[u8], p: &Ipv4Packet<&[u8]>, checksum_ok: bool) {
     let repr = Ipv4Repr::parse(p);
     assert_eq!(repr.header_len(), p.header_len());
     assert_eq!(repr.total_len(), usize::from(p.total_len()));
-    let mut buf = [0u8; 60];
+    let mut buf = [0xa5u8; 60];
     let n = repr
         .emit(&mut buf)
         .unwrap_or_else(|e| panic!("a parsed header does not re-emit: {e}"));
@@ -239,7 +239,7 @@ fn walk_options(bytes: &[u8]) -> Walked {
             Ok(option) => {
                 let len = option.buffer_len();
                 assert!(at + len <= bytes.len(), "option reaches past the area");
-                let mut out = [0u8; 256];
+                let mut out = [0xa5u8; 256];
                 if len > MAX_OPTIONS_LEN {
                     // Only over an area longer than a header allows (ipv4_options
                     // feeds any length): an option too long for any header.
@@ -320,7 +320,7 @@ pub fn ipv4_options(data: &[u8]) {
         .take_while(|o| *o != Ipv4Option::EndOfList)
         .collect();
     let consumed: usize = options.iter().map(Ipv4Option::buffer_len).sum();
-    let mut out = [0u8; MAX_OPTIONS_LEN];
+    let mut out = [0xa5u8; MAX_OPTIONS_LEN];
     match Ipv4Option::emit_all(&options, &mut out) {
         Ok(n) => {
             assert_eq!(n, consumed);
@@ -441,7 +441,7 @@ pub fn ipv4_repr_roundtrip_input(input: ReprInput) {
         options: &input.options,
         payload_len: usize::from(input.payload_len),
     };
-    let mut buf = [0u8; 60];
+    let mut buf = [0xa5u8; 60];
     let avail = 60 - usize::from(input.short_by % 61);
     let result = repr.emit(&mut buf[..avail]);
     let expected_err = if repr.options.len() > MAX_OPTIONS_LEN {
@@ -501,7 +501,7 @@ pub fn ipv4_repr_roundtrip_input(input: ReprInput) {
         .iter()
         .map(OptionInput::to_option)
         .collect();
-    let mut area = [0u8; MAX_OPTIONS_LEN];
+    let mut area = [0xa5u8; MAX_OPTIONS_LEN];
     match Ipv4Option::emit_all(&options, &mut area) {
         Ok(n) => {
             let total: usize = options.iter().map(Ipv4Option::buffer_len).sum();

@@ -15,6 +15,9 @@
 //! what is parsed re-emits to the same octets, what is emitted parses back
 //! equal, and the differential body agrees with etherparse except where an
 //! RFC says we are right ([`differential::DELIBERATE_DIFFERENCES`]).
+//! Emits go into buffers filled with `0xa5`, not zero, so an emit that
+//! leaves an octet of its output unwritten (a reserved field, padding)
+//! shows up in the comparison.
 //!
 //! Structured bodies (round trips from arbitrary reprs) take a type deriving
 //! [`arbitrary::Arbitrary`] and have a `&[u8]` wrapper that builds it with
