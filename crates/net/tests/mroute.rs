@@ -43,6 +43,12 @@ fn proc_net(file: &str) -> String {
     std::fs::read_to_string(format!("/proc/thread-self/net/{file}")).unwrap()
 }
 
+/// An address as `/proc/net/ip_mr_cache` prints it: the network-order
+/// octets read as a native integer, in hex.
+fn proc_hex(a: Ipv4Addr) -> String {
+    format!("{:08X}", u32::from_ne_bytes(a.octets()))
+}
+
 #[test]
 fn second_routing_socket_in_a_namespace_is_refused_as_in_use() {
     require_privileges!();
@@ -106,6 +112,47 @@ fn vifs_are_deleted_when_the_socket_is_dropped() {
         drop(m);
         let vifs = proc_net("ip_mr_vif");
         assert!(!vifs.contains(&link.if_a), "{vifs}");
+    });
+}
+
+#[test]
+fn flush_deletes_entries_then_vifs_and_finding_nothing_is_no_error() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    link.a.run(|| {
+        let ia = interface_index(&link.if_a).unwrap();
+        let m = MrouteSocket::new().unwrap();
+        m.add_vif(0, ia).unwrap();
+        let group = Ipv4Addr::new(239, 66, 0, 2);
+        m.add_mfc(ADDR_B, group, 0, &[]).unwrap();
+        let entry = proc_hex(group);
+        assert!(proc_net("ip_mr_cache").contains(&entry));
+        // Static ones only (added by other sockets): ours stay.
+        m.flush(MrouteFlush {
+            static_mfc: true,
+            static_vifs: true,
+            ..MrouteFlush::default()
+        })
+        .unwrap();
+        assert!(proc_net("ip_mr_cache").contains(&entry));
+        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
+        // Entries only: the VIF stays.
+        let entries = MrouteFlush {
+            mfc: true,
+            ..MrouteFlush::default()
+        };
+        m.flush(entries).unwrap();
+        assert!(!proc_net("ip_mr_cache").contains(&entry));
+        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
+        assert_eq!(m.vifs(), vec![0]);
+        // The socket's own VIFs, and the socket knows they are gone.
+        m.flush(MrouteFlush::DYNAMIC).unwrap();
+        assert!(!proc_net("ip_mr_vif").contains(&link.if_a));
+        assert!(m.vifs().is_empty());
+        m.flush(MrouteFlush::ALL).unwrap();
+        // The number is free again, and drop has nothing stale to delete.
+        m.add_vif(0, ia).unwrap();
+        m.done().unwrap();
     });
 }
 
@@ -175,47 +222,6 @@ fn multicast_data_without_a_forwarding_entry_comes_up_as_nocache() {
 
 /// A third host c behind b: a second veth pair b <-> c, 198.19.0.1/24 on
 /// b's side, 198.19.0.2/24 on c's. Returns c and the two interface names.
-#[test]
-fn flush_deletes_entries_then_vifs_and_finding_nothing_is_no_error() {
-    require_privileges!();
-    let link = Link::new().unwrap();
-    link.a.run(|| {
-        let ia = interface_index(&link.if_a).unwrap();
-        let m = MrouteSocket::new().unwrap();
-        m.add_vif(0, ia).unwrap();
-        let group = Ipv4Addr::new(239, 66, 0, 2);
-        m.add_mfc(ADDR_B, group, 0, &[]).unwrap();
-        let entry = proc_hex(group);
-        assert!(proc_net("ip_mr_cache").contains(&entry));
-        // Static ones only (added by other sockets): ours stay.
-        m.flush(MrouteFlush {
-            static_mfc: true,
-            static_vifs: true,
-            ..MrouteFlush::default()
-        })
-        .unwrap();
-        assert!(proc_net("ip_mr_cache").contains(&entry));
-        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
-        // Entries only: the VIF stays.
-        let entries = MrouteFlush {
-            mfc: true,
-            ..MrouteFlush::default()
-        };
-        m.flush(entries).unwrap();
-        assert!(!proc_net("ip_mr_cache").contains(&entry));
-        assert!(proc_net("ip_mr_vif").contains(&link.if_a));
-        assert_eq!(m.vifs(), vec![0]);
-        // The socket's own VIFs, and the socket knows they are gone.
-        m.flush(MrouteFlush::DYNAMIC).unwrap();
-        assert!(!proc_net("ip_mr_vif").contains(&link.if_a));
-        assert!(m.vifs().is_empty());
-        m.flush(MrouteFlush::ALL).unwrap();
-        // The number is free again, and drop has nothing stale to delete.
-        m.add_vif(0, ia).unwrap();
-        m.done().unwrap();
-    });
-}
-
 fn second_link(link: &Link) -> (Netns, String, String) {
     let c = Netns::new().unwrap();
     let pid = std::process::id();
@@ -255,12 +261,6 @@ fn router_b(link: &Link, if_bc: &str) -> MrouteSocket {
         m.add_vif(1, interface_index(if_bc).unwrap()).unwrap();
         m
     })
-}
-
-/// An address as `/proc/net/ip_mr_cache` prints it: the network-order
-/// octets read as a native integer, in hex.
-fn proc_hex(a: Ipv4Addr) -> String {
-    format!("{:08X}", u32::from_ne_bytes(a.octets()))
 }
 
 /// A UDP socket in a sending multicast out of a's veth with TTL 8, enough
