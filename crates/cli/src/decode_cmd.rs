@@ -66,15 +66,13 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 },
             };
             packet.frame = Some(frame.index);
-            // A pipe from a live capture (`tcpdump -U -w - | ipv4kit decode -`)
-            // shows each packet as it comes.
-            if let Err(e) = emit(&mut out, &packet, args.json).and_then(|()| {
-                if stdin {
-                    out.flush()
-                } else {
-                    Ok(())
-                }
-            }) {
+            let mut written = emit(&mut out, &packet, args.json);
+            if stdin {
+                // A pipe from a live capture (`tcpdump -U -w - | ipv4kit
+                // decode -`) shows each packet as it comes.
+                written = written.and_then(|()| out.flush());
+            }
+            if let Err(e) = written {
                 io_error = Some(e);
             }
         };
