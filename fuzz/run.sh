@@ -8,9 +8,10 @@
 # Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`);
 # without them it says so and exits 0, unless IPV4KIT_REQUIRE_TOOLS=1 (which
 # .ci/run sets): then a missing tool is a failure. Total time is bounded:
-# build, then at most SECONDS_PER_TARGET + 60 s per target. Exits 1 if any target crashed (a panic = a broken invariant, a
-# timeout or out-of-memory); the reproducer is left in
-# fuzz/artifacts/<target>/ and the log in fuzz/artifacts/logs/<target>.log.
+# build, then at most SECONDS_PER_TARGET + 60 s per target. Exits 1 if any
+# target crashed (a panic = a broken invariant, a timeout or out-of-memory);
+# the reproducer is left in fuzz/artifacts/<target>/ and the log in
+# fuzz/artifacts/logs/<target>.log.
 # Copy a reproducer to fuzz/regressions/<target>/ to keep it as a test.
 set -uo pipefail
 cd "$(dirname "$0")"
