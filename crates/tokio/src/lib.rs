@@ -1,0 +1,94 @@
+//! ipv4kit-tokio: ipv4kit's sockets on tokio, with their batches.
+//!
+//! [`AsyncSocket<S>`](AsyncSocket) puts one of `ipv4kit-net`'s sockets in
+//! non-blocking mode and registers it with tokio's reactor
+//! (`tokio::io::unix::AsyncFd`). Its methods wait for readiness, make the
+//! socket's own call, and wait again only after the kernel said `EAGAIN`:
+//!
+//! - [`AsyncRawConn`]: raw IPv4 with `IP_HDRINCL` (`recv`, `recv_packet`,
+//!   `send_repr`, `send_datagram`);
+//! - [`AsyncPacketConn`]: UDP or raw datagrams with control messages
+//!   (`recv_from`, `send_to`);
+//! - [`AsyncMrouteSocket`]: the multicast-routing socket, its IGMP
+//!   datagrams and kernel upcalls one by one
+//!   ([`recv_message`](AsyncSocket::recv_message)) or as a `Stream`
+//!   ([`messages`](AsyncSocket::messages));
+//! - for all of them, [`recv_batch`](AsyncSocket::recv_batch) and
+//!   [`send_batch`](AsyncSocket::send_batch) over the same preallocated
+//!   [`RecvBatch`](ipv4kit_net::RecvBatch) and
+//!   [`SendBatch`](ipv4kit_net::SendBatch) as the synchronous calls
+//!   (`recvmmsg`/`sendmmsg`): nothing allocates in steady state.
+//!
+//! Options (groups, interfaces, TTLs, control messages) are set on the
+//! socket itself, through [`AsyncSocket::get_ref`] and the option traits.
+//! Each method's documentation says what is lost when its future is dropped
+//! before it completes (for receives and single sends: nothing).
+//!
+//! A socket type joins the batch methods by implementing [`BatchRecv`] and
+//! [`BatchSend`] (one call each); any socket with a file descriptor works
+//! with [`read_with`](AsyncSocket::read_with) and
+//! [`write_with`](AsyncSocket::write_with).
+//!
+//! The drivers that run the `ipv4kit-gmp` engines on these sockets are not
+//! here yet.
+//!
+//! # Example: a batch of UDP datagrams over loopback
+//!
+//! ```
+//! use std::net::{Ipv4Addr, SocketAddrV4};
+//! use ipv4kit_net::{PacketConn, RecvBatch, SendBatch};
+//! use ipv4kit_tokio::AsyncSocket;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), ipv4kit_net::Error> {
+//!     let local = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0);
+//!     let rx = AsyncSocket::new(PacketConn::bind_udp(local)?)?;
+//!     let tx = AsyncSocket::new(PacketConn::bind_udp(local)?)?;
+//!     let dst = rx.get_ref().local_addr()?;
+//!
+//!     let mut out = SendBatch::new(32, 64);
+//!     for i in 0..32u8 {
+//!         out.push(dst, &[i; 10], None)?;
+//!     }
+//!     tx.send_all(&mut out).await?;
+//!
+//!     let mut batch = RecvBatch::new(32, 2048);
+//!     let mut got = 0;
+//!     while got < 32 {
+//!         got += rx.recv_batch(&mut batch).await?;
+//!         for d in &batch {
+//!             assert_eq!(d.data.len(), 10);
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use ipv4kit_net as net;
+
+mod batch;
+mod conn;
+mod mroute;
+mod socket;
+
+pub use batch::{BatchRecv, BatchSend};
+pub use conn::{AsyncPacketConn, AsyncRawConn};
+pub use futures_core::Stream;
+pub use mroute::{AsyncMrouteSocket, MrouteMessages, MrouteRecv};
+pub use socket::{AsyncSocket, OwnedSocket};
+
+#[cfg(test)]
+mod tests {
+    /// The adapters can move to and be shared between the tasks of a
+    /// multi-thread runtime.
+    #[test]
+    fn adapters_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::AsyncRawConn>();
+        check::<crate::AsyncPacketConn>();
+        check::<crate::AsyncMrouteSocket>();
+        check::<crate::MrouteMessages<'static>>();
+    }
+}
