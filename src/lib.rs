@@ -6,8 +6,12 @@
 //!   IPv4 headers and options, the internet checksum and IGMPv1/v2/v3.
 //! - [`net`] (`ipv4kit-net`): raw and datagram IPv4 sockets, control messages,
 //!   multicast and batched I/O.
+//! - `tokio` (`ipv4kit-tokio`, with the `tokio` feature): the sockets and
+//!   their batches as async adapters on tokio.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use ipv4kit_net as net;
+#[cfg(feature = "tokio")]
+pub use ipv4kit_tokio as tokio;
 pub use ipv4kit_wire as wire;
