@@ -24,10 +24,14 @@
 //! Each method's documentation says what is lost when its future is dropped
 //! before it completes (for receives and single sends: nothing).
 //!
-//! A socket type joins the batch methods by implementing [`BatchRecv`] and
-//! [`BatchSend`] (one call each); any socket with a file descriptor works
-//! with [`read_with`](AsyncSocket::read_with) and
-//! [`write_with`](AsyncSocket::write_with).
+//! A new socket type of `ipv4kit-net` (the IPv6 connections, the
+//! `AF_PACKET` tap) joins in three small steps, all in this crate: a line
+//! in the [`OwnedSocket`] list (it owns its descriptor), [`BatchRecv`] and
+//! [`BatchSend`] impls naming its batch types (one call each), and its
+//! single-datagram methods as one-line wrappers over
+//! [`read_with`](AsyncSocket::read_with) and
+//! [`write_with`](AsyncSocket::write_with), which also serve any call that
+//! has no wrapper yet.
 //!
 //! The drivers that run the `ipv4kit-gmp` engines on these sockets are not
 //! here yet.
@@ -90,5 +94,25 @@ mod tests {
         check::<crate::AsyncPacketConn>();
         check::<crate::AsyncMrouteSocket>();
         check::<crate::MrouteMessages<'static>>();
+    }
+
+    /// The adapter makes the socket non-blocking; `into_inner` hands it
+    /// back blocking, as it came.
+    #[test]
+    fn into_inner_gives_the_socket_back_blocking() {
+        use std::net::{Ipv4Addr, SocketAddrV4};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let sock = ipv4kit_net::PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
+                .unwrap();
+            assert!(!socket2::SockRef::from(&sock).nonblocking().unwrap());
+            let a = crate::AsyncSocket::new(sock).unwrap();
+            assert!(socket2::SockRef::from(a.get_ref()).nonblocking().unwrap());
+            let sock = a.into_inner().unwrap();
+            assert!(!socket2::SockRef::from(&sock).nonblocking().unwrap());
+        });
     }
 }

@@ -1,6 +1,7 @@
 //! Async receive and send between two namespaces, on the current-thread and
 //! the multi-thread runtime: single datagrams, 10,000 datagrams in batches
-//! of 1 to 512, many sockets served by one task.
+//! of 1 to 512, many sockets served by one task, sends that find the send
+//! buffer full.
 
 mod common;
 
@@ -255,6 +256,93 @@ fn one_task_serves_many_sockets() {
                 }
             };
             patiently(rt, async { tokio::join!(receive, send) }).await;
+        }
+    });
+}
+
+#[test]
+fn sends_wait_for_writability_and_report_partial_batches() {
+    require_privileges!();
+    const COUNT: u32 = 2000;
+    const LEN: usize = 1000;
+    let link = Link::new().unwrap();
+    // A token bucket on a's side holds datagrams back, and each one held
+    // counts against a small send buffer: sendmmsg stops part-way through a
+    // batch, and the next call finds the buffer full (EAGAIN) and waits.
+    link.a
+        .exec(
+            "tc",
+            &[
+                "qdisc", "add", "dev", &link.if_a, "root", "tbf", "rate", "50mbit", "burst",
+                "16kb", "limit", "1mb",
+            ],
+        )
+        .unwrap();
+    on_both_runtimes(|rt| {
+        let link = &link;
+        async move {
+            let rx = link.b.run(|| {
+                let c = PacketConn::bind_udp(SocketAddrV4::new(ADDR_B, 0)).unwrap();
+                c.set_recv_buffer_size(64 << 20).unwrap();
+                c
+            });
+            let rx = Arc::new(AsyncSocket::new(rx).unwrap());
+            let dst = rx.get_ref().local_addr().unwrap();
+            let tx = link.a.run(|| {
+                let c = PacketConn::bind_udp(SocketAddrV4::new(ADDR_A, 0)).unwrap();
+                c.set_send_buffer_size(8 * LEN).unwrap();
+                c
+            });
+            let tx = AsyncSocket::new(tx).unwrap();
+            let receiver = tokio::spawn(async move {
+                let mut batch = RecvBatch::new(64, SLOT);
+                let mut next = 0;
+                while next < COUNT {
+                    patiently(rt, rx.recv_batch(&mut batch)).await.unwrap();
+                    for d in &batch {
+                        assert_eq!(d.data.len(), LEN);
+                        assert_eq!(d.data[..4], next.to_be_bytes(), "{rt}: in order");
+                        next += 1;
+                    }
+                }
+            });
+            let mut batch = SendBatch::new(100, LEN);
+            let (mut partial, mut eagain) = (0, 0u32);
+            for start in (0..COUNT).step_by(100) {
+                batch.clear();
+                for seq in start..start + 100 {
+                    batch
+                        .push_with(dst, None, |slot| {
+                            slot[..4].copy_from_slice(&seq.to_be_bytes());
+                            slot[4..LEN].fill(seq as u8);
+                            LEN
+                        })
+                        .unwrap();
+                }
+                let mut from = 0;
+                while from < batch.len() {
+                    // send_batch's own loop, with the EAGAINs counted.
+                    let send = tx.write_with(|c| {
+                        let r = c.send_batch(&mut batch, from);
+                        let full =
+                            matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+                        eagain += u32::from(full);
+                        r
+                    });
+                    let n = patiently(rt, send).await.unwrap();
+                    assert!(n >= 1);
+                    from += n;
+                    if from < batch.len() {
+                        partial += 1;
+                    }
+                }
+            }
+            patiently(rt, receiver).await.unwrap();
+            assert!(partial > 0, "{rt}: the send buffer never filled");
+            assert!(eagain > 0, "{rt}: no send found the buffer full");
+            eprintln!(
+                "{rt}: {COUNT} datagrams, {partial} partial sends, {eagain} waits after EAGAIN"
+            );
         }
     });
 }
