@@ -1,5 +1,5 @@
-//! The multicast-routing socket on tokio: kernel upcalls arrive as a stream
-//! and through `recv_message`; a dropped `next()` loses nothing.
+//! The multicast-routing socket on tokio: kernel upcalls arrive as a stream,
+//! through `recv_message` and in batches; a dropped `next()` loses nothing.
 
 mod common;
 
@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use common::*;
 use ipv4kit_net::{
-    interface_index, DatagramOptions, MrouteMessage, MrouteSocket, PacketConn, UpcallKind,
+    interface_index, DatagramOptions, MrouteMessage, MrouteSocket, PacketConn, RecvBatch,
+    UpcallKind,
 };
 use ipv4kit_testnet::{require_privileges, Link, ADDR_B};
 use ipv4kit_tokio::{AsyncPacketConn, AsyncSocket};
@@ -26,7 +27,7 @@ fn multicast_sender(link: &Link) -> AsyncPacketConn {
 }
 
 #[test]
-fn nocache_upcalls_arrive_as_a_stream_and_one_by_one() {
+fn nocache_upcalls_arrive_as_a_stream_one_by_one_and_in_batches() {
     require_privileges!();
     on_both_runtimes(|rt| async move {
         // A fresh link per runtime: one routing socket per namespace.
@@ -76,6 +77,27 @@ fn nocache_upcalls_arrive_as_a_stream_and_one_by_one() {
                 if let MrouteMessage::Upcall(u) = msg {
                     if u.dst == group {
                         return (u.kind, u.src, u.vif);
+                    }
+                }
+            }
+        })
+        .await;
+        assert_eq!(upcall, (UpcallKind::NoCache, ADDR_B, 3), "{rt}");
+
+        // In batches, as the sync socket's recv_batch gives them.
+        let group = Ipv4Addr::new(239, 88, 1, 3);
+        tx.send_to(b"data", SocketAddrV4::new(group, 5000), None)
+            .await
+            .unwrap();
+        let mut batch = RecvBatch::new(8, 2048);
+        let upcall = patiently(rt, async {
+            loop {
+                m.recv_batch(&mut batch).await.unwrap();
+                for d in &batch {
+                    if let MrouteMessage::Upcall(u) = MrouteMessage::classify(d.data) {
+                        if u.dst == group {
+                            return (u.kind, u.src, u.vif);
+                        }
                     }
                 }
             }
