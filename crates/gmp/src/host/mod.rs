@@ -488,12 +488,14 @@ impl<P: Protocol, R: Rng> Host<P, R> {
                     MessageKind::ReportV2
                 };
                 if old.is_none() {
-                    // RFC 2236 §3: report at once, repeat after a random delay.
+                    // RFC 2236 §3: report at once, repeat after a random
+                    // delay; [RV] reports in all, `old_retx` counts those
+                    // after the next timer run.
                     g.last_reporter = true;
-                    g.old_retx = rv - 1;
+                    g.old_retx = rv.saturating_sub(2);
                     g.query_due = None;
                     P::encode_old(kind, g.addr, &mut self.out);
-                    if g.old_retx > 0 {
+                    if rv > 1 {
                         let d = random_delay(
                             &mut self.rng,
                             self.config.old_unsolicited_report_interval,

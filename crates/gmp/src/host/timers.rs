@@ -189,6 +189,8 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             if group.is_some_and(|x| x != g.addr) || g.state.is_none() || g.addr == P::ALL_NODES {
                 continue;
             }
+            // A query ends the unsolicited repeats (Linux does the same).
+            g.old_retx = 0;
             if g.query_due.is_none_or(|t| t > due) {
                 g.query_due = Some(due);
             }
