@@ -39,8 +39,11 @@
 //! QRV and QQI of IGMPv3 queries are adopted. Where Linux departs from the
 //! RFC the engine follows the RFC: only IGMPv2 *General* Queries start the
 //! IGMPv2 Querier Present timer (RFC 3376 §7.2.1 as RFC 9776 reads it; Linux
-//! also counts group-specific ones), and the first IGMPv2 report of a join
-//! goes at once (RFC 2236 §3; Linux waits up to 200 ms).
+//! also counts group-specific ones), the first IGMPv2 report of a join goes
+//! at once (RFC 2236 §3; Linux waits up to 200 ms), and a group-and-source
+//! query for an EXCLUDE (A) group is answered with IS_IN (B−A) (§5.2; Linux
+//! sends IS_EX (A∗B)). `tests/kernel.rs` checks the engine against the
+//! kernel and names each of these where it shows.
 //!
 //! # The whole loop
 //!

@@ -124,7 +124,13 @@ impl<A> Output<A> {
         write: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> bool {
         let start = self.bytes.len();
-        self.bytes.reserve_exact(max_len);
+        // Exact for the first message (a small host stays small), doubling
+        // after (a big batch reaches its size in a few steps).
+        if start == 0 {
+            self.bytes.reserve_exact(max_len);
+        } else {
+            self.bytes.reserve(max_len);
+        }
         self.bytes.resize(start + max_len, 0);
         match write(&mut self.bytes[start..]) {
             Some(n) if n <= max_len => {
