@@ -28,6 +28,7 @@
 
 pub mod cli;
 pub mod differential;
+pub mod gmp;
 pub mod igmp;
 pub mod ipv4;
 pub mod net;
@@ -53,6 +54,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("cli_capture", cli::cli_capture),
     ("cli_args", cli::cli_args),
     ("net_cmsg", net::net_cmsg),
+    ("gmp_host", gmp::gmp_host),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

@@ -1,0 +1,119 @@
+//! ipv4kit-gmp: the host side of group management (IGMPv1/v2/v3), sans-IO.
+//!
+//! A [`Host`] is one interface's group membership as RFC 3376 describes it,
+//! with the Linux kernel as the reference where the RFC leaves a choice. It
+//! does no I/O and reads no clock: the caller passes the time into every
+//! call ([`Instant`], on the caller's clock), runs the engine when
+//! [`poll_timeout`](Host::poll_timeout) says, feeds it received messages as
+//! `ipv4kit-wire` views ([`handle_message`](Host::handle_message)), and sends
+//! what [`poll_transmit`](Host::poll_transmit) writes into its buffer.
+//! Report delays come from the caller's random number generator
+//! ([`rand_core::Rng`]), so a seeded run is reproducible. `no_std` with
+//! `alloc`; no `unsafe`.
+//!
+//! The engine is generic over the protocol ([`Protocol`]: address type,
+//! codec, timer defaults); [`Igmp`] is the implementation today, MLD
+//! (RFC 3810, the same state machines with IPv6 addresses) slots in beside it.
+//!
+//! # Where each part of RFC 3376 is
+//!
+//! | RFC 3376 | What | Code |
+//! | --- | --- | --- |
+//! | §3.1 | per-socket filters, the service interface | [`Host::join`], [`Host::leave`], [`Host::join_source`], [`Host::leave_source`], [`Host::block`], [`Host::unblock`], [`Host::set_filter`], [`Host::leave_all`], [`Requester`], [`Filter`] |
+//! | §3.2 | interface state = merge of socket states | [`merge`], [`Host::interface_state`] |
+//! | §4 | messages | `ipv4kit_wire::igmp` (views in, [`Output`] encodes), [`Igmp`] |
+//! | §4.2.16 | reports split to the MTU | [`Config::mtu`], the wire crate's `ReportV3Splitter` |
+//! | §5.1 | state-change reports, retransmissions, merging pending changes | [`state_change_records`] (the table); `Host`'s per-group Filter Mode and Source Retransmission Counters |
+//! | §5.2 | the five rules for scheduling query answers; the table of group-and-source answers | [`Host::handle_message`], [`Host::handle_timeout`] |
+//! | §7.2 | older-querier compatibility, v1/v2 reports, v2 leaves | [`Compat`], [`Config::compatibility`], [`Config::force_version`], [`Event::CompatChanged`] |
+//! | §8 | timers and defaults | [`Config`], [`Protocol`]'s constants |
+//! | §9 | ignoring queries without Router Alert or to the wrong destination; limiting recorded sources | [`Config::require_router_alert`], [`Config::require_general_query_to_all_nodes`], [`Config::max_query_sources`], [`RxMeta`] |
+//! | RFC 4604 §2.2.1 | no EXCLUDE for SSM groups | [`Config::ssm_range`], [`Config::refuse_ssm_exclude`], [`Error::SsmExclude`] |
+//! | RFC 2236 §3 | v2 reports, report suppression, leaves by the last reporter | [`Host::handle_message`] |
+//!
+//! Choices where the RFC allows several and Linux picked one: the
+//! retransmission timer is per interface (a change sends every group's
+//! pending records in one report); a filter-mode change clears the pending
+//! source changes (the TO_IN/TO_EX record carries the whole state) and
+//! source counters also count down while filter-mode records repeat; the
+//! QRV and QQI of IGMPv3 queries are adopted. Where Linux departs from the
+//! RFC the engine follows the RFC: only IGMPv2 *General* Queries start the
+//! IGMPv2 Querier Present timer (RFC 3376 §7.2.1 as RFC 9776 reads it; Linux
+//! also counts group-specific ones), the first IGMPv2 report of a join goes
+//! at once (RFC 2236 §3; Linux waits up to 200 ms), and a group-and-source
+//! query for an EXCLUDE (A) group is answered with IS_IN (B−A) (§5.2; Linux
+//! sends IS_EX (A∗B)). `tests/kernel.rs` checks the engine against the
+//! kernel and names each of these where it shows.
+//!
+//! # The whole loop
+//!
+//! ```
+//! use core::net::Ipv4Addr;
+//! use core::time::Duration;
+//! use ipv4kit_gmp::{Config, Host, Igmp, Instant, MessageKind, Requester, RxMeta};
+//! use ipv4kit_wire::igmp::{IgmpMessage, MaxRespCode, Qqic, QueryV3, ALL_SYSTEMS};
+//! use rand_core::SeedableRng;
+//!
+//! let mut host: Host<Igmp, _> =
+//!     Host::new(Config::default(), rand_xorshift::XorShiftRng::seed_from_u64(7));
+//! let group = Ipv4Addr::new(239, 1, 2, 3);
+//! let mut now = Instant::from_secs(1);
+//! let mut buf = [0u8; 1500];
+//!
+//! // A socket joins: a State-Change Report (TO_EX {}) is queued at once.
+//! host.join(now, Requester(1), group).unwrap();
+//! let t = host.poll_transmit(&mut buf).unwrap().unwrap();
+//! assert_eq!((t.destination, t.kind), (Ipv4Addr::new(224, 0, 0, 22), MessageKind::Report));
+//! // ... send buf[..t.len] with TTL 1, Router Alert, ToS 0xc0 ...
+//!
+//! // Drive the timers: the one retransmission ([Robustness Variable] = 2).
+//! while let Some(at) = host.poll_timeout() {
+//!     now = at;
+//!     host.handle_timeout(now);
+//!     while let Some(t) = host.poll_transmit(&mut buf) {
+//!         let _ = t.unwrap(); // send it
+//!     }
+//! }
+//!
+//! // A General Query arrives (parsed by the wire crate, checksum verified).
+//! let mut q = [0u8; 12];
+//! QueryV3 {
+//!     max_resp_code: MaxRespCode::from_tenths(100),
+//!     group: Ipv4Addr::UNSPECIFIED,
+//!     s_flag: false,
+//!     qrv: 2,
+//!     qqic: Qqic::from_secs(125),
+//!     sources: &[],
+//! }
+//! .emit(&mut q)
+//! .unwrap();
+//! let msg = IgmpMessage::parse(&q).unwrap();
+//! host.handle_message(now, &msg, RxMeta { destination: ALL_SYSTEMS, router_alert: true });
+//! assert!(host.poll_transmit(&mut buf).is_none(), "never answered at once (§5.2)");
+//!
+//! // Within Max Resp Time (10 s) the timer runs out and the answer is queued.
+//! let at = host.poll_timeout().unwrap();
+//! assert!(at <= now + Duration::from_secs(10));
+//! host.handle_timeout(at);
+//! let t = host.poll_transmit(&mut buf).unwrap().unwrap();
+//! let IgmpMessage::ReportV3(report) = IgmpMessage::parse(&buf[..t.len]).unwrap() else { panic!() };
+//! let record = report.records().next().unwrap();
+//! assert_eq!(record.group(), group); // MODE_IS_EXCLUDE {}
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod config;
+mod filter;
+pub mod host;
+mod protocol;
+mod time;
+
+pub use config::{Config, Error, Event, IgnoreReason};
+pub use filter::{merge, state_change_records, Filter, FilterMode, RecordType};
+pub use host::{BufferTooShort, Host, Requester, RxMeta, Transmit};
+pub use protocol::{Compat, Igmp, MessageKind, Output, Protocol, QueryInfo, Received, Record};
+pub use time::Instant;

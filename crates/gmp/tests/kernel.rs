@@ -1,0 +1,474 @@
+//! The Linux kernel is the oracle. The same socket calls go to the kernel of
+//! host a (on real sockets, between two namespaces) and to the engine (on a
+//! virtual clock, at the times the calls were made); host b captures a's
+//! reports with a raw IGMP socket and sends the queries. The records of every
+//! report (type, group, sources, in order), the number of reports, and their
+//! timing windows must agree.
+//!
+//! Where the kernel departs from the RFC the engine follows the RFC; the
+//! tests name each difference and its section.
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant as WallClock};
+
+use common::*;
+use ipv4kit_gmp::{Config, Igmp, Instant, Requester};
+use ipv4kit_net::wire::igmp::{IgmpMessage, ALL_ROUTERS, ALL_SYSTEMS, IGMPV3_TOS, IGMP_TTL};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
+use ipv4kit_net::{interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn};
+use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
+
+/// Unsolicited Report Interval given to both (kernel sysctl and engine
+/// config): long enough that a retransmission rarely falls between two calls
+/// made 40 ms apart, short enough to keep the tests quick.
+const URI_MS: u64 = 2000;
+/// How late the kernel's "immediate" reports may be (timer granularity,
+/// scheduling; Linux sends IGMPv2 joins within 200 ms, see below).
+const SLACK: Duration = Duration::from_millis(300);
+
+#[derive(Clone, Debug)]
+enum Op {
+    Join(Ipv4Addr),
+    Leave(Ipv4Addr),
+    JoinSource(Ipv4Addr, Ipv4Addr),
+    LeaveSource(Ipv4Addr, Ipv4Addr),
+    Block(Ipv4Addr, Ipv4Addr),
+    Unblock(Ipv4Addr, Ipv4Addr),
+    /// A query from b: the IGMP message and its IP destination.
+    Query(Vec<u8>, Ipv4Addr),
+}
+
+/// `Op` on requester/socket `.1`, `.0` ms after the previous step.
+type Step = (u64, usize, Op);
+
+struct Outcome {
+    /// When each step was made, since the start.
+    at: Vec<Duration>,
+    sent: Vec<(Duration, Msg)>,
+}
+
+/// Orders the records of each v3 report by group, keeping each group's
+/// records in their order, and the sources of each record: the kernel lists
+/// groups newest-joined first and sources in its own list order, the engine
+/// both by address; RFC 3376 §4.2 gives no order for either.
+fn normalized(m: &Msg) -> Msg {
+    match m {
+        Msg::V3(r) => {
+            let mut r = r.clone();
+            r.sort_by_key(|x| x.1);
+            for rec in &mut r {
+                rec.2.sort();
+            }
+            Msg::V3(r)
+        }
+        m => m.clone(),
+    }
+}
+
+fn kernel(
+    link: &Link,
+    version: Option<&str>,
+    groups: &[Ipv4Addr],
+    steps: &[Step],
+    tail: Duration,
+) -> Outcome {
+    let conf = format!("net.ipv4.conf.{}", link.if_a);
+    link.a
+        .sysctl(
+            &format!("{conf}.igmpv3_unsolicited_report_interval"),
+            &URI_MS.to_string(),
+        )
+        .unwrap();
+    link.a
+        .sysctl(
+            &format!("{conf}.igmpv2_unsolicited_report_interval"),
+            &URI_MS.to_string(),
+        )
+        .unwrap();
+    if let Some(v) = version {
+        link.a
+            .sysctl(&format!("{conf}.force_igmp_version"), v)
+            .unwrap();
+    }
+    let ia = link.a.run(|| interface_index(&link.if_a).unwrap());
+    let ib = link.b.run(|| interface_index(&link.if_b).unwrap());
+    let rx = link.b.run(|| {
+        let c = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        for g in [Ipv4Addr::new(224, 0, 0, 22), ALL_ROUTERS]
+            .iter()
+            .chain(groups)
+        {
+            c.join_group(ib, *g).unwrap();
+        }
+        c.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        c
+    });
+    let tx = link
+        .b
+        .run(|| RawConn::new(IpProtocol::IGMP.into()).unwrap());
+    tx.set_multicast_loop(false).unwrap();
+    let socks: Vec<UdpSocket> = link.a.run(|| {
+        (0..3)
+            .map(|_| UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap())
+            .collect()
+    });
+    // b's own joins make b report; let those settle before starting.
+    std::thread::sleep(Duration::from_millis(300));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let start = WallClock::now();
+    let capture = {
+        let (stop, sent) = (stop.clone(), sent.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(m) = rx.recv(&mut buf) else { continue };
+                let t = start.elapsed();
+                let Ok(p) = Ipv4Packet::new_checked(&buf[..m.len]) else {
+                    continue;
+                };
+                if p.src() != ADDR_A {
+                    continue;
+                }
+                assert_eq!(p.ttl(), IGMP_TTL);
+                assert_eq!(p.router_alert(), Some(0));
+                if let Some(msg) = decode(p.payload()) {
+                    sent.lock().unwrap().push((t, msg));
+                }
+            }
+        })
+    };
+    let mut at = Vec::new();
+    for (delay, sock, op) in steps {
+        std::thread::sleep(Duration::from_millis(*delay));
+        at.push(start.elapsed());
+        let s = &socks[*sock];
+        let r = match op {
+            Op::Join(g) => s.join_group(ia, *g),
+            Op::Leave(g) => s.leave_group(ia, *g),
+            Op::JoinSource(g, x) => s.join_source_group(ia, *g, *x),
+            Op::LeaveSource(g, x) => s.leave_source_group(ia, *g, *x),
+            Op::Block(g, x) => s.block_source(ia, *g, *x),
+            Op::Unblock(g, x) => s.unblock_source(ia, *g, *x),
+            Op::Query(msg, dst) => {
+                let repr = Ipv4Repr::new(ADDR_B, *dst, IpProtocol::IGMP, msg.len())
+                    .with_ttl(IGMP_TTL)
+                    .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
+                    .with_options(&ROUTER_ALERT);
+                let cm = ControlMessage {
+                    ifindex: Some(ib),
+                    ..Default::default()
+                };
+                tx.send_repr(&repr, msg, Some(&cm)).map(drop)
+            }
+        };
+        r.unwrap_or_else(|e| panic!("{op:?}: {e}"));
+    }
+    std::thread::sleep(tail);
+    stop.store(true, Ordering::Relaxed);
+    capture.join().unwrap();
+    drop(socks);
+    let sent = std::mem::take(&mut *sent.lock().unwrap());
+    Outcome { at, sent }
+}
+
+fn engine(
+    config: Config<Igmp>,
+    seed: u64,
+    steps: &[Step],
+    at: &[Duration],
+    end: Duration,
+) -> Vec<(Duration, Msg)> {
+    let mut h = host_with(config, seed);
+    let mut sent = Vec::new();
+    let t = |d: Duration| Instant::from_nanos(d.as_nanos() as u64);
+    let mut now = Instant::ZERO;
+    for ((_, sock, op), when) in steps.iter().zip(at) {
+        sent.extend(
+            run(&mut h, now, t(*when))
+                .into_iter()
+                .filter(|(x, _)| *x > now || now == Instant::ZERO),
+        );
+        now = t(*when);
+        let r = Requester(*sock as u32);
+        let res = match op {
+            Op::Join(g) => h.join(now, r, *g),
+            Op::Leave(g) => h.leave(now, r, *g),
+            Op::JoinSource(g, x) => h.join_source(now, r, *g, *x),
+            Op::LeaveSource(g, x) => h.leave_source(now, r, *g, *x),
+            Op::Block(g, x) => h.block(now, r, *g, *x),
+            Op::Unblock(g, x) => h.unblock(now, r, *g, *x),
+            Op::Query(msg, dst) => {
+                let m = IgmpMessage::parse(msg).unwrap();
+                h.handle_message(now, &m, meta(*dst));
+                Ok(())
+            }
+        };
+        res.unwrap();
+        sent.extend(drain(&mut h).into_iter().map(|m| (now, m)));
+    }
+    sent.extend(
+        run(&mut h, now, t(end))
+            .into_iter()
+            .filter(|(x, _)| *x > now),
+    );
+    sent.into_iter()
+        .map(|(i, m)| (i.since_epoch(), m))
+        .collect()
+}
+
+/// Runs `steps` on both and compares. A retransmission that falls between two
+/// calls made moments apart (possible on either side, both pick random
+/// delays) changes the sequence legitimately: then the run is repeated, at
+/// most three times.
+///
+/// `deviations` lists where the kernel departs from the RFC: (from which
+/// step on, what the kernel sends, what the RFC asks), normalized; the RFC's
+/// side is compared.
+fn compare(
+    version: Option<&str>,
+    config: Config<Igmp>,
+    groups: &[Ipv4Addr],
+    steps: &[Step],
+    tail: Duration,
+    deviations: &[(usize, Msg, Msg)],
+) -> Vec<Msg> {
+    let window = config
+        .unsolicited_report_interval
+        .max(Duration::from_secs(1));
+    for attempt in 0..3u64 {
+        let link = Link::new().unwrap();
+        let k = kernel(&link, version, groups, steps, tail);
+        let end = *k.at.last().unwrap() + tail;
+        let e = engine(config, attempt + 1, steps, &k.at, end);
+        let k_at = |step: usize| k.at[step];
+        let last_op = *k.at.last().unwrap();
+        let interleaved = |sent: &[(Duration, Msg)]| {
+            sent.iter()
+                .any(|(t, _)| *t < last_op && !k.at.iter().any(|a| *t >= *a && *t < *a + SLACK))
+        };
+        let rfc = |t: Duration, m: Msg| {
+            deviations
+                .iter()
+                .find(|(step, k, _)| t >= k_at(*step) && *k == m)
+                .map_or(m.clone(), |(_, _, r)| r.clone())
+        };
+        let km: Vec<Msg> = k.sent.iter().map(|(t, m)| rfc(*t, normalized(m))).collect();
+        let em: Vec<Msg> = e.iter().map(|(_, m)| normalized(m)).collect();
+        if km != em {
+            if attempt < 2 && (interleaved(&k.sent) || interleaved(&e)) {
+                eprintln!("attempt {attempt}: a retransmission fell between two calls; again");
+                continue;
+            }
+            let show = |v: &[(Duration, Msg)]| {
+                v.iter()
+                    .map(|(t, m)| format!("  {:>6} ms {:?}\n", t.as_millis(), normalized(m)))
+                    .collect::<String>()
+            };
+            let calls: Vec<u128> = k.at.iter().map(|d| d.as_millis()).collect();
+            panic!("kernel and engine differ\nsteps {steps:?}\ncalls at {calls:?} ms\nkernel:\n{}engine:\n{}", show(&k.sent), show(&e));
+        }
+        // Timing: each report falls in the window its trigger allows (the
+        // latest call at or before it): at once, or within the interval.
+        for ((kt, m), (et, _)) in k.sent.iter().zip(&e) {
+            let trigger =
+                k.at.iter()
+                    .copied()
+                    .filter(|a| *a <= *et)
+                    .max()
+                    .unwrap_or_default();
+            let immediate = *et == trigger;
+            let limit = if immediate { SLACK } else { window + SLACK };
+            assert!(
+                *kt + Duration::from_millis(5) >= trigger && *kt <= trigger + limit,
+                "kernel {m:?} at {kt:?}, trigger {trigger:?}, engine at {et:?}"
+            );
+        }
+        return km;
+    }
+    unreachable!()
+}
+
+fn config() -> Config<Igmp> {
+    Config {
+        unsolicited_report_interval: Duration::from_millis(URI_MS),
+        old_unsolicited_report_interval: Duration::from_millis(URI_MS),
+        ..Config::default()
+    }
+}
+
+const TAIL: Duration = Duration::from_millis(URI_MS + 500);
+/// Between calls meant to see each other's retransmissions done.
+const SETTLE: u64 = URI_MS + 300;
+/// Between calls meant to land while retransmissions pend.
+const QUICK: u64 = 40;
+
+#[test]
+fn include_to_include_with_two_sockets_matches_the_kernel() {
+    require_privileges!();
+    let (g1, a, b) = (g(1), s(1), s(2));
+    let steps = [
+        (0, 0, Op::JoinSource(g1, a)),
+        (SETTLE, 1, Op::JoinSource(g1, b)),
+        (SETTLE, 1, Op::JoinSource(g1, a)),
+        (SETTLE, 0, Op::LeaveSource(g1, a)),
+        (SETTLE, 1, Op::LeaveSource(g1, b)),
+        (SETTLE, 1, Op::LeaveSource(g1, a)),
+    ];
+    let got = compare(None, config(), &[], &steps, TAIL, &[]);
+    assert_eq!(got.first(), Some(&Msg::V3(vec![(ALLOW, g1, vec![a])])));
+    assert_eq!(got.last(), Some(&Msg::V3(vec![(BLOCK, g1, vec![a])])));
+    assert_eq!(got.len(), 8, "4 changes, each sent [RV] = 2 times: {got:?}");
+}
+
+#[test]
+fn include_to_exclude_and_back_with_three_sockets_matches_the_kernel() {
+    require_privileges!();
+    let (g1, a, b, c) = (g(2), s(1), s(2), s(3));
+    let steps = [
+        (0, 0, Op::JoinSource(g1, a)),
+        (SETTLE, 1, Op::JoinSource(g1, b)),
+        (SETTLE, 2, Op::Join(g1)),
+        (SETTLE, 2, Op::Block(g1, a)),
+        (SETTLE, 2, Op::Block(g1, c)),
+        (SETTLE, 2, Op::Leave(g1)),
+    ];
+    let got = compare(None, config(), &[], &steps, TAIL, &[]);
+    // §3.2: EX{} with INCLUDEs = EX{}; blocking a (included by socket 0)
+    // changes nothing; blocking c does; leaving goes back to IN{a,b}.
+    assert!(got.contains(&Msg::V3(vec![(TO_EX, g1, vec![])])), "{got:?}");
+    assert!(
+        got.contains(&Msg::V3(vec![(BLOCK, g1, vec![c])])),
+        "{got:?}"
+    );
+    assert_eq!(got.last(), Some(&Msg::V3(vec![(TO_IN, g1, vec![a, b])])));
+}
+
+#[test]
+fn exclude_to_exclude_with_three_sockets_matches_the_kernel() {
+    require_privileges!();
+    let (g1, a, b, c) = (g(3), s(1), s(2), s(3));
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        (SETTLE, 0, Op::Block(g1, a)),
+        (SETTLE, 0, Op::Block(g1, b)),
+        (SETTLE, 1, Op::Join(g1)),
+        (SETTLE, 1, Op::Block(g1, b)),
+        (SETTLE, 1, Op::Block(g1, c)),
+        (SETTLE, 2, Op::Join(g1)),
+        (SETTLE, 2, Op::Block(g1, b)),
+        (SETTLE, 0, Op::Unblock(g1, b)),
+    ];
+    let got = compare(None, config(), &[], &steps, TAIL, &[]);
+    assert!(
+        got.contains(&Msg::V3(vec![(ALLOW, g1, vec![a, b])])),
+        "socket 1's join (EXCLUDE {{}}) lifts both blocks: {got:?}"
+    );
+    assert_eq!(got.last(), Some(&Msg::V3(vec![(ALLOW, g1, vec![b])])));
+}
+
+#[test]
+fn changes_while_retransmissions_pend_match_the_kernel() {
+    require_privileges!();
+    let (g1, g2, a, b) = (g(4), g(5), s(1), s(2));
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        (QUICK, 0, Op::Block(g1, a)),
+        (QUICK, 1, Op::JoinSource(g2, b)),
+        (SETTLE, 0, Op::Unblock(g1, a)),
+        (QUICK, 1, Op::LeaveSource(g2, b)),
+        (QUICK, 0, Op::Leave(g1)),
+    ];
+    compare(None, config(), &[], &steps, TAIL, &[]);
+}
+
+fn general_v3(mrt: Duration) -> Op {
+    Op::Query(query_v3(Ipv4Addr::UNSPECIFIED, &[], mrt), ALL_SYSTEMS)
+}
+
+#[test]
+fn answers_to_the_three_kinds_of_query_match_the_kernel() {
+    require_privileges!();
+    let (g1, g2, a, b, c) = (g(6), g(7), s(1), s(2), s(3));
+    let mrt = Duration::from_secs(1);
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        (QUICK, 0, Op::Block(g1, a)),
+        (QUICK, 1, Op::JoinSource(g2, b)),
+        (QUICK, 1, Op::JoinSource(g2, c)),
+        (SETTLE, 0, general_v3(mrt)),
+        (SETTLE, 0, Op::Query(query_v3(g1, &[], mrt), g1)),
+        (SETTLE, 0, Op::Query(query_v3(g2, &[a, b], mrt), g2)),
+        (SETTLE, 0, Op::Query(query_v3(g1, &[a, b], mrt), g1)),
+    ];
+    // RFC 3376 §5.2: a group-and-source query for EXCLUDE (A) is answered
+    // with IS_IN (B−A), the queried sources that are not excluded. Linux
+    // answers IS_EX with the queried sources that are excluded (A*B).
+    let linux = [(
+        7,
+        Msg::V3(vec![(IS_EX, g1, vec![a])]),
+        Msg::V3(vec![(IS_IN, g1, vec![b])]),
+    )];
+    let got = compare(
+        None,
+        config(),
+        &[],
+        &steps,
+        Duration::from_millis(1500),
+        &linux,
+    );
+    let answers: Vec<&Msg> = got
+        .iter()
+        .filter(|m| matches!(m, Msg::V3(r) if r.iter().all(|x| x.0 <= IS_EX)))
+        .collect();
+    assert_eq!(
+        answers,
+        vec![
+            &Msg::V3(vec![(IS_EX, g1, vec![a]), (IS_IN, g2, vec![b, c])]),
+            &Msg::V3(vec![(IS_EX, g1, vec![a])]),
+            &Msg::V3(vec![(IS_IN, g2, vec![b])]),
+            &Msg::V3(vec![(IS_IN, g1, vec![b])]),
+        ]
+    );
+}
+
+#[test]
+fn forced_igmpv2_host_matches_the_kernel() {
+    require_privileges!();
+    let (g1, g2) = (g(8), g(9));
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        (SETTLE, 1, Op::Join(g2)),
+        (
+            SETTLE,
+            0,
+            Op::Query(
+                query_v2(Ipv4Addr::UNSPECIFIED, Duration::from_secs(1)),
+                ALL_SYSTEMS,
+            ),
+        ),
+        (SETTLE, 0, Op::Leave(g1)),
+    ];
+    let mut cfg = config();
+    cfg.force_version = Some(ipv4kit_gmp::Compat::V2);
+    // RFC 2236 §3 sends the first report of a join at once; Linux delays it
+    // up to 200 ms (IGMP_INITIAL_REPORT_DELAY): within SLACK.
+    let got = compare(Some("2"), cfg, &[g1, g2], &steps, TAIL, &[]);
+    assert_eq!(got[..2], [Msg::V2(g1), Msg::V2(g1)]);
+    assert_eq!(got.last(), Some(&Msg::Leave(g1)));
+}
+
+#[test]
+fn forced_igmpv1_host_matches_the_kernel() {
+    require_privileges!();
+    let g1 = g(10);
+    let steps = [(0, 0, Op::Join(g1)), (SETTLE, 0, Op::Leave(g1))];
+    let mut cfg = config();
+    cfg.force_version = Some(ipv4kit_gmp::Compat::V1);
+    let got = compare(Some("1"), cfg, &[g1], &steps, TAIL, &[]);
+    assert_eq!(got, vec![Msg::V1(g1), Msg::V1(g1)], "IGMPv1 has no leave");
+}
