@@ -17,6 +17,7 @@
 //! Modules:
 //! - [`checksum`]: the internet checksum (RFC 1071) and its incremental update (RFC 1624).
 //! - [`ipv4`]: the IPv4 header (RFC 791), its options (Router Alert, RFC 2113, above all).
+//! - [`ipv6`]: the IPv6 header (RFC 8200), the extension-header walk, hop-by-hop Router Alert (RFC 2711).
 //! - [`igmp`]: IGMPv1 (RFC 1112), v2 (RFC 2236) and v3 (RFC 3376, RFC 9776).
 //! - [`addr`]: multicast address classes and scopes (RFC 5771, RFC 2365, RFC 4291).
 #![no_std]
@@ -31,3 +32,4 @@ pub mod addr;
 pub mod checksum;
 pub mod igmp;
 pub mod ipv4;
+pub mod ipv6;
