@@ -19,6 +19,7 @@
 //! - [`ipv4`]: the IPv4 header (RFC 791), its options (Router Alert, RFC 2113, above all).
 //! - [`ipv6`]: the IPv6 header (RFC 8200), the extension-header walk, hop-by-hop Router Alert (RFC 2711).
 //! - [`igmp`]: IGMPv1 (RFC 1112), v2 (RFC 2236) and v3 (RFC 3376, RFC 9776).
+//! - [`mld`]: MLDv1 (RFC 2710) and MLDv2 (RFC 3810, RFC 9777), messages and whole datagrams.
 //! - [`gmp`]: what IGMPv3 and MLDv2 share: float codes, group records, the report splitter.
 //! - [`addr`]: multicast address classes and scopes (RFC 5771, RFC 2365, RFC 4291).
 #![no_std]
@@ -35,3 +36,4 @@ pub mod gmp;
 pub mod igmp;
 pub mod ipv4;
 pub mod ipv6;
+pub mod mld;

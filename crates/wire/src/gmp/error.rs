@@ -49,7 +49,8 @@ impl core::error::Error for RecordError {}
 
 /// Why a report could not be written (the field limits of RFC 3376 §4.2 and
 /// RFC 3810 §5.2, or the caller's buffer). Converted into
-/// [`IgmpEmitError`](crate::igmp::IgmpEmitError) and `MldEmitError`.
+/// [`IgmpEmitError`](crate::igmp::IgmpEmitError) and
+/// [`MldEmitError`](crate::mld::MldEmitError).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GmpEmitError {

@@ -12,7 +12,7 @@
 //! - the report builder that splits records to fit an MTU
 //!   ([`ReportSplitter`], RFC 3376 §4.2.16, RFC 3810 §5.2.15).
 //!
-//! [`igmp`](crate::igmp) (and `mld`) name these types for their
+//! [`igmp`](crate::igmp) and [`mld`](crate::mld) name these types for their
 //! address family (`igmp::GroupRecord<'a>` is `GroupRecord<'a, Ipv4Addr>`).
 
 use core::fmt;
