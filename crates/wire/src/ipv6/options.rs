@@ -20,6 +20,7 @@ pub const MLD_HOP_BY_HOP: [u8; 8] = [58, 0, OPTION_ROUTER_ALERT, 2, 0, 0, OPTION
 
 /// One option of a Hop-by-Hop or Destination Options header (RFC 8200 §4.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Ipv6Option<'a> {
     /// Pad1: a single zero octet.
     Pad1,
@@ -113,6 +114,7 @@ impl core::iter::FusedIterator for Ipv6Options<'_> {}
 /// An option to write into a hop-by-hop or destination options header; the
 /// padding is not listed, [`OptionsHeaderRepr`] inserts it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Ipv6OptionRepr<'a> {
     /// Router Alert with this value (RFC 2711 §2.1), aligned `2n+0`.
     RouterAlert(u16),
