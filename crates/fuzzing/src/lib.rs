@@ -30,6 +30,7 @@ pub mod cli;
 pub mod differential;
 pub mod igmp;
 pub mod ipv4;
+pub mod mld;
 pub mod net;
 
 /// A fuzz body over raw bytes.
@@ -53,6 +54,9 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("cli_capture", cli::cli_capture),
     ("cli_args", cli::cli_args),
     ("net_cmsg", net::net_cmsg),
+    ("ipv6_walk", mld::ipv6_walk),
+    ("mld_dispatch", mld::mld_dispatch),
+    ("mld_roundtrip", mld::mld_roundtrip),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.
