@@ -260,17 +260,53 @@ fn fold32(mut s: u32) -> u32 {
     (s & 0xffff) + (s >> 16)
 }
 
+/// Folds a 64-bit one's-complement sum to 16 bits with two end-around-carry
+/// additions (64 → 32 → 16 bits), each an add and an add-with-carry.
 #[inline(always)]
-fn fold64(mut s: u64) -> u16 {
-    s = (s & 0xffff_ffff) + (s >> 32);
-    s = (s & 0xffff_ffff) + (s >> 32);
-    fold32(s as u32) as u16
+fn fold64(s: u64) -> u16 {
+    let (lo, carry) = (s as u32).overflowing_add((s >> 32) as u32);
+    // With a carry out, `lo` is at most 0xffff_fffe: adding it cannot wrap.
+    let x = lo + u32::from(carry);
+    let (lo, carry) = (x as u16).overflowing_add((x >> 16) as u16);
+    lo + u16::from(carry)
 }
 
 /// The one's-complement sum of `data` as big-endian words, folded to 16 bits.
 #[inline]
 fn sum_be(data: &[u8]) -> u16 {
     u16::from_be(fold64(sum_ne(data)))
+}
+
+/// Below this length [`sum_ne`] takes [`sum_ne_short`].
+const SHORT_LEN: usize = 128;
+
+/// [`sum_ne`] for short buffers (headers, small messages): 8-octet loads
+/// whose two 32-bit halves go into two plain 64-bit totals, which need no
+/// carry handling below 2^31 loads, so the adds are independent; then at most
+/// 7 trailing octets.
+#[inline(always)]
+fn sum_ne_short(data: &[u8]) -> u64 {
+    let (words, rest) = data.as_chunks::<8>();
+    let (mut a, mut b) = (0u64, 0u64);
+    for w in words {
+        let w = u64::from_ne_bytes(*w);
+        a += w & 0xffff_ffff;
+        b += w >> 32;
+    }
+    let mut rest = rest;
+    if let Some((w, tail)) = rest.split_first_chunk::<4>() {
+        a += u64::from(u32::from_ne_bytes(*w));
+        rest = tail;
+    }
+    match *rest {
+        [x, y, z] => {
+            b += u64::from(u16::from_ne_bytes([x, y])) + u64::from(u16::from_ne_bytes([z, 0]))
+        }
+        [x, y] => b += u64::from(u16::from_ne_bytes([x, y])),
+        [x] => b += u64::from(u16::from_ne_bytes([x, 0])),
+        _ => {}
+    }
+    a + b
 }
 
 /// Sum of native-endian 16-bit words (a trailing odd byte padded with zero),
@@ -282,6 +318,9 @@ fn sum_be(data: &[u8]) -> u16 {
 /// plain 64-bit total that cannot overflow.
 #[inline]
 fn sum_ne(data: &[u8]) -> u64 {
+    if data.len() < SHORT_LEN {
+        return sum_ne_short(data);
+    }
     #[inline(always)]
     fn add(acc: u64, word: u64) -> u64 {
         let (s, carry) = acc.overflowing_add(word);

@@ -1,4 +1,4 @@
-//! ipv4kit-wire: a zero-copy, `no_std`, allocation-free codec for IPv4 and IGMP.
+//! ipv4kit-wire: a zero-copy, `no_std`, allocation-free codec for IPv4, IPv6, IGMP and MLD.
 //!
 //! Each protocol unit comes as a pair (the pattern smoltcp and Fuchsia's
 //! `packet-formats` made familiar):

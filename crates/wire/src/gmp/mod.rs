@@ -31,7 +31,7 @@ pub use float::{float_decode, float_encode, float_max};
 pub use record::{
     walk_records, GroupRecord, GroupRecordRepr, GroupRecordType, GroupRecords, Sources,
 };
-pub(crate) use record::{write_record, write_report_header};
+pub(crate) use record::{walk_records_stride, write_record, write_report_header};
 pub use split::{ReportFormat, ReportSplitter};
 
 /// Length of the report header both protocols share: type, reserved,

@@ -239,6 +239,8 @@ impl<A: GroupAddress> fmt::Debug for GroupRecord<'_, A> {
 pub struct GroupRecords<'a, A: GroupAddress> {
     rest: &'a [u8],
     remaining: u16,
+    /// Length of every record when the parse found them all equal, else 0.
+    stride: usize,
     _addr: core::marker::PhantomData<A>,
 }
 
@@ -247,9 +249,18 @@ impl<'a, A: GroupAddress> GroupRecords<'a, A> {
     /// stopping early at the first that is cut short.
     #[inline]
     pub fn new(bytes: &'a [u8], count: u16) -> Self {
+        Self::with_stride(bytes, count, 0)
+    }
+
+    /// Like [`new`](Self::new), for records a parse found all `stride`
+    /// octets long (0: not known). Each record is then cut at a fixed offset,
+    /// so finding the next one waits on no load of this one's lengths.
+    #[inline]
+    pub(crate) fn with_stride(bytes: &'a [u8], count: u16, stride: usize) -> Self {
         GroupRecords {
             rest: bytes,
             remaining: count,
+            stride,
             _addr: core::marker::PhantomData,
         }
     }
@@ -264,6 +275,24 @@ impl<'a, A: GroupAddress> Iterator for GroupRecords<'a, A> {
     fn next(&mut self) -> Option<GroupRecord<'a, A>> {
         if self.remaining == 0 {
             return None;
+        }
+        if self.stride != 0 {
+            if let Some((rec, next)) = self.rest.split_at_checked(self.stride) {
+                if let Ok((hdr, body)) = RecordHeader::<A::Octets>::ref_from_prefix(rec) {
+                    let src_len = A::LEN * usize::from(hdr.num_sources.get());
+                    if let Some((src, aux)) = body.split_at_checked(src_len) {
+                        self.rest = next;
+                        self.remaining -= 1;
+                        return Some(GroupRecord {
+                            hdr,
+                            sources: <[A::Octets]>::ref_from_bytes(src).unwrap_or(&[]),
+                            aux,
+                        });
+                    }
+                }
+            }
+            // Not the stride the parse promised: walk the lengths instead.
+            self.stride = 0;
         }
         let Ok((hdr, tail)) = RecordHeader::<A::Octets>::ref_from_prefix(self.rest) else {
             self.remaining = 0;
@@ -301,6 +330,45 @@ impl<A: GroupAddress> core::iter::FusedIterator for GroupRecords<'_, A> {}
 /// record consumes at least its fixed part, or the walk stops with an error.
 #[inline]
 pub fn walk_records<A: GroupAddress>(body: &[u8], count: u16) -> Result<usize, RecordError> {
+    walk_records_stride::<A>(body, count).map(|(len, _)| len)
+}
+
+/// [`walk_records`], also returning the length every record has when they
+/// are all equal (0 otherwise), for [`GroupRecords::with_stride`].
+///
+/// Equal lengths are the common case (a current-state answer is a list of
+/// EXCLUDE {} records) and are checked first: the record starts are then
+/// known up front, so their headers are read independently rather than one
+/// after the other along the chain of lengths.
+#[inline]
+pub(crate) fn walk_records_stride<A: GroupAddress>(
+    body: &[u8],
+    count: u16,
+) -> Result<(usize, usize), RecordError> {
+    if count == 0 {
+        return Ok((0, 0));
+    }
+    if let Ok((first, _)) = RecordHeader::<A::Octets>::ref_from_prefix(body) {
+        let stride = 4
+            + A::LEN
+            + A::LEN * usize::from(first.num_sources.get())
+            + 4 * usize::from(first.aux_data_len);
+        let total = stride * usize::from(count);
+        if let Some(all) = body.get(..total) {
+            // Aux Data Len and Number of Sources: the low 24 bits of the
+            // record's first word. Offsets by multiplication, not
+            // `chunks_exact`, which divides by the stride.
+            let lengths = |off: usize| {
+                all.get(off..)
+                    .and_then(|r| r.first_chunk::<4>())
+                    .map(|w| u32::from_be_bytes(*w) & 0x00ff_ffff)
+            };
+            let key = lengths(0);
+            if (1..usize::from(count)).all(|k| lengths(k * stride) == key) {
+                return Ok((total, stride));
+            }
+        }
+    }
     let mut rest = body;
     for index in 0..count {
         let Ok((rh, _)) = RecordHeader::<A::Octets>::ref_from_prefix(rest) else {
@@ -324,7 +392,7 @@ pub fn walk_records<A: GroupAddress>(body: &[u8], count: u16) -> Result<usize, R
             }
         }
     }
-    Ok(body.len() - rest.len())
+    Ok((body.len() - rest.len(), 0))
 }
 
 // ---------------------------------------------------------------- reprs
@@ -427,5 +495,76 @@ impl<A: GroupAddress> PartialEq<GroupRecordRepr<'_, A>> for GroupRecord<'_, A> {
 impl<A: GroupAddress> PartialEq<GroupRecord<'_, A>> for GroupRecordRepr<'_, A> {
     fn eq(&self, other: &GroupRecord<'_, A>) -> bool {
         other == self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::net::Ipv4Addr;
+    use std::vec::Vec;
+
+    fn chain(lens: &[(u8, u8)]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for (i, &(n, aux)) in lens.iter().enumerate() {
+            b.extend_from_slice(&[1, aux, 0, n, 239, 0, 0, i as u8]);
+            b.extend(core::iter::repeat_n(
+                0xaa,
+                4 * usize::from(n) + 4 * usize::from(aux),
+            ));
+        }
+        b
+    }
+
+    #[test]
+    fn equal_records_are_found_uniform_and_iterate_by_stride() {
+        let b = chain(&[(2, 0), (2, 0), (2, 0)]);
+        assert_eq!(walk_records_stride::<Ipv4Addr>(&b, 3), Ok((48, 16)));
+        let groups: Vec<Ipv4Addr> = GroupRecords::<Ipv4Addr>::with_stride(&b, 3, 16)
+            .map(|r| r.group())
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                Ipv4Addr::new(239, 0, 0, 0),
+                Ipv4Addr::new(239, 0, 0, 1),
+                Ipv4Addr::new(239, 0, 0, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn unequal_records_walk_the_chain_with_the_same_answers() {
+        for lens in [
+            &[(2, 0), (1, 0), (2, 0)][..],
+            &[(0, 1), (1, 0)],
+            &[(3, 0), (3, 1)],
+        ] {
+            let b = chain(lens);
+            let count = lens.len() as u16;
+            let (len, stride) = walk_records_stride::<Ipv4Addr>(&b, count).unwrap();
+            assert_eq!((len, stride), (b.len(), 0));
+            let by_walk: Vec<usize> = GroupRecords::<Ipv4Addr>::new(&b, count)
+                .map(|r| r.len())
+                .collect();
+            let expect: Vec<usize> = lens
+                .iter()
+                .map(|&(n, a)| 8 + 4 * usize::from(n) + 4 * usize::from(a))
+                .collect();
+            assert_eq!(by_walk, expect);
+        }
+        // A uniform prefix with a truncated tail is still an error.
+        let b = chain(&[(2, 0), (2, 0)]);
+        assert_eq!(
+            walk_records_stride::<Ipv4Addr>(&b[..30], 2),
+            Err(RecordError::Truncated {
+                index: 1,
+                needed: 16,
+                available: 14
+            })
+        );
+        // A wrong stride given to the iterator falls back to the lengths.
+        let b = chain(&[(1, 0), (2, 0)]);
+        assert_eq!(GroupRecords::<Ipv4Addr>::with_stride(&b, 2, 12).count(), 2);
     }
 }

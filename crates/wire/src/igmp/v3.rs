@@ -74,6 +74,8 @@ pub struct ReportV3View<'a> {
     body: &'a [u8],
     /// Octets of `body` the records take.
     records_len: usize,
+    /// Length of every record if they are all equal, else 0.
+    stride: usize,
     bytes: &'a [u8],
 }
 
@@ -86,11 +88,12 @@ impl<'a> ReportV3View<'a> {
         let Ok((hdr, body)) = ReportV3Header::ref_from_prefix(bytes) else {
             return Err(IgmpError::MessageTooShort { len: bytes.len() });
         };
-        let used = gmp::walk_records::<Ipv4Addr>(body, hdr.num_records.get())?;
+        let (used, stride) = gmp::walk_records_stride::<Ipv4Addr>(body, hdr.num_records.get())?;
         Ok(ReportV3View {
             hdr,
             body,
             records_len: used,
+            stride,
             bytes,
         })
     }
@@ -106,7 +109,7 @@ impl<'a> ReportV3View<'a> {
     pub fn records(&self) -> GroupRecords<'a> {
         // Over the whole body, not cut at `records_len`: the walk then does not
         // wait on the end of the validation walk, and the count stops it.
-        GroupRecords::new(self.body, self.hdr.num_records.get())
+        GroupRecords::with_stride(self.body, self.hdr.num_records.get(), self.stride)
     }
 
     /// Octets 4–5, "Reserved" in RFC 3376 §4.2 and "Flags" in RFC 9776 §4.2,

@@ -323,6 +323,8 @@ pub struct ReportV2View<'a> {
     bytes: &'a [u8],
     num_records: u16,
     records_len: usize,
+    /// Length of every record if they are all equal, else 0.
+    stride: usize,
 }
 
 impl<'a> ReportV2View<'a> {
@@ -336,11 +338,12 @@ impl<'a> ReportV2View<'a> {
             });
         };
         let num_records = u16::from_be_bytes([head[6], head[7]]);
-        let records_len = gmp::walk_records::<Ipv6Addr>(body, num_records)?;
+        let (records_len, stride) = gmp::walk_records_stride::<Ipv6Addr>(body, num_records)?;
         Ok(ReportV2View {
             bytes,
             num_records,
             records_len,
+            stride,
         })
     }
 
@@ -353,7 +356,11 @@ impl<'a> ReportV2View<'a> {
     /// The multicast address records, in order (RFC 3810 §5.2.4).
     #[inline]
     pub fn records(&self) -> GroupRecords<'a> {
-        GroupRecords::new(self.bytes.get(8..).unwrap_or(&[]), self.num_records)
+        GroupRecords::with_stride(
+            self.bytes.get(8..).unwrap_or(&[]),
+            self.num_records,
+            self.stride,
+        )
     }
 
     /// Octets 4–5, "Reserved" in RFC 3810 and "Flags" in RFC 9777 §5.2, raw.
