@@ -4,8 +4,11 @@
 //!
 //! `cargo bench --bench igmp`
 
+#[path = "support/cpu_time.rs"]
+mod thread_cpu;
 use std::hint::black_box;
 use std::net::Ipv4Addr;
+use thread_cpu::ThreadCpu;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use etherparse::IgmpSlice;
@@ -70,7 +73,7 @@ fn walk_etherparse(bytes: &[u8]) -> u32 {
     acc
 }
 
-fn bench_walk(c: &mut Criterion) {
+fn bench_walk(c: &mut Criterion<ThreadCpu>) {
     let mut group = c.benchmark_group("igmpv3_report_walk");
     for (n_records, n_sources) in [(1, 0), (1, 8), (16, 0), (16, 4), (16, 8), (64, 4), (64, 8)] {
         let bytes = report(n_records, n_sources);
@@ -86,7 +89,7 @@ fn bench_walk(c: &mut Criterion) {
     group.finish();
 }
 
-fn bench_emit(c: &mut Criterion) {
+fn bench_emit(c: &mut Criterion<ThreadCpu>) {
     let mut group = c.benchmark_group("igmp_emit");
     let mut buf = [0u8; 1500];
 
@@ -159,5 +162,9 @@ fn bench_emit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_walk, bench_emit);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = bench_walk, bench_emit
+}
 criterion_main!(benches);

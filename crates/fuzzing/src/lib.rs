@@ -31,6 +31,7 @@ pub mod differential;
 pub mod gmp;
 pub mod igmp;
 pub mod ipv4;
+pub mod mld;
 pub mod net;
 
 /// A fuzz body over raw bytes.
@@ -55,6 +56,9 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("cli_args", cli::cli_args),
     ("net_cmsg", net::net_cmsg),
     ("gmp_host", gmp::gmp_host),
+    ("ipv6_walk", mld::ipv6_walk),
+    ("mld_dispatch", mld::mld_dispatch),
+    ("mld_roundtrip", mld::mld_roundtrip),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

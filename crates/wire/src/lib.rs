@@ -1,4 +1,4 @@
-//! ipv4kit-wire: a zero-copy, `no_std`, allocation-free codec for IPv4 and IGMP.
+//! ipv4kit-wire: a zero-copy, `no_std`, allocation-free codec for IPv4, IPv6, IGMP and MLD.
 //!
 //! Each protocol unit comes as a pair (the pattern smoltcp and Fuchsia's
 //! `packet-formats` made familiar):
@@ -17,7 +17,10 @@
 //! Modules:
 //! - [`checksum`]: the internet checksum (RFC 1071) and its incremental update (RFC 1624).
 //! - [`ipv4`]: the IPv4 header (RFC 791), its options (Router Alert, RFC 2113, above all).
+//! - [`ipv6`]: the IPv6 header (RFC 8200), the extension-header walk, hop-by-hop Router Alert (RFC 2711).
 //! - [`igmp`]: IGMPv1 (RFC 1112), v2 (RFC 2236) and v3 (RFC 3376, RFC 9776).
+//! - [`mld`]: MLDv1 (RFC 2710) and MLDv2 (RFC 3810, RFC 9777), messages and whole datagrams.
+//! - [`gmp`]: what IGMPv3 and MLDv2 share: float codes, group records, the report splitter.
 //! - [`addr`]: multicast address classes and scopes (RFC 5771, RFC 2365, RFC 4291).
 #![no_std]
 #![forbid(unsafe_code)]
@@ -29,5 +32,8 @@ extern crate std;
 
 pub mod addr;
 pub mod checksum;
+pub mod gmp;
 pub mod igmp;
 pub mod ipv4;
+pub mod ipv6;
+pub mod mld;

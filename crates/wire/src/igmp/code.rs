@@ -20,34 +20,18 @@ use core::time::Duration;
 /// (RFC 3376 §4.1.1, §4.1.7).
 pub const FLOAT_CODE_MAX: u16 = 31744;
 
-/// Decodes an 8-bit float code (RFC 3376 §4.1.1 / §4.1.7).
+/// Decodes an 8-bit float code (RFC 3376 §4.1.1 / §4.1.7), the shared
+/// [`gmp::float_decode`](crate::gmp::float_decode) at width 8.
 #[inline]
 const fn decode(code: u8) -> u16 {
-    if code < 0x80 {
-        code as u16
-    } else {
-        let mant = (code & 0x0f) as u16 | 0x10;
-        let exp = ((code >> 4) & 0x07) as u32;
-        mant << (exp + 3)
-    }
+    crate::gmp::float_decode(8, code as u32) as u16
 }
 
 /// Encodes a value: exact where representable, else the nearest representable
 /// value below it (RFC 9776), clamped to `0xFF` above 31744.
 #[inline]
 const fn encode(value: u32) -> u8 {
-    if value < 0x80 {
-        value as u8
-    } else if value >= FLOAT_CODE_MAX as u32 {
-        0xff
-    } else {
-        // 128 <= value < 31744: the top set bit is bit 7..=14, and it is the
-        // implicit 0x10 of the mantissa shifted by exp + 3.
-        let msb = 31 - value.leading_zeros();
-        let exp = msb - 7;
-        let mant = (value >> (exp + 3)) & 0x0f;
-        (0x80 | (exp << 4) | mant) as u8
-    }
+    crate::gmp::float_encode(8, value) as u8
 }
 
 /// Max Resp Code of an IGMPv3 Membership Query (RFC 3376 §4.1.1, RFC 9776

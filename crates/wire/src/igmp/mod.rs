@@ -74,6 +74,7 @@ use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use crate::checksum::{self, Checksum};
+use crate::gmp;
 
 mod code;
 mod error;
@@ -86,7 +87,9 @@ pub use code::{MaxRespCode, Qqic, FLOAT_CODE_MAX};
 pub use error::{IgmpEmitError, IgmpError};
 pub use query::{QueryV1, QueryV1View, QueryV2, QueryV2View, QueryV3, QueryV3View};
 pub use report::{LeaveV2, LeaveV2View, ReportV1, ReportV1View, ReportV2, ReportV2View};
-pub use split::{max_igmp_len, ReportV3Splitter, IPV4_HEADER_WITH_ROUTER_ALERT_LEN, MAX_IGMP_LEN};
+pub use split::{
+    max_igmp_len, ReportV3Format, ReportV3Splitter, IPV4_HEADER_WITH_ROUTER_ALERT_LEN, MAX_IGMP_LEN,
+};
 pub use v3::{GroupRecord, GroupRecordRepr, GroupRecordType, GroupRecords, ReportV3, ReportV3View};
 
 /// IP protocol number of IGMP (RFC 1112 App. I; IANA protocol numbers).
@@ -184,56 +187,11 @@ pub(crate) fn check_buffer(buf: &[u8], needed: usize) -> Result<(), IgmpEmitErro
 }
 
 /// Iterator over a list of IPv4 source addresses in wire format (RFC 3376
-/// §4.1.9, §4.2.9), yielded as [`Ipv4Addr`].
+/// §4.1.9, §4.2.9), yielded as [`Ipv4Addr`]: the shared [`gmp::Sources`].
 ///
 /// Bounded by the bytes it borrows: it never reads past them whatever the
 /// message's counts said.
-#[derive(Clone, Debug)]
-pub struct Sources<'a> {
-    inner: core::slice::Iter<'a, [u8; 4]>,
-}
-
-impl<'a> Sources<'a> {
-    #[inline]
-    pub(crate) fn new(raw: &'a [[u8; 4]]) -> Self {
-        Sources { inner: raw.iter() }
-    }
-
-    /// The sources not yet yielded, as raw big-endian octets.
-    #[inline]
-    pub fn as_raw(&self) -> &'a [[u8; 4]] {
-        self.inner.as_slice()
-    }
-}
-
-impl Iterator for Sources<'_> {
-    type Item = Ipv4Addr;
-
-    #[inline]
-    fn next(&mut self) -> Option<Ipv4Addr> {
-        self.inner.next().map(|&o| Ipv4Addr::from(o))
-    }
-
-    #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-
-    #[inline]
-    fn nth(&mut self, n: usize) -> Option<Ipv4Addr> {
-        self.inner.nth(n).map(|&o| Ipv4Addr::from(o))
-    }
-}
-
-impl DoubleEndedIterator for Sources<'_> {
-    #[inline]
-    fn next_back(&mut self) -> Option<Ipv4Addr> {
-        self.inner.next_back().map(|&o| Ipv4Addr::from(o))
-    }
-}
-
-impl ExactSizeIterator for Sources<'_> {}
-impl core::iter::FusedIterator for Sources<'_> {}
+pub type Sources<'a> = gmp::Sources<'a, Ipv4Addr>;
 
 /// One parsed IGMP message: a view per message kind (RFC 1112 App. I,
 /// RFC 2236 §2, RFC 3376 §4 and §7.1, RFC 9776).

@@ -9,6 +9,8 @@ use core::time::Duration;
 use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use crate::gmp::DebugList;
+
 use super::{
     check_buffer, fill_checksum, query_destination, write_header, Header, IgmpEmitError, IgmpError,
     MaxRespCode, Qqic, Sources, ALL_SYSTEMS, HEADER_LEN, TYPE_MEMBERSHIP_QUERY,
@@ -318,18 +320,6 @@ impl fmt::Debug for QueryV3View<'_> {
             .field("sources", &DebugList(self.sources()))
             .field("extra_len", &self.extra().len())
             .finish()
-    }
-}
-
-/// Debug-prints an iterator as a list.
-pub(crate) struct DebugList<I>(pub(crate) I);
-
-impl<I: Iterator + Clone> fmt::Debug for DebugList<I>
-where
-    I::Item: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.clone()).finish()
     }
 }
 

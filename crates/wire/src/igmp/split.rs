@@ -1,8 +1,11 @@
 //! Packing group records into as few IGMPv3 reports as a size budget allows
 //! (RFC 3376 §4.2.16, RFC 9776 §4.2.16), without allocating.
 
-use super::v3::{check_aux, write_record, write_report_header, GroupRecordRepr, RECORD_HEADER_LEN};
-use super::{check_buffer, fill_checksum, IgmpEmitError, HEADER_LEN};
+use core::net::Ipv4Addr;
+
+use super::v3::GroupRecordRepr;
+use super::{fill_checksum, IgmpEmitError, TYPE_REPORT_V3};
+use crate::gmp::{ReportFormat, ReportSplitter};
 
 /// Octets an IPv4 header with the Router Alert option takes: 20 + 4
 /// (RFC 791, RFC 2113), which every IGMPv2/v3 message carries (RFC 3376 §4).
@@ -25,34 +28,25 @@ pub const fn max_igmp_len(mtu: usize) -> usize {
     mtu.saturating_sub(IPV4_HEADER_WITH_ROUTER_ALERT_LEN)
 }
 
-/// One record's share of the report being planned.
-#[derive(Clone, Copy)]
-struct Piece {
-    /// Sources of the record taken into this report, from the current offset.
-    take: usize,
-    /// Where the next piece starts: record index and source offset.
-    next: (usize, usize),
-    /// Sources given up (IS_EX/TO_EX records too big for one report).
-    dropped: usize,
-    /// This piece fills the report.
-    ends_report: bool,
+/// The IGMPv3 report format for the shared [`ReportSplitter`]: IPv4
+/// records, type 0x22, the plain internet checksum (RFC 3376 §4.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ReportV3Format;
+
+impl ReportFormat for ReportV3Format {
+    type Addr = Ipv4Addr;
+    type Error = IgmpEmitError;
+    const REPORT_TYPE: u8 = TYPE_REPORT_V3;
+    const MAX_LEN: usize = MAX_IGMP_LEN;
+    #[inline]
+    fn fill_checksum(&self, msg: &mut [u8]) {
+        fill_checksum(msg);
+    }
 }
 
 /// Emits a list of group records as one or more IGMPv3 reports, each at most
-/// `max_len` octets (RFC 3376 §4.2.16, RFC 9776 §4.2.16).
-///
-/// Records are packed in order, as many per report as fit; a record's source
-/// list is never split unless that record alone does not fit one report. Then
-/// RFC 3376 §4.2.16 applies: *"If its Type is not MODE_IS_EXCLUDE or
-/// CHANGE_TO_EXCLUDE_MODE, it is split into multiple Group Records, each
-/// containing a different subset of the source addresses and each sent in a
-/// separate Report message. If its Type is MODE_IS_EXCLUDE or
-/// CHANGE_TO_EXCLUDE_MODE, a single Group Record is sent, containing as many
-/// source addresses as can fit, and the remaining source addresses are not
-/// reported."* [`dropped_sources`](Self::dropped_sources) counts the latter.
-/// The auxiliary data of a split record is repeated in every part. Records
-/// are also split at 65535 sources and reports closed at 65535 records, the
-/// limits of the count fields; `max_len` is capped at [`MAX_IGMP_LEN`].
+/// `max_len` octets (RFC 3376 §4.2.16, RFC 9776 §4.2.16): the shared
+/// [`ReportSplitter`] in the IGMPv3 format, where its rules are told.
 ///
 /// Use [`max_igmp_len`] to turn a link MTU into `max_len`.
 ///
@@ -79,166 +73,14 @@ struct Piece {
 /// }
 /// assert_eq!(seen, 1000); // 365 + 365 + 270, in three reports
 /// ```
-#[derive(Clone, Debug)]
-pub struct ReportV3Splitter<'a> {
-    records: &'a [GroupRecordRepr<'a>],
-    max_len: usize,
-    next_record: usize,
-    next_source: usize,
-    dropped: usize,
-    failed: bool,
-}
+pub type ReportV3Splitter<'a> = ReportSplitter<'a, ReportV3Format>;
 
-impl<'a> ReportV3Splitter<'a> {
+impl<'a> ReportSplitter<'a, ReportV3Format> {
     /// A splitter over `records`, each report at most `max_len` octets (the
     /// IGMP message; see [`max_igmp_len`]).
     #[inline]
     pub fn new(records: &'a [GroupRecordRepr<'a>], max_len: usize) -> Self {
-        ReportV3Splitter {
-            records,
-            max_len,
-            next_record: 0,
-            next_source: 0,
-            dropped: 0,
-            failed: false,
-        }
-    }
-
-    /// Sources left out so far because an IS_EX or TO_EX record did not fit
-    /// one report (RFC 3376 §4.2.16).
-    #[inline]
-    pub fn dropped_sources(&self) -> usize {
-        self.dropped
-    }
-
-    /// Whether every record has been emitted (or an error ended the run).
-    #[inline]
-    pub fn is_done(&self) -> bool {
-        self.failed || self.next_record >= self.records.len()
-    }
-
-    /// Writes the next report into `buf` (checksum filled) and returns its
-    /// length; `None` once every record has been emitted.
-    ///
-    /// A buffer of `max_len` octets always suffices. With a shorter buffer
-    /// that cannot take the next report the result is
-    /// [`IgmpEmitError::BufferTooShort`] and nothing is consumed, so the call
-    /// can be retried with a larger buffer. A budget too small for a record
-    /// ([`IgmpEmitError::BudgetTooSmall`]) or invalid auxiliary data ends the
-    /// run: every later call returns `None`.
-    pub fn next_into(&mut self, buf: &mut [u8]) -> Option<Result<usize, IgmpEmitError>> {
-        if self.is_done() {
-            return None;
-        }
-        // Pass 1: plan the report.
-        let (mut i, mut off) = (self.next_record, self.next_source);
-        let (mut used, mut count, mut dropped) = (HEADER_LEN, 0u16, 0usize);
-        while i < self.records.len() {
-            match self.plan(i, off, used, count) {
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
-                Ok(None) => break,
-                Ok(Some(p)) => {
-                    used += self.piece_len(i, p.take);
-                    count += 1;
-                    dropped += p.dropped;
-                    (i, off) = p.next;
-                    if p.ends_report {
-                        break;
-                    }
-                }
-            }
-        }
-        if let Err(e) = check_buffer(buf, used) {
-            return Some(Err(e));
-        }
-        // Pass 2: the plan is a function of (record, offset, used, count), so
-        // replaying it writes exactly what pass 1 measured.
-        let msg = &mut buf[..used];
-        write_report_header(msg, count);
-        let (mut i, mut off, mut w) = (self.next_record, self.next_source, HEADER_LEN);
-        for k in 0..count {
-            let (Ok(Some(p)), Some(rec)) = (self.plan(i, off, w, k), self.records.get(i)) else {
-                break;
-            };
-            let sources = rec.sources.get(off..off + p.take).unwrap_or(&[]);
-            if let Some(out) = msg.get_mut(w..) {
-                w += write_record(out, rec.record_type, rec.group, sources, rec.aux_data);
-            }
-            (i, off) = p.next;
-        }
-        fill_checksum(msg);
-        self.next_record = i;
-        self.next_source = off;
-        self.dropped += dropped;
-        Some(Ok(used))
-    }
-
-    #[inline]
-    fn piece_len(&self, i: usize, take: usize) -> usize {
-        let aux = self.records.get(i).map_or(0, |r| r.aux_data.len());
-        RECORD_HEADER_LEN + aux + 4 * take
-    }
-
-    /// Decides record `i`'s share (from source `off`) of a report that already
-    /// has `used` octets and `count` records: `None` if it waits for the next
-    /// report.
-    fn plan(
-        &self,
-        i: usize,
-        off: usize,
-        used: usize,
-        count: u16,
-    ) -> Result<Option<Piece>, IgmpEmitError> {
-        let Some(rec) = self.records.get(i) else {
-            return Ok(None);
-        };
-        check_aux(rec.aux_data)?;
-        if count == u16::MAX {
-            return Ok(None);
-        }
-        let budget = self.max_len.min(MAX_IGMP_LEN);
-        let remaining = rec.sources.len().saturating_sub(off);
-        let base = RECORD_HEADER_LEN + rec.aux_data.len();
-        let room = budget.saturating_sub(used);
-        let max_sources = usize::from(u16::MAX);
-        if remaining <= max_sources && base + 4 * remaining <= room {
-            return Ok(Some(Piece {
-                take: remaining,
-                next: (i + 1, 0),
-                dropped: 0,
-                ends_report: false,
-            }));
-        }
-        if count > 0 {
-            return Ok(None);
-        }
-        // Alone in the report and still too big: split or truncate.
-        let at_least = base + 4 * remaining.min(1);
-        if at_least > room {
-            return Err(IgmpEmitError::BudgetTooSmall {
-                max_len: self.max_len,
-                needed: HEADER_LEN + at_least,
-            });
-        }
-        let fit = ((room - base) / 4).min(max_sources).min(remaining);
-        Ok(Some(if rec.record_type.is_exclude() {
-            Piece {
-                take: fit,
-                next: (i + 1, 0),
-                dropped: remaining - fit,
-                ends_report: true,
-            }
-        } else {
-            Piece {
-                take: fit,
-                next: (i, off + fit),
-                dropped: 0,
-                ends_report: true,
-            }
-        }))
+        ReportSplitter::with_format(ReportV3Format, records, max_len)
     }
 }
 

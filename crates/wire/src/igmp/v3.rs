@@ -7,11 +7,28 @@ use core::net::Ipv4Addr;
 use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use super::query::DebugList;
 use super::{
-    check_buffer, fill_checksum, IgmpEmitError, IgmpError, Sources, ALL_IGMPV3_ROUTERS, HEADER_LEN,
+    check_buffer, fill_checksum, IgmpEmitError, IgmpError, ALL_IGMPV3_ROUTERS, HEADER_LEN,
     TYPE_REPORT_V3,
 };
+use crate::gmp::{self, write_record, write_report_header, DebugList};
+
+pub use crate::gmp::GroupRecordType;
+
+/// One group record of an IGMPv3 report (RFC 3376 §4.2.4), borrowed: the
+/// shared [`gmp::GroupRecord`] over IPv4 addresses.
+pub type GroupRecord<'a> = gmp::GroupRecord<'a, Ipv4Addr>;
+
+/// Iterator over the group records of an IGMPv3 report (RFC 3376 §4.2.4):
+/// the shared [`gmp::GroupRecords`] over IPv4 addresses.
+pub type GroupRecords<'a> = gmp::GroupRecords<'a, Ipv4Addr>;
+
+/// A group record to emit (RFC 3376 §4.2.4): the shared
+/// [`gmp::GroupRecordRepr`] over IPv4 addresses.
+///
+/// `aux_data` is normally empty (RFC 3376 §4.2.6: IGMPv3 senders send none);
+/// when given it must be whole 32-bit words, at most 255.
+pub type GroupRecordRepr<'a> = gmp::GroupRecordRepr<'a, Ipv4Addr>;
 
 /// The 8-octet header of an IGMPv3 report (RFC 3376 §4.2).
 #[derive(
@@ -26,235 +43,6 @@ struct ReportV3Header {
     flags: U16,
     num_records: U16,
 }
-
-/// The 8-octet header of a group record (RFC 3376 §4.2.4).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned,
-)]
-#[repr(C)]
-struct GroupRecordHeader {
-    record_type: u8,
-    aux_data_len: u8,
-    num_sources: U16,
-    group: [u8; 4],
-}
-
-pub(crate) const RECORD_HEADER_LEN: usize = 8;
-
-/// Largest auxiliary data a record can carry: 255 32-bit words (RFC 3376 §4.2.6).
-pub(crate) const MAX_AUX_LEN: usize = 255 * 4;
-
-/// Record Type of an IGMPv3 group record (RFC 3376 §4.2.12; names from
-/// RFC 3376 §4.2.12 and RFC 9776 §4.2.12).
-///
-/// ```
-/// use ipv4kit_wire::igmp::GroupRecordType;
-///
-/// assert_eq!(GroupRecordType::from(4), GroupRecordType::ChangeToExclude);
-/// assert_eq!(u8::from(GroupRecordType::BlockOldSources), 6);
-/// assert_eq!(GroupRecordType::from(9), GroupRecordType::Unknown(9));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GroupRecordType {
-    /// 1, MODE_IS_INCLUDE (IS_IN): a Current-State Record (RFC 3376 §4.2.12).
-    ModeIsInclude,
-    /// 2, MODE_IS_EXCLUDE (IS_EX): a Current-State Record.
-    ModeIsExclude,
-    /// 3, CHANGE_TO_INCLUDE_MODE (TO_IN): a Filter-Mode-Change Record.
-    ChangeToInclude,
-    /// 4, CHANGE_TO_EXCLUDE_MODE (TO_EX): a Filter-Mode-Change Record.
-    ChangeToExclude,
-    /// 5, ALLOW_NEW_SOURCES (ALLOW): a Source-List-Change Record.
-    AllowNewSources,
-    /// 6, BLOCK_OLD_SOURCES (BLOCK): a Source-List-Change Record.
-    BlockOldSources,
-    /// Any other value: receivers MUST silently ignore the record (RFC 3376
-    /// §4.2.12); the [`GroupRecords`] iterator still yields it so the caller
-    /// can skip it.
-    Unknown(u8),
-}
-
-impl GroupRecordType {
-    /// Whether this is MODE_IS_EXCLUDE or CHANGE_TO_EXCLUDE_MODE, the two types
-    /// whose surplus sources are dropped, not split, when a record does not fit
-    /// one report (RFC 3376 §4.2.16).
-    #[inline]
-    pub fn is_exclude(self) -> bool {
-        matches!(
-            self,
-            GroupRecordType::ModeIsExclude | GroupRecordType::ChangeToExclude
-        )
-    }
-}
-
-impl From<u8> for GroupRecordType {
-    #[inline]
-    fn from(v: u8) -> Self {
-        match v {
-            1 => GroupRecordType::ModeIsInclude,
-            2 => GroupRecordType::ModeIsExclude,
-            3 => GroupRecordType::ChangeToInclude,
-            4 => GroupRecordType::ChangeToExclude,
-            5 => GroupRecordType::AllowNewSources,
-            6 => GroupRecordType::BlockOldSources,
-            other => GroupRecordType::Unknown(other),
-        }
-    }
-}
-
-impl From<GroupRecordType> for u8 {
-    #[inline]
-    fn from(t: GroupRecordType) -> u8 {
-        match t {
-            GroupRecordType::ModeIsInclude => 1,
-            GroupRecordType::ModeIsExclude => 2,
-            GroupRecordType::ChangeToInclude => 3,
-            GroupRecordType::ChangeToExclude => 4,
-            GroupRecordType::AllowNewSources => 5,
-            GroupRecordType::BlockOldSources => 6,
-            GroupRecordType::Unknown(v) => v,
-        }
-    }
-}
-
-// ---------------------------------------------------------------- views
-
-/// One group record of an IGMPv3 report (RFC 3376 §4.2.4), borrowed.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GroupRecord<'a> {
-    hdr: &'a GroupRecordHeader,
-    sources: &'a [[u8; 4]],
-    aux: &'a [u8],
-}
-
-impl<'a> GroupRecord<'a> {
-    /// Record Type (RFC 3376 §4.2.5).
-    #[inline]
-    pub fn record_type(&self) -> GroupRecordType {
-        GroupRecordType::from(self.hdr.record_type)
-    }
-
-    /// Aux Data Len, in 32-bit words (RFC 3376 §4.2.6).
-    #[inline]
-    pub fn aux_data_len(&self) -> u8 {
-        self.hdr.aux_data_len
-    }
-
-    /// Number of Sources (RFC 3376 §4.2.7).
-    #[inline]
-    pub fn num_sources(&self) -> u16 {
-        self.hdr.num_sources.get()
-    }
-
-    /// Multicast Address (RFC 3376 §4.2.8).
-    #[inline]
-    pub fn group(&self) -> Ipv4Addr {
-        Ipv4Addr::from(self.hdr.group)
-    }
-
-    /// Source Addresses (RFC 3376 §4.2.9).
-    #[inline]
-    pub fn sources(&self) -> Sources<'a> {
-        Sources::new(self.sources)
-    }
-
-    /// Auxiliary Data, `4 * aux_data_len()` octets; IGMPv3 defines none and
-    /// receivers ignore it (RFC 3376 §4.2.10).
-    #[inline]
-    pub fn aux_data(&self) -> &'a [u8] {
-        self.aux
-    }
-
-    /// Length of the record in octets: 8 + 4·N + 4·Aux Data Len.
-    #[inline]
-    pub fn len(&self) -> usize {
-        RECORD_HEADER_LEN + 4 * self.sources.len() + self.aux.len()
-    }
-
-    /// Always false: a record has at least its 8-octet header.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-}
-
-impl fmt::Debug for GroupRecord<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GroupRecord")
-            .field("record_type", &self.record_type())
-            .field("group", &self.group())
-            .field("sources", &DebugList(self.sources()))
-            .field("aux_data_len", &self.aux_data_len())
-            .finish()
-    }
-}
-
-/// Iterator over the group records of an IGMPv3 report (RFC 3376 §4.2.4).
-///
-/// From [`ReportV3View::records`] it yields exactly Number of Group Records
-/// records, already validated by the parse. Built with
-/// [`GroupRecords::new`] over arbitrary octets it stops at the first record
-/// that does not fit; either way it never reads past its bytes and runs at
-/// most `count` times.
-#[derive(Clone, Debug)]
-pub struct GroupRecords<'a> {
-    rest: &'a [u8],
-    remaining: u16,
-}
-
-impl<'a> GroupRecords<'a> {
-    /// Iterates up to `count` records laid out from the start of `bytes`,
-    /// stopping early at the first that is cut short.
-    #[inline]
-    pub fn new(bytes: &'a [u8], count: u16) -> Self {
-        GroupRecords {
-            rest: bytes,
-            remaining: count,
-        }
-    }
-}
-
-impl<'a> Iterator for GroupRecords<'a> {
-    type Item = GroupRecord<'a>;
-
-    /// Splits one record off the front: plain slicing on the lengths in its
-    /// header (from a parsed report these checks never fail).
-    #[inline]
-    fn next(&mut self) -> Option<GroupRecord<'a>> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let Some((h, tail)) = self.rest.split_first_chunk::<RECORD_HEADER_LEN>() else {
-            self.remaining = 0;
-            return None;
-        };
-        // One sum of 32-bit words for sources and aux data keeps the
-        // load-to-next-record dependency chain short.
-        let n = usize::from(u16::from_be_bytes([h[2], h[3]]));
-        let words = n + usize::from(h[1]);
-        let Some((body, next)) = tail.split_at_checked(4 * words) else {
-            self.remaining = 0;
-            return None;
-        };
-        self.rest = next;
-        self.remaining -= 1;
-        let (src, aux) = body.split_at_checked(4 * n).unwrap_or((&[], &[]));
-        Some(GroupRecord {
-            hdr: zerocopy::transmute_ref!(h),
-            // `src` is 4·N octets, so this never falls back.
-            sources: <[[u8; 4]]>::ref_from_bytes(src).unwrap_or(&[]),
-            aux,
-        })
-    }
-
-    #[inline]
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let max = usize::from(self.remaining).min(self.rest.len() / RECORD_HEADER_LEN);
-        (0, Some(max))
-    }
-}
-
-impl core::iter::FusedIterator for GroupRecords<'_> {}
 
 /// An IGMPv3 Membership Report, type 0x22 (RFC 3376 §4.2, RFC 9776 §4.2).
 ///
@@ -286,6 +74,8 @@ pub struct ReportV3View<'a> {
     body: &'a [u8],
     /// Octets of `body` the records take.
     records_len: usize,
+    /// Length of every record if they are all equal, else 0.
+    stride: usize,
     bytes: &'a [u8],
 }
 
@@ -298,33 +88,12 @@ impl<'a> ReportV3View<'a> {
         let Ok((hdr, body)) = ReportV3Header::ref_from_prefix(bytes) else {
             return Err(IgmpError::MessageTooShort { len: bytes.len() });
         };
-        let mut rest = body;
-        for index in 0..hdr.num_records.get() {
-            let Some((rh, _)) = rest.split_first_chunk::<RECORD_HEADER_LEN>() else {
-                return Err(IgmpError::RecordHeaderTruncated {
-                    index,
-                    available: rest.len(),
-                });
-            };
-            let needed = RECORD_HEADER_LEN
-                + 4 * usize::from(u16::from_be_bytes([rh[2], rh[3]]))
-                + 4 * usize::from(rh[1]);
-            match rest.get(needed..) {
-                Some(tail) => rest = tail,
-                None => {
-                    return Err(IgmpError::RecordTruncated {
-                        index,
-                        needed,
-                        available: rest.len(),
-                    })
-                }
-            }
-        }
-        let used = body.len() - rest.len();
+        let (used, stride) = gmp::walk_records_stride::<Ipv4Addr>(body, hdr.num_records.get())?;
         Ok(ReportV3View {
             hdr,
             body,
             records_len: used,
+            stride,
             bytes,
         })
     }
@@ -340,7 +109,7 @@ impl<'a> ReportV3View<'a> {
     pub fn records(&self) -> GroupRecords<'a> {
         // Over the whole body, not cut at `records_len`: the walk then does not
         // wait on the end of the validation walk, and the count stops it.
-        GroupRecords::new(self.body, self.hdr.num_records.get())
+        GroupRecords::with_stride(self.body, self.hdr.num_records.get(), self.stride)
     }
 
     /// Octets 4–5, "Reserved" in RFC 3376 §4.2 and "Flags" in RFC 9776 §4.2,
@@ -389,91 +158,6 @@ impl fmt::Debug for ReportV3View<'_> {
 }
 
 // ---------------------------------------------------------------- reprs
-
-/// A group record to emit (RFC 3376 §4.2.4).
-///
-/// `aux_data` is normally empty (RFC 3376 §4.2.6: IGMPv3 senders send none);
-/// when given it must be whole 32-bit words, at most 255.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct GroupRecordRepr<'a> {
-    /// Record Type (RFC 3376 §4.2.12).
-    pub record_type: GroupRecordType,
-    /// Multicast Address (RFC 3376 §4.2.8).
-    pub group: Ipv4Addr,
-    /// Source Addresses (RFC 3376 §4.2.9).
-    pub sources: &'a [Ipv4Addr],
-    /// Auxiliary Data (RFC 3376 §4.2.10), a multiple of 4 octets.
-    pub aux_data: &'a [u8],
-}
-
-impl GroupRecordRepr<'_> {
-    /// Octets the record takes: 8 + 4·N + aux.
-    #[inline]
-    pub const fn buffer_len(&self) -> usize {
-        RECORD_HEADER_LEN + 4 * self.sources.len() + self.aux_data.len()
-    }
-
-    /// Checks the counts fit their fields.
-    pub(crate) fn validate(&self) -> Result<(), IgmpEmitError> {
-        if self.sources.len() > usize::from(u16::MAX) {
-            return Err(IgmpEmitError::TooManySources {
-                count: self.sources.len(),
-            });
-        }
-        check_aux(self.aux_data)
-    }
-}
-
-pub(crate) fn check_aux(aux: &[u8]) -> Result<(), IgmpEmitError> {
-    if !aux.len().is_multiple_of(4) || aux.len() > MAX_AUX_LEN {
-        Err(IgmpEmitError::AuxDataInvalid { len: aux.len() })
-    } else {
-        Ok(())
-    }
-}
-
-/// Writes one record (counts already validated, buffer already long enough);
-/// returns its length.
-#[inline]
-pub(crate) fn write_record(
-    buf: &mut [u8],
-    record_type: GroupRecordType,
-    group: Ipv4Addr,
-    sources: &[Ipv4Addr],
-    aux: &[u8],
-) -> usize {
-    let hdr = GroupRecordHeader {
-        record_type: record_type.into(),
-        aux_data_len: (aux.len() / 4) as u8,
-        num_sources: U16::new(sources.len() as u16),
-        group: group.octets(),
-    };
-    let len = RECORD_HEADER_LEN + 4 * sources.len() + aux.len();
-    let Some(out) = buf.get_mut(..len) else {
-        return 0;
-    };
-    let (head, body) = out.split_at_mut(RECORD_HEADER_LEN);
-    head.copy_from_slice(hdr.as_bytes());
-    let (src_out, aux_out) = body.split_at_mut(4 * sources.len());
-    for (slot, src) in src_out.chunks_exact_mut(4).zip(sources) {
-        slot.copy_from_slice(&src.octets());
-    }
-    aux_out.copy_from_slice(aux);
-    len
-}
-
-/// Writes the 8-octet report header with a zero checksum.
-#[inline]
-pub(crate) fn write_report_header(buf: &mut [u8], num_records: u16) {
-    let hdr = ReportV3Header {
-        msg_type: TYPE_REPORT_V3,
-        reserved: 0,
-        checksum: U16::ZERO,
-        flags: U16::ZERO,
-        num_records: U16::new(num_records),
-    };
-    let _ = hdr.write_to_prefix(buf);
-}
 
 /// An IGMPv3 Membership Report to emit (RFC 3376 §4.2), sent to 224.0.0.22
 /// with TTL 1, TOS 0xc0 and Router Alert.
@@ -533,7 +217,7 @@ impl ReportV3<'_> {
         let len = self.buffer_len();
         check_buffer(buf, len)?;
         let msg = &mut buf[..len];
-        write_report_header(msg, m);
+        write_report_header(msg, TYPE_REPORT_V3, m);
         let mut off = HEADER_LEN;
         for r in self.records {
             if let Some(out) = msg.get_mut(off..) {
@@ -549,22 +233,6 @@ impl ReportV3<'_> {
     #[inline]
     pub const fn destination(&self) -> Ipv4Addr {
         ALL_IGMPV3_ROUTERS
-    }
-}
-
-impl PartialEq<GroupRecordRepr<'_>> for GroupRecord<'_> {
-    /// Field by field, sources in order, auxiliary data by content.
-    fn eq(&self, other: &GroupRecordRepr<'_>) -> bool {
-        self.record_type() == other.record_type
-            && self.group() == other.group
-            && self.aux_data() == other.aux_data
-            && self.sources().eq(other.sources.iter().copied())
-    }
-}
-
-impl PartialEq<GroupRecord<'_>> for GroupRecordRepr<'_> {
-    fn eq(&self, other: &GroupRecord<'_>) -> bool {
-        other == self
     }
 }
 
