@@ -27,7 +27,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -37,6 +37,18 @@ pub const ADDR_A: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 pub const ADDR_B: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 /// Prefix length of the link's subnet (198.18.0.0/24).
 pub const PREFIX_LEN: u8 = 24;
+
+/// IPv6 address of host `a` on a [`Link::with_ipv6`] (from 2001:2::/48,
+/// the IPv6 benchmarking range, RFC 5180).
+pub const ADDR6_A: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 1);
+/// IPv6 address of host `b` on a [`Link::with_ipv6`].
+pub const ADDR6_B: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 2);
+/// Link-local address of host `a` on a [`Link::with_ipv6`] (fe80::1).
+pub const LINK_LOCAL_A: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+/// Link-local address of host `b` on a [`Link::with_ipv6`] (fe80::2).
+pub const LINK_LOCAL_B: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+/// Prefix length of the IPv6 link's subnet (2001:2::/64).
+pub const PREFIX6_LEN: u8 = 64;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -327,6 +339,44 @@ impl Link {
             .map(drop)
     }
 
+    /// Creates the two hosts and the link as [`new`](Self::new) does, plus
+    /// IPv6: [`ADDR6_A`]/[`ADDR6_B`] (/64) and the link-local
+    /// [`LINK_LOCAL_A`]/[`LINK_LOCAL_B`], all added with `nodad` so they are
+    /// usable at once (duplicate address detection would take about 2 s).
+    /// The kernel's own EUI-64 link-local address is not generated
+    /// (`addrgenmode none`), so each side has exactly one link-local
+    /// address, the source of its MLD reports.
+    pub fn with_ipv6() -> Result<Link, CmdError> {
+        let link = Link::new()?;
+        for (ns, dev, global, local) in [
+            (&link.a, &link.if_a, ADDR6_A, LINK_LOCAL_A),
+            (&link.b, &link.if_b, ADDR6_B, LINK_LOCAL_B),
+        ] {
+            ns.sysctl(&format!("net.ipv6.conf.{dev}.accept_dad"), "0")?;
+            ns.ip(&["link", "set", dev, "down"])?;
+            ns.ip(&["link", "set", dev, "addrgenmode", "none"])?;
+            ns.ip(&["-6", "addr", "flush", "dev", dev])?;
+            for a in [global, local] {
+                let a = format!("{a}/{PREFIX6_LEN}");
+                ns.ip(&["-6", "addr", "add", &a, "dev", dev, "nodad"])?;
+            }
+            ns.ip(&["link", "set", dev, "up"])?;
+        }
+        link.a.wait_operational(&link.if_a)?;
+        link.b.wait_operational(&link.if_b)?;
+        Ok(link)
+    }
+
+    /// Adds an IPv6 multicast route (ff00::/8) via the link in both hosts,
+    /// so joins and sends that name no interface work.
+    pub fn add_multicast_routes6(&self) -> Result<(), CmdError> {
+        self.a
+            .ip(&["-6", "route", "add", "ff00::/8", "dev", &self.if_a])?;
+        self.b
+            .ip(&["-6", "route", "add", "ff00::/8", "dev", &self.if_b])?;
+        Ok(())
+    }
+
     /// Adds a multicast route (224.0.0.0/4) via the link in both hosts, so
     /// joins and sends that name no interface work.
     pub fn add_multicast_routes(&self) -> Result<(), CmdError> {
@@ -441,6 +491,36 @@ mod tests {
         remove_stale_namespaces();
         let list = run("ip", &["netns", "list"]).unwrap();
         assert!(!list.lines().any(|l| l.starts_with(stale)), "{list}");
+    }
+
+    #[test]
+    fn ipv6_link_has_usable_global_and_link_local_addresses_at_once() {
+        require_privileges!();
+        let link = Link::with_ipv6().unwrap();
+        let shown = link
+            .a
+            .ip(&["-6", "addr", "show", "dev", &link.if_a])
+            .unwrap();
+        assert!(shown.contains("2001:2::1/64"), "{shown}");
+        assert!(shown.contains("fe80::1/64"), "{shown}");
+        assert!(!shown.contains("tentative"), "{shown}");
+        // Exactly one link-local address: no EUI-64 one beside ours.
+        assert_eq!(shown.matches("fe80::").count(), 1, "{shown}");
+        // UDP over the global addresses crosses the link without delay.
+        let got = link.b.spawn(|| {
+            let s = std::net::UdpSocket::bind((ADDR6_B, 9999)).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+                .unwrap();
+            let mut buf = [0; 8];
+            s.recv_from(&mut buf).unwrap()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        link.a.run(|| {
+            let s = std::net::UdpSocket::bind((ADDR6_A, 0)).unwrap();
+            s.send_to(b"hello", (ADDR6_B, 9999)).unwrap();
+        });
+        let (n, from) = got.join().unwrap();
+        assert_eq!((n, from.ip()), (5, std::net::IpAddr::V6(ADDR6_A)));
     }
 
     #[test]
