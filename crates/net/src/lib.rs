@@ -67,13 +67,18 @@ pub use ipv4kit_wire as wire;
 mod batch;
 mod conn;
 mod control;
+mod control6;
 mod error;
 mod filter;
+mod filter6;
 pub mod iface;
+mod iface6;
 mod inner;
 mod mroute;
 mod options;
+mod options6;
 mod packet;
+mod packet6;
 mod raw;
 mod sys;
 
@@ -107,6 +112,15 @@ pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
 
+// IPv6 (the POSIX guide's other half): siblings of the IPv4 types above,
+// sharing their batches, flags and error type; see `PacketConn6` for why.
+pub use batch::{RecvDatagram6, RecvIter6};
+pub use control6::{ControlMessage6, HopByHopOptions, RecvMeta6};
+pub use filter6::Icmp6Filter;
+pub use iface6::{interface_addrs6, interface_addrs6_of, link_local_addr, InterfaceAddr6};
+pub use options6::{Datagram6Options, Ipv6Options};
+pub use packet6::{PacketConn6, IPPROTO_ICMPV6};
+
 #[cfg(test)]
 mod tests {
     /// Connections and batches can move to and be shared between threads.
@@ -115,6 +129,7 @@ mod tests {
         fn check<T: Send + Sync>() {}
         check::<crate::RawConn>();
         check::<crate::PacketConn>();
+        check::<crate::PacketConn6>();
         check::<crate::Conn>();
         check::<crate::RecvBatch>();
         check::<crate::SendBatch>();

@@ -9,6 +9,7 @@
 
 pub(crate) mod addr;
 pub(crate) mod cmsg;
+pub(crate) mod inet6;
 #[cfg(target_os = "linux")]
 pub(crate) mod linux;
 #[cfg(target_os = "linux")]
