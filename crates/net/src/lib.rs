@@ -75,6 +75,7 @@ pub mod iface;
 mod iface6;
 mod inner;
 mod mroute;
+mod mroute6;
 mod options;
 mod options6;
 mod packet;
@@ -118,6 +119,7 @@ pub use batch::{RecvDatagram6, RecvIter6};
 pub use control6::{ControlMessage6, HopByHopOptions, RecvMeta6};
 pub use filter6::Icmp6Filter;
 pub use iface6::{interface_addrs6, interface_addrs6_of, link_local_addr, InterfaceAddr6};
+pub use mroute6::{Mroute6Message, Mroute6Socket, Upcall6, MAX_MIFS, UPCALL6_HEADER_LEN};
 pub use options6::{Datagram6Options, Ipv6Options};
 pub use packet6::{PacketConn6, IPPROTO_ICMPV6};
 
@@ -136,5 +138,7 @@ mod tests {
         check::<crate::Error>();
         #[cfg(target_os = "linux")]
         check::<crate::MrouteSocket>();
+        #[cfg(target_os = "linux")]
+        check::<crate::Mroute6Socket>();
     }
 }

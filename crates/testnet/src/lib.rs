@@ -49,6 +49,18 @@ pub const LINK_LOCAL_A: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
 pub const LINK_LOCAL_B: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
 /// Prefix length of the IPv6 link's subnet (2001:2::/64).
 pub const PREFIX6_LEN: u8 = 64;
+/// Address of host `b` on the second link of a [`Link::extend`] (198.19.0.0/24).
+pub const ADDR_BC: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 1);
+/// Address of host `c` on the second link of a [`Link::extend`].
+pub const ADDR_C: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 2);
+/// IPv6 address of host `b` on the second link (2001:2:0:1::/64).
+pub const ADDR6_BC: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 1);
+/// IPv6 address of host `c` on the second link.
+pub const ADDR6_C: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 2);
+/// Link-local address of `b` on the second link (fe80::3).
+pub const LINK_LOCAL_BC: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 3);
+/// Link-local address of `c` on the second link (fe80::4).
+pub const LINK_LOCAL_C: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 4);
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -377,6 +389,74 @@ impl Link {
         Ok(())
     }
 
+    /// Adds a third host `c` behind `b` (a router, say): a second veth pair
+    /// `b` ↔ `c` with [`ADDR_BC`]/[`ADDR_C`] (/24) and, with `nodad`,
+    /// [`ADDR6_BC`]/[`ADDR6_C`] (/64) and [`LINK_LOCAL_BC`]/[`LINK_LOCAL_C`].
+    /// Routes: `a` and `c` reach each other's subnets through `b`
+    /// (IPv4 and IPv6, when `a` has IPv6 from [`with_ipv6`](Self::with_ipv6)).
+    /// Dropping the returned [`Extension`] deletes `c` and the pair.
+    pub fn extend(&self) -> Result<Extension, CmdError> {
+        let c = Netns::new()?;
+        let (pid, n) = next_id();
+        let if_bc = format!("v{pid}x{n}b");
+        let if_cb = format!("v{pid}x{n}c");
+        self.b.ip(&[
+            "link",
+            "add",
+            &if_bc,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &if_cb,
+            "netns",
+            c.name(),
+        ])?;
+        let ext = Extension { c, if_bc, if_cb };
+        for (ns, dev, v4, v6, ll) in [
+            (&self.b, &ext.if_bc, ADDR_BC, ADDR6_BC, LINK_LOCAL_BC),
+            (&ext.c, &ext.if_cb, ADDR_C, ADDR6_C, LINK_LOCAL_C),
+        ] {
+            ns.sysctl(&format!("net.ipv6.conf.{dev}.accept_dad"), "0")?;
+            ns.ip(&["link", "set", dev, "addrgenmode", "none"])?;
+            ns.ip(&["addr", "add", &format!("{v4}/{PREFIX_LEN}"), "dev", dev])?;
+            for a in [v6, ll] {
+                let a = format!("{a}/{PREFIX6_LEN}");
+                ns.ip(&["-6", "addr", "add", &a, "dev", dev, "nodad"])?;
+            }
+            ns.ip(&["link", "set", dev, "up"])?;
+        }
+        self.b.wait_operational(&ext.if_bc)?;
+        ext.c.wait_operational(&ext.if_cb)?;
+        self.a
+            .ip(&["route", "add", "198.19.0.0/24", "via", &ADDR_B.to_string()])?;
+        ext.c
+            .ip(&["route", "add", "198.18.0.0/24", "via", &ADDR_BC.to_string()])?;
+        if self
+            .a
+            .ip(&["-6", "addr", "show", "dev", &self.if_a])?
+            .contains("2001:2::1")
+        {
+            self.a.ip(&[
+                "-6",
+                "route",
+                "add",
+                "2001:2:0:1::/64",
+                "via",
+                &ADDR6_B.to_string(),
+            ])?;
+            ext.c.ip(&[
+                "-6",
+                "route",
+                "add",
+                "2001:2::/64",
+                "via",
+                &ADDR6_BC.to_string(),
+            ])?;
+        }
+        Ok(ext)
+    }
+
     /// Adds a multicast route (224.0.0.0/4) via the link in both hosts, so
     /// joins and sends that name no interface work.
     pub fn add_multicast_routes(&self) -> Result<(), CmdError> {
@@ -386,6 +466,18 @@ impl Link {
             .ip(&["route", "add", "224.0.0.0/4", "dev", &self.if_b])?;
         Ok(())
     }
+}
+
+/// A third host behind `b` of a [`Link`] (see [`Link::extend`]); dropping
+/// it deletes the namespace and with it the veth pair.
+#[derive(Debug)]
+pub struct Extension {
+    /// Host c.
+    pub c: Netns,
+    /// b's interface towards c.
+    pub if_bc: String,
+    /// c's interface towards b.
+    pub if_cb: String,
 }
 
 /// Deletes `v4k-<pid>-<n>` namespaces whose process is gone.
@@ -521,6 +613,22 @@ mod tests {
         });
         let (n, from) = got.join().unwrap();
         assert_eq!((n, from.ip()), (5, std::net::IpAddr::V6(ADDR6_A)));
+    }
+
+    #[test]
+    fn an_extension_puts_a_third_host_behind_b_for_both_families() {
+        require_privileges!();
+        let link = Link::with_ipv6().unwrap();
+        let ext = link.extend().unwrap();
+        let shown = ext.c.ip(&["addr", "show", "dev", &ext.if_cb]).unwrap();
+        for want in ["198.19.0.2/24", "2001:2:0:1::2/64", "fe80::4/64"] {
+            assert!(shown.contains(want), "{want} missing: {shown}");
+        }
+        let routes = link.a.ip(&["-6", "route", "show"]).unwrap();
+        assert!(routes.contains("2001:2:0:1::/64 via 2001:2::2"), "{routes}");
+        let c = ext.c.name().to_owned();
+        drop(ext);
+        assert!(!own_namespaces().contains(&c));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub(crate) mod linux;
 pub(crate) mod mmsg;
 #[cfg(target_os = "linux")]
 pub(crate) mod mroute;
+#[cfg(target_os = "linux")]
+pub(crate) mod mroute6;
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]
