@@ -98,6 +98,18 @@ pub mod __fuzz {
     pub fn encode_control(cm: &crate::ControlMessage, buf: &mut [u8]) -> Option<usize> {
         crate::sys::cmsg::encode(cm, buf).ok()
     }
+
+    /// Decodes a received control buffer as the IPv6 receive paths do: the
+    /// IPv6 control messages and the `SO_RXQ_OVFL` drop count.
+    pub fn decode_control6(buf: &[u8]) -> (crate::ControlMessage6, Option<u32>) {
+        crate::sys::inet6::decode6(buf)
+    }
+
+    /// Encodes an IPv6 send-side control message into `buf`; `None` when it
+    /// does not fit.
+    pub fn encode_control6(cm: &crate::ControlMessage6, buf: &mut [u8]) -> Option<usize> {
+        crate::sys::inet6::encode6(cm, buf).ok()
+    }
 }
 
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};

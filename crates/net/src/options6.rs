@@ -25,6 +25,7 @@ use std::time::Duration;
 use socket2::SockRef;
 
 use crate::error::{Error, Result};
+use crate::filter::BpfInstruction;
 use crate::filter6::Icmp6Filter;
 #[cfg(target_os = "linux")]
 use crate::sys::{inet6, linux as ffi};
@@ -417,6 +418,24 @@ pub trait Datagram6Options: Ipv6Options {
                 header,
                 "setsockopt(IPV6_HOPOPTS)",
             )
+        })
+    }
+
+    /// Attaches a classic BPF program (`setsockopt(SO_ATTACH_FILTER)`); it
+    /// replaces any program attached before. On an IPv6 socket the program
+    /// sees what the socket would receive (no IPv6 header). *Linux.*
+    fn attach_filter(&self, program: &[BpfInstruction]) -> Result<()> {
+        linux_only!("setsockopt(SO_ATTACH_FILTER)", {
+            ffi::attach_filter(self.as_fd(), program)
+        })
+    }
+
+    /// Removes the BPF program (`setsockopt(SO_DETACH_FILTER)`). *Linux.*
+    fn detach_filter(&self) -> Result<()> {
+        linux_only!("setsockopt(SO_DETACH_FILTER)", {
+            sock(self)
+                .detach_filter()
+                .map_err(|e| Error::new("setsockopt(SO_DETACH_FILTER)", e))
         })
     }
 

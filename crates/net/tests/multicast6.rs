@@ -414,3 +414,22 @@ fn option_errors_name_the_option_and_the_errno() {
     let e = c.icmp6_filter().unwrap_err();
     assert_eq!(e.op(), "getsockopt(ICMP6_FILTER)");
 }
+
+#[test]
+fn a_bpf_program_drops_ipv6_datagrams_until_detached() {
+    use ipv4kit_net::BpfInstruction;
+    let Ok(rx) = PacketConn6::bind_udp(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)) else {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    };
+    let tx = PacketConn6::bind_udp(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)).unwrap();
+    let dst = rx.local_addr().unwrap();
+    // BPF_RET | BPF_K with 0: accept nothing.
+    rx.attach_filter(&[BpfInstruction::new(0x06, 0, 0, 0)])
+        .unwrap();
+    tx.send_to(b"dropped", dst, None).unwrap();
+    rx.detach_filter().unwrap();
+    tx.send_to(b"kept", dst, None).unwrap();
+    rx.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    assert_eq!(recv(&rx).0, b"kept");
+}
