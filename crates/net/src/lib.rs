@@ -12,6 +12,11 @@
 //! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
 //!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
+//! - IPv6, in the same shape: [`PacketConn6`] (UDP and raw ICMPv6 with
+//!   [`ControlMessage6`]), [`Ipv6Options`] and [`Datagram6Options`],
+//!   [`Icmp6Filter`], [`Mroute6Socket`] (`MRT6_INIT`, MIFs, upcalls) and
+//!   [`interface_addrs6`] (addresses with scope ids); the batches are the
+//!   same ([`RecvBatch::iter6`], [`SendBatch::push6`]).
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
 //! Socket calls interrupted by a signal (`EINTR`) are retried, as in Go and
