@@ -391,4 +391,51 @@ mod tests {
         assert!(m.hdrs[0].msg_hdr.msg_controllen > 0);
         assert_eq!(m.hdrs[1].msg_hdr.msg_controllen, 0);
     }
+
+    /// The IPv6 side of the same arrays: a `sockaddr_in6` fits the name
+    /// slots, its length goes with it, and `name6` reads back what the
+    /// kernel would write there.
+    #[test]
+    fn ipv6_names_and_control_use_the_same_slots() {
+        use std::net::{Ipv6Addr, SocketAddrV6};
+        let slot = 16;
+        let arena = vec![0u8; slot * 2];
+        let mut m = MmsgSend::new(2);
+        let dst = SocketAddrV6::new(Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 2), 9, 0, 0);
+        let cm = ControlMessage6 {
+            hop_limit: Some(1),
+            ..Default::default()
+        };
+        m.set6(0, dst, Some(&cm)).unwrap();
+        m.set(1, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 7), None)
+            .unwrap();
+        m.prepare(&arena, slot, 0, &[4, 4]);
+        assert_eq!(
+            m.hdrs[0].msg_hdr.msg_namelen as usize,
+            size_of::<libc::sockaddr_in6>()
+        );
+        assert_eq!(
+            m.hdrs[1].msg_hdr.msg_namelen as usize,
+            size_of::<libc::sockaddr_in>()
+        );
+        // SAFETY: reading back the sockaddr_in6 prepare() pointed at.
+        let sa = unsafe { &*(m.hdrs[0].msg_hdr.msg_name as *const libc::sockaddr_in6) };
+        assert_eq!(
+            from_sockaddr_in6(sa, size_of::<libc::sockaddr_in6>()),
+            Some(dst)
+        );
+        assert!(m.hdrs[0].msg_hdr.msg_controllen > 0);
+
+        let mut arena = vec![0u8; slot * 2];
+        let mut r = MmsgRecv::new(2);
+        r.prepare(&mut arena, slot, 2);
+        let h = &mut r.hdrs[0];
+        assert!(h.msg_hdr.msg_namelen as usize >= size_of::<libc::sockaddr_in6>());
+        // SAFETY: the test plays the kernel, writing one sockaddr_in6 into
+        // the name slot prepare() advertised as large enough.
+        unsafe { std::ptr::write(h.msg_hdr.msg_name.cast(), to_sockaddr_in6(dst)) };
+        h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+        assert_eq!(r.name6(0), Some(dst));
+        assert_eq!(r.name(0), None, "an IPv6 name is no IPv4 one");
+    }
 }
