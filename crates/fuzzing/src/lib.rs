@@ -59,6 +59,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("ipv6_walk", mld::ipv6_walk),
     ("mld_dispatch", mld::mld_dispatch),
     ("mld_roundtrip", mld::mld_roundtrip),
+    ("net_cmsg6", net::net_cmsg6),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

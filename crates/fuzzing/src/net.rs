@@ -1,9 +1,9 @@
 //! The `ipv4kit-net` control-message decoder, fed raw cmsg bytes.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipv4kit_net::__fuzz::{decode_control, encode_control};
-use ipv4kit_net::ControlMessage;
+use ipv4kit_net::__fuzz::{decode_control, decode_control6, encode_control, encode_control6};
+use ipv4kit_net::{ControlMessage, ControlMessage6, HopByHopOptions};
 
 /// Bytes as a received control buffer: decoding never panics and is a pure
 /// function of the bytes; the first octets also make a send-side message
@@ -32,4 +32,42 @@ pub fn net_cmsg(data: &[u8]) {
     assert_eq!(back_drops, None);
     // Too small a buffer is refused, never overrun.
     assert_eq!(encode_control(&send, &mut buf[..n - 1]), None);
+}
+
+/// Bytes as a received IPv6 control buffer: decoding never panics and is a
+/// pure function of the bytes. The first 22 octets also make a send-side
+/// message (source, interface, hop limit, traffic class, and the Router
+/// Alert hop-by-hop header when octet 21 is odd) whose encoding decodes back
+/// to the same interface, hop limit and traffic class (and the source as
+/// `dst`: `IPV6_PKTINFO` carries one address), and which too small a buffer
+/// refuses instead of overrunning.
+pub fn net_cmsg6(data: &[u8]) {
+    let (cm, drops) = decode_control6(data);
+    assert_eq!(decode_control6(data), (cm, drops));
+    assert_eq!((cm.src, cm.hop_by_hop), (None, None), "send-only fields");
+    let _ = format!("{cm:?}");
+
+    let Some(head) = data.get(..22) else {
+        return;
+    };
+    let src: [u8; 16] = head[..16].try_into().expect("16 octets");
+    let send = ControlMessage6 {
+        src: Some(Ipv6Addr::from(src)),
+        ifindex: Some(u32::from_ne_bytes([head[16], head[17], head[18], 0])),
+        hop_limit: Some(head[19]),
+        traffic_class: Some(head[20]),
+        hop_by_hop: (head[21] & 1 == 1).then_some(HopByHopOptions::ROUTER_ALERT_MLD),
+        dst: None,
+    };
+    let mut buf = [0u8; 256];
+    let n = encode_control6(&send, &mut buf).expect("everything fits 256 octets");
+    assert!(n > 0 && n <= buf.len());
+    let (back, back_drops) = decode_control6(&buf[..n]);
+    assert_eq!(back_drops, None);
+    assert_eq!(back.dst, send.src);
+    assert_eq!(
+        (back.ifindex, back.hop_limit, back.traffic_class),
+        (send.ifindex, send.hop_limit, send.traffic_class)
+    );
+    assert_eq!(encode_control6(&send, &mut buf[..n - 1]), None);
 }

@@ -36,6 +36,10 @@ use crate::sys::cmsg;
 use crate::sys::mmsg::{MmsgRecv, MmsgSend};
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
+// The IPv6 side of the same batches (`RecvBatch::iter6`, `SendBatch::push6`).
+mod v6;
+pub use v6::{RecvDatagram6, RecvIter6};
+
 /// Preallocated state for receiving up to `count` datagrams per call.
 pub struct RecvBatch {
     arena: Box<[u8]>,

@@ -31,6 +31,9 @@ pub(crate) const MROUTE_IN_USE_HINT: &str =
 /// The operation name of `MRT_INIT`, which [`Error::is_mroute_in_use`] looks for.
 pub(crate) const MRT_INIT_OP: &str = "setsockopt(MRT_INIT)";
 
+/// The operation name of `MRT6_INIT`, which [`Error::is_mroute_in_use`] looks for too.
+pub(crate) const MRT6_INIT_OP: &str = "setsockopt(MRT6_INIT)";
+
 impl Error {
     /// An error for the call or option `op` with the kernel's answer `source`.
     pub fn new(op: &'static str, source: io::Error) -> Error {
@@ -97,12 +100,23 @@ impl Error {
         }
     }
 
+    /// `MRT6_INIT` failed: as [`mrt_init`](Self::mrt_init), for IPv6.
+    pub(crate) fn mrt6_init(source: io::Error) -> Error {
+        let in_use = source.raw_os_error() == Some(libc::EADDRINUSE);
+        Error {
+            op: MRT6_INIT_OP,
+            hint: in_use.then_some(MROUTE_IN_USE_HINT),
+            source,
+        }
+    }
+
     /// Whether this is `MRT_INIT` refused because another socket in the
     /// network namespace already is the multicast-routing socket
     /// (`EADDRINUSE`; Linux allows one per namespace and routing table).
     /// See [`MrouteSocket::new`](crate::MrouteSocket::new).
     pub fn is_mroute_in_use(&self) -> bool {
-        self.op == MRT_INIT_OP && self.raw_os_error() == Some(libc::EADDRINUSE)
+        (self.op == MRT_INIT_OP || self.op == MRT6_INIT_OP)
+            && self.raw_os_error() == Some(libc::EADDRINUSE)
     }
 
     /// The call or socket option that failed, e.g. `"setsockopt(IP_MINTTL)"`.

@@ -49,6 +49,12 @@ impl Inner {
         ControlFlags::from_bits(self.flags.load(Ordering::Relaxed))
     }
 
+    /// Records which control messages are on (for a family whose options
+    /// are set elsewhere, e.g. `PacketConn6`).
+    pub(crate) fn store_control_flags(&self, flags: ControlFlags) {
+        self.flags.store(flags.bits(), Ordering::Relaxed);
+    }
+
     /// Switches the control messages in `flags` on or off, leaving the
     /// others as they are. `DST` and `INTERFACE` share `IP_PKTINFO`, which
     /// stays on while either of them is on.

@@ -12,6 +12,11 @@
 //! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
 //!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
+//! - IPv6, in the same shape: [`PacketConn6`] (UDP and raw ICMPv6 with
+//!   [`ControlMessage6`]), [`Ipv6Options`] and [`Datagram6Options`],
+//!   [`Icmp6Filter`], [`Mroute6Socket`] (`MRT6_INIT`, MIFs, upcalls) and
+//!   [`interface_addrs6`] (addresses with scope ids); the batches are the
+//!   same ([`RecvBatch::iter6`], [`SendBatch::push6`]).
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
 //! Socket calls interrupted by a signal (`EINTR`) are retried, as in Go and
@@ -67,13 +72,19 @@ pub use ipv4kit_wire as wire;
 mod batch;
 mod conn;
 mod control;
+mod control6;
 mod error;
 mod filter;
+mod filter6;
 pub mod iface;
+mod iface6;
 mod inner;
 mod mroute;
+mod mroute6;
 mod options;
+mod options6;
 mod packet;
+mod packet6;
 mod raw;
 mod sys;
 
@@ -92,6 +103,18 @@ pub mod __fuzz {
     pub fn encode_control(cm: &crate::ControlMessage, buf: &mut [u8]) -> Option<usize> {
         crate::sys::cmsg::encode(cm, buf).ok()
     }
+
+    /// Decodes a received control buffer as the IPv6 receive paths do: the
+    /// IPv6 control messages and the `SO_RXQ_OVFL` drop count.
+    pub fn decode_control6(buf: &[u8]) -> (crate::ControlMessage6, Option<u32>) {
+        crate::sys::inet6::decode6(buf)
+    }
+
+    /// Encodes an IPv6 send-side control message into `buf`; `None` when it
+    /// does not fit.
+    pub fn encode_control6(cm: &crate::ControlMessage6, buf: &mut [u8]) -> Option<usize> {
+        crate::sys::inet6::encode6(cm, buf).ok()
+    }
 }
 
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
@@ -107,6 +130,16 @@ pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
 
+// IPv6 (the POSIX guide's other half): siblings of the IPv4 types above,
+// sharing their batches, flags and error type; see `PacketConn6` for why.
+pub use batch::{RecvDatagram6, RecvIter6};
+pub use control6::{ControlMessage6, HopByHopOptions, RecvMeta6};
+pub use filter6::Icmp6Filter;
+pub use iface6::{interface_addrs6, interface_addrs6_of, link_local_addr, InterfaceAddr6};
+pub use mroute6::{Mroute6Message, Mroute6Socket, Upcall6, MAX_MIFS, UPCALL6_HEADER_LEN};
+pub use options6::{Datagram6Options, Ipv6Options};
+pub use packet6::{PacketConn6, IPPROTO_ICMPV6};
+
 #[cfg(test)]
 mod tests {
     /// Connections and batches can move to and be shared between threads.
@@ -115,11 +148,14 @@ mod tests {
         fn check<T: Send + Sync>() {}
         check::<crate::RawConn>();
         check::<crate::PacketConn>();
+        check::<crate::PacketConn6>();
         check::<crate::Conn>();
         check::<crate::RecvBatch>();
         check::<crate::SendBatch>();
         check::<crate::Error>();
         #[cfg(target_os = "linux")]
         check::<crate::MrouteSocket>();
+        #[cfg(target_os = "linux")]
+        check::<crate::Mroute6Socket>();
     }
 }

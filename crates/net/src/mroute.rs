@@ -109,7 +109,7 @@ impl MrouteFlush {
 
     /// The `MRT_FLUSH_*` bits.
     #[cfg(target_os = "linux")]
-    fn bits(self) -> libc::c_int {
+    pub(crate) fn bits(self) -> libc::c_int {
         [
             (self.mfc, ffi::MRT_FLUSH_MFC),
             (self.static_mfc, ffi::MRT_FLUSH_MFC_STATIC),

@@ -207,3 +207,73 @@ fn a_datagram_longer_than_its_slot_is_cut_and_flagged() {
     }
     assert_eq!(got, vec![(vec![7u8; 40], true), (vec![8u8; 10], false)]);
 }
+
+/// The same batches serve IPv6: `push_with6`/`send_batch` and
+/// `recv_batch`/`iter6` on UDP over ::1, with every control message on
+/// both ways (source, hop limit, traffic class on send), allocate nothing
+/// in steady state either.
+#[test]
+fn ipv6_udp_batches_allocate_nothing_after_the_first_call() {
+    use ipv4kit_net::{ControlMessage6, Datagram6Options, Ipv6Options, PacketConn6};
+    use std::net::{Ipv6Addr, SocketAddrV6};
+    let Ok(rx) = PacketConn6::bind_udp(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)) else {
+        eprintln!("skipping: no IPv6 loopback here");
+        return;
+    };
+    rx.set_control_message(ControlFlags::ALL | ControlFlags::DROPS, true)
+        .unwrap();
+    Datagram6Options::set_recv_buffer_size(&rx, 4 << 20).unwrap();
+    Ipv6Options::set_read_timeout(&rx, Some(std::time::Duration::from_secs(2))).unwrap();
+    let tx = PacketConn6::bind_udp(SocketAddrV6::new(Ipv6Addr::LOCALHOST, 0, 0, 0)).unwrap();
+    let dst = rx.local_addr().unwrap();
+    let mut out = SendBatch::new(PER_CALL, 512);
+    let mut inb = RecvBatch::new(PER_CALL, 512);
+    let cm = ControlMessage6 {
+        src: Some(Ipv6Addr::LOCALHOST),
+        hop_limit: Some(9),
+        traffic_class: Some(0x20),
+        ..Default::default()
+    };
+    let fill = |b: &mut SendBatch| {
+        for i in 0..PER_CALL {
+            b.push_with6(dst, Some(&cm), |slot| {
+                slot[..100].fill(i as u8);
+                100
+            })
+            .unwrap();
+        }
+    };
+    let round = |out: &mut SendBatch, inb: &mut RecvBatch| {
+        out.clear();
+        fill(out);
+        let mut from = 0;
+        while from < out.len() {
+            from += tx.send_batch(out, from).unwrap();
+        }
+        let (mut got, mut sum) = (0, 0u64);
+        while got < PER_CALL {
+            got += rx.recv_batch(inb).unwrap();
+            for d in inb.iter6() {
+                sum += d.data.iter().map(|&b| u64::from(b)).sum::<u64>();
+                sum += u64::from(d.meta.cm.hop_limit.unwrap_or(0));
+                sum += u64::from(d.meta.cm.traffic_class.unwrap_or(0));
+                sum += u64::from(d.meta.cm.ifindex.unwrap_or(0));
+                sum += u64::from(d.meta.src.port());
+                sum += u64::from(d.meta.drops.unwrap_or(0));
+            }
+        }
+        sum
+    };
+    round(&mut out, &mut inb);
+    let d = inb.get6(0).unwrap();
+    assert_eq!(
+        (d.meta.cm.hop_limit, d.meta.cm.traffic_class),
+        (Some(9), Some(0x20))
+    );
+    assert_eq!(d.meta.cm.dst, Some(Ipv6Addr::LOCALHOST));
+    assert_eq!(d.meta.src, tx.local_addr().unwrap());
+    for _ in 0..ROUNDS {
+        let (_, n) = allocations(|| round(&mut out, &mut inb));
+        assert_eq!(n, 0, "allocations in one steady-state round");
+    }
+}

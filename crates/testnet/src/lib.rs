@@ -27,7 +27,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -37,6 +37,30 @@ pub const ADDR_A: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 pub const ADDR_B: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 2);
 /// Prefix length of the link's subnet (198.18.0.0/24).
 pub const PREFIX_LEN: u8 = 24;
+
+/// IPv6 address of host `a` on a [`Link::with_ipv6`] (from 2001:2::/48,
+/// the IPv6 benchmarking range, RFC 5180).
+pub const ADDR6_A: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 1);
+/// IPv6 address of host `b` on a [`Link::with_ipv6`].
+pub const ADDR6_B: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 2);
+/// Link-local address of host `a` on a [`Link::with_ipv6`] (fe80::1).
+pub const LINK_LOCAL_A: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+/// Link-local address of host `b` on a [`Link::with_ipv6`] (fe80::2).
+pub const LINK_LOCAL_B: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+/// Prefix length of the IPv6 link's subnet (2001:2::/64).
+pub const PREFIX6_LEN: u8 = 64;
+/// Address of host `b` on the second link of a [`Link::extend`] (198.19.0.0/24).
+pub const ADDR_BC: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 1);
+/// Address of host `c` on the second link of a [`Link::extend`].
+pub const ADDR_C: Ipv4Addr = Ipv4Addr::new(198, 19, 0, 2);
+/// IPv6 address of host `b` on the second link (2001:2:0:1::/64).
+pub const ADDR6_BC: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 1);
+/// IPv6 address of host `c` on the second link.
+pub const ADDR6_C: Ipv6Addr = Ipv6Addr::new(0x2001, 2, 0, 1, 0, 0, 0, 2);
+/// Link-local address of `b` on the second link (fe80::3).
+pub const LINK_LOCAL_BC: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 3);
+/// Link-local address of `c` on the second link (fe80::4).
+pub const LINK_LOCAL_C: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 4);
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -327,6 +351,112 @@ impl Link {
             .map(drop)
     }
 
+    /// Creates the two hosts and the link as [`new`](Self::new) does, plus
+    /// IPv6: [`ADDR6_A`]/[`ADDR6_B`] (/64) and the link-local
+    /// [`LINK_LOCAL_A`]/[`LINK_LOCAL_B`], all added with `nodad` so they are
+    /// usable at once (duplicate address detection would take about 2 s).
+    /// The kernel's own EUI-64 link-local address is not generated
+    /// (`addrgenmode none`), so each side has exactly one link-local
+    /// address, the source of its MLD reports.
+    pub fn with_ipv6() -> Result<Link, CmdError> {
+        let link = Link::new()?;
+        for (ns, dev, global, local) in [
+            (&link.a, &link.if_a, ADDR6_A, LINK_LOCAL_A),
+            (&link.b, &link.if_b, ADDR6_B, LINK_LOCAL_B),
+        ] {
+            ns.sysctl(&format!("net.ipv6.conf.{dev}.accept_dad"), "0")?;
+            ns.ip(&["link", "set", dev, "down"])?;
+            ns.ip(&["link", "set", dev, "addrgenmode", "none"])?;
+            ns.ip(&["-6", "addr", "flush", "dev", dev])?;
+            for a in [global, local] {
+                let a = format!("{a}/{PREFIX6_LEN}");
+                ns.ip(&["-6", "addr", "add", &a, "dev", dev, "nodad"])?;
+            }
+            ns.ip(&["link", "set", dev, "up"])?;
+        }
+        link.a.wait_operational(&link.if_a)?;
+        link.b.wait_operational(&link.if_b)?;
+        Ok(link)
+    }
+
+    /// Adds an IPv6 multicast route (ff00::/8) via the link in both hosts,
+    /// so joins and sends that name no interface work.
+    pub fn add_multicast_routes6(&self) -> Result<(), CmdError> {
+        self.a
+            .ip(&["-6", "route", "add", "ff00::/8", "dev", &self.if_a])?;
+        self.b
+            .ip(&["-6", "route", "add", "ff00::/8", "dev", &self.if_b])?;
+        Ok(())
+    }
+
+    /// Adds a third host `c` behind `b` (a router, say): a second veth pair
+    /// `b` ↔ `c` with [`ADDR_BC`]/[`ADDR_C`] (/24) and, with `nodad`,
+    /// [`ADDR6_BC`]/[`ADDR6_C`] (/64) and [`LINK_LOCAL_BC`]/[`LINK_LOCAL_C`].
+    /// Routes: `a` and `c` reach each other's subnets through `b`
+    /// (IPv4 and IPv6, when `a` has IPv6 from [`with_ipv6`](Self::with_ipv6)).
+    /// Dropping the returned [`Extension`] deletes `c` and the pair.
+    pub fn extend(&self) -> Result<Extension, CmdError> {
+        let c = Netns::new()?;
+        let (pid, n) = next_id();
+        let if_bc = format!("v{pid}x{n}b");
+        let if_cb = format!("v{pid}x{n}c");
+        self.b.ip(&[
+            "link",
+            "add",
+            &if_bc,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &if_cb,
+            "netns",
+            c.name(),
+        ])?;
+        let ext = Extension { c, if_bc, if_cb };
+        for (ns, dev, v4, v6, ll) in [
+            (&self.b, &ext.if_bc, ADDR_BC, ADDR6_BC, LINK_LOCAL_BC),
+            (&ext.c, &ext.if_cb, ADDR_C, ADDR6_C, LINK_LOCAL_C),
+        ] {
+            ns.sysctl(&format!("net.ipv6.conf.{dev}.accept_dad"), "0")?;
+            ns.ip(&["link", "set", dev, "addrgenmode", "none"])?;
+            ns.ip(&["addr", "add", &format!("{v4}/{PREFIX_LEN}"), "dev", dev])?;
+            for a in [v6, ll] {
+                let a = format!("{a}/{PREFIX6_LEN}");
+                ns.ip(&["-6", "addr", "add", &a, "dev", dev, "nodad"])?;
+            }
+            ns.ip(&["link", "set", dev, "up"])?;
+        }
+        self.b.wait_operational(&ext.if_bc)?;
+        ext.c.wait_operational(&ext.if_cb)?;
+        self.a
+            .ip(&["route", "add", "198.19.0.0/24", "via", &ADDR_B.to_string()])?;
+        ext.c
+            .ip(&["route", "add", "198.18.0.0/24", "via", &ADDR_BC.to_string()])?;
+        if self
+            .a
+            .ip(&["-6", "addr", "show", "dev", &self.if_a])?
+            .contains("2001:2::1")
+        {
+            self.a.ip(&[
+                "-6",
+                "route",
+                "add",
+                "2001:2:0:1::/64",
+                "via",
+                &ADDR6_B.to_string(),
+            ])?;
+            ext.c.ip(&[
+                "-6",
+                "route",
+                "add",
+                "2001:2::/64",
+                "via",
+                &ADDR6_BC.to_string(),
+            ])?;
+        }
+        Ok(ext)
+    }
+
     /// Adds a multicast route (224.0.0.0/4) via the link in both hosts, so
     /// joins and sends that name no interface work.
     pub fn add_multicast_routes(&self) -> Result<(), CmdError> {
@@ -336,6 +466,18 @@ impl Link {
             .ip(&["route", "add", "224.0.0.0/4", "dev", &self.if_b])?;
         Ok(())
     }
+}
+
+/// A third host behind `b` of a [`Link`] (see [`Link::extend`]); dropping
+/// it deletes the namespace and with it the veth pair.
+#[derive(Debug)]
+pub struct Extension {
+    /// Host c.
+    pub c: Netns,
+    /// b's interface towards c.
+    pub if_bc: String,
+    /// c's interface towards b.
+    pub if_cb: String,
 }
 
 /// Deletes `v4k-<pid>-<n>` namespaces whose process is gone.
@@ -441,6 +583,52 @@ mod tests {
         remove_stale_namespaces();
         let list = run("ip", &["netns", "list"]).unwrap();
         assert!(!list.lines().any(|l| l.starts_with(stale)), "{list}");
+    }
+
+    #[test]
+    fn ipv6_link_has_usable_global_and_link_local_addresses_at_once() {
+        require_privileges!();
+        let link = Link::with_ipv6().unwrap();
+        let shown = link
+            .a
+            .ip(&["-6", "addr", "show", "dev", &link.if_a])
+            .unwrap();
+        assert!(shown.contains("2001:2::1/64"), "{shown}");
+        assert!(shown.contains("fe80::1/64"), "{shown}");
+        assert!(!shown.contains("tentative"), "{shown}");
+        // Exactly one link-local address: no EUI-64 one beside ours.
+        assert_eq!(shown.matches("fe80::").count(), 1, "{shown}");
+        // UDP over the global addresses crosses the link without delay.
+        let got = link.b.spawn(|| {
+            let s = std::net::UdpSocket::bind((ADDR6_B, 9999)).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+                .unwrap();
+            let mut buf = [0; 8];
+            s.recv_from(&mut buf).unwrap()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        link.a.run(|| {
+            let s = std::net::UdpSocket::bind((ADDR6_A, 0)).unwrap();
+            s.send_to(b"hello", (ADDR6_B, 9999)).unwrap();
+        });
+        let (n, from) = got.join().unwrap();
+        assert_eq!((n, from.ip()), (5, std::net::IpAddr::V6(ADDR6_A)));
+    }
+
+    #[test]
+    fn an_extension_puts_a_third_host_behind_b_for_both_families() {
+        require_privileges!();
+        let link = Link::with_ipv6().unwrap();
+        let ext = link.extend().unwrap();
+        let shown = ext.c.ip(&["addr", "show", "dev", &ext.if_cb]).unwrap();
+        for want in ["198.19.0.2/24", "2001:2:0:1::2/64", "fe80::4/64"] {
+            assert!(shown.contains(want), "{want} missing: {shown}");
+        }
+        let routes = link.a.ip(&["-6", "route", "show"]).unwrap();
+        assert!(routes.contains("2001:2:0:1::/64 via 2001:2::2"), "{routes}");
+        let c = ext.c.name().to_owned();
+        drop(ext);
+        assert!(!own_namespaces().contains(&c));
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn read_header(buf: &[u8]) -> Option<Header> {
 }
 
 /// Writes a `cmsghdr` at the start of `buf` (which must be long enough).
-fn write_header(buf: &mut [u8], level: i32, ty: i32, data_len: usize) {
+pub(crate) fn write_header(buf: &mut [u8], level: i32, ty: i32, data_len: usize) {
     assert!(buf.len() >= size_of::<libc::cmsghdr>());
     // SAFETY: an all-zero `cmsghdr` is valid (plain integers).
     let mut h: libc::cmsghdr = unsafe { std::mem::zeroed() };

@@ -1,4 +1,5 @@
-//! The arrays behind batched I/O: `mmsghdr`, `iovec`, `sockaddr_in` and
+//! The arrays behind batched I/O: `mmsghdr`, `iovec`, socket addresses
+//! (room for a `sockaddr_in6`, so one batch serves both families) and
 //! control buffers, allocated once and rewired before every call.
 //!
 //! `mmsghdr` holds raw pointers into these arrays and into the caller's
@@ -8,11 +9,42 @@
 
 use std::io;
 use std::mem::size_of;
-use std::net::SocketAddrV4;
+use std::net::{SocketAddrV4, SocketAddrV6};
 
-use super::addr::{from_sockaddr_in, to_sockaddr_in, zeroed_sockaddr_in};
+use super::addr::{from_sockaddr_in, to_sockaddr_in};
 use super::cmsg::{self, CmsgBuf, NoRoom};
+use super::inet6::{self, from_sockaddr_in6, to_sockaddr_in6};
 use crate::control::ControlMessage;
+use crate::control6::ControlMessage6;
+
+/// A socket address of either family, as the kernel writes or reads it.
+#[derive(Clone, Copy)]
+#[repr(C)]
+pub(crate) union SockName {
+    v4: libc::sockaddr_in,
+    v6: libc::sockaddr_in6,
+}
+
+impl SockName {
+    fn zeroed() -> SockName {
+        SockName {
+            v6: inet6::zeroed_sockaddr_in6(),
+        }
+    }
+
+    fn v4(&self) -> &libc::sockaddr_in {
+        // SAFETY: both fields are plain integers valid for every bit
+        // pattern, and the union is at least as large as either.
+        unsafe { &self.v4 }
+    }
+
+    fn v6(&self) -> &libc::sockaddr_in6 {
+        // SAFETY: as in `v4`.
+        unsafe { &self.v6 }
+    }
+}
+
+const NAME_LEN: usize = size_of::<SockName>();
 
 fn zeroed_mmsghdr() -> libc::mmsghdr {
     // SAFETY: all-zero mmsghdr is valid (null pointers, zero lengths).
@@ -30,7 +62,7 @@ fn empty_iovec() -> libc::iovec {
 pub(crate) struct MmsgRecv {
     hdrs: Box<[libc::mmsghdr]>,
     iovs: Box<[libc::iovec]>,
-    names: Box<[libc::sockaddr_in]>,
+    names: Box<[SockName]>,
     ctrl: Box<[CmsgBuf]>,
 }
 
@@ -48,7 +80,7 @@ impl MmsgRecv {
         MmsgRecv {
             hdrs: (0..count).map(|_| zeroed_mmsghdr()).collect(),
             iovs: (0..count).map(|_| empty_iovec()).collect(),
-            names: (0..count).map(|_| zeroed_sockaddr_in()).collect(),
+            names: (0..count).map(|_| SockName::zeroed()).collect(),
             ctrl: vec![CmsgBuf::new(); count].into_boxed_slice(),
         }
     }
@@ -64,8 +96,8 @@ impl MmsgRecv {
             };
             let h = &mut self.hdrs[i];
             h.msg_len = 0;
-            h.msg_hdr.msg_name = (&mut self.names[i] as *mut libc::sockaddr_in).cast();
-            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            h.msg_hdr.msg_name = (&mut self.names[i] as *mut SockName).cast();
+            h.msg_hdr.msg_namelen = NAME_LEN as libc::socklen_t;
             h.msg_hdr.msg_iov = &mut self.iovs[i];
             h.msg_hdr.msg_iovlen = 1;
             h.msg_hdr.msg_control = self.ctrl[i].0.as_mut_ptr().cast();
@@ -121,7 +153,18 @@ impl MmsgRecv {
 
     /// Source address of entry `i`.
     pub(crate) fn name(&self, i: usize) -> Option<SocketAddrV4> {
-        from_sockaddr_in(&self.names[i], self.hdrs[i].msg_hdr.msg_namelen as usize)
+        from_sockaddr_in(
+            self.names[i].v4(),
+            self.hdrs[i].msg_hdr.msg_namelen as usize,
+        )
+    }
+
+    /// Source address of entry `i` on an IPv6 socket.
+    pub(crate) fn name6(&self, i: usize) -> Option<SocketAddrV6> {
+        from_sockaddr_in6(
+            self.names[i].v6(),
+            self.hdrs[i].msg_hdr.msg_namelen as usize,
+        )
     }
 
     /// Control data of entry `i`.
@@ -135,7 +178,8 @@ impl MmsgRecv {
 pub(crate) struct MmsgSend {
     hdrs: Box<[libc::mmsghdr]>,
     iovs: Box<[libc::iovec]>,
-    names: Box<[libc::sockaddr_in]>,
+    names: Box<[SockName]>,
+    name_len: Box<[libc::socklen_t]>,
     ctrl: Box<[CmsgBuf]>,
     ctrl_len: Box<[usize]>,
 }
@@ -152,7 +196,8 @@ impl MmsgSend {
         MmsgSend {
             hdrs: (0..count).map(|_| zeroed_mmsghdr()).collect(),
             iovs: (0..count).map(|_| empty_iovec()).collect(),
-            names: (0..count).map(|_| zeroed_sockaddr_in()).collect(),
+            names: (0..count).map(|_| SockName::zeroed()).collect(),
+            name_len: vec![0; count].into_boxed_slice(),
             ctrl: vec![CmsgBuf::new(); count].into_boxed_slice(),
             ctrl_len: vec![0; count].into_boxed_slice(),
         }
@@ -165,9 +210,30 @@ impl MmsgSend {
         dst: SocketAddrV4,
         cm: Option<&ControlMessage>,
     ) -> Result<(), NoRoom> {
-        self.names[i] = to_sockaddr_in(dst);
+        self.names[i] = SockName {
+            v4: to_sockaddr_in(dst),
+        };
+        self.name_len[i] = size_of::<libc::sockaddr_in>() as libc::socklen_t;
         self.ctrl_len[i] = match cm {
             Some(cm) => cmsg::encode(cm, &mut self.ctrl[i].0)?,
+            None => 0,
+        };
+        Ok(())
+    }
+
+    /// Sets an IPv6 destination and control message for entry `i`.
+    pub(crate) fn set6(
+        &mut self,
+        i: usize,
+        dst: SocketAddrV6,
+        cm: Option<&ControlMessage6>,
+    ) -> Result<(), NoRoom> {
+        self.names[i] = SockName {
+            v6: to_sockaddr_in6(dst),
+        };
+        self.name_len[i] = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+        self.ctrl_len[i] = match cm {
+            Some(cm) => inet6::encode6(cm, &mut self.ctrl[i].0)?,
             None => 0,
         };
         Ok(())
@@ -186,8 +252,8 @@ impl MmsgSend {
             };
             let h = &mut self.hdrs[k];
             h.msg_len = 0;
-            h.msg_hdr.msg_name = (&mut self.names[i] as *mut libc::sockaddr_in).cast();
-            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            h.msg_hdr.msg_name = (&mut self.names[i] as *mut SockName).cast();
+            h.msg_hdr.msg_namelen = self.name_len[i];
             h.msg_hdr.msg_iov = &mut self.iovs[k];
             h.msg_hdr.msg_iovlen = 1;
             if self.ctrl_len[i] > 0 {
@@ -324,5 +390,52 @@ mod tests {
         }
         assert!(m.hdrs[0].msg_hdr.msg_controllen > 0);
         assert_eq!(m.hdrs[1].msg_hdr.msg_controllen, 0);
+    }
+
+    /// The IPv6 side of the same arrays: a `sockaddr_in6` fits the name
+    /// slots, its length goes with it, and `name6` reads back what the
+    /// kernel would write there.
+    #[test]
+    fn ipv6_names_and_control_use_the_same_slots() {
+        use std::net::{Ipv6Addr, SocketAddrV6};
+        let slot = 16;
+        let arena = vec![0u8; slot * 2];
+        let mut m = MmsgSend::new(2);
+        let dst = SocketAddrV6::new(Ipv6Addr::new(0x2001, 2, 0, 0, 0, 0, 0, 2), 9, 0, 0);
+        let cm = ControlMessage6 {
+            hop_limit: Some(1),
+            ..Default::default()
+        };
+        m.set6(0, dst, Some(&cm)).unwrap();
+        m.set(1, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 7), None)
+            .unwrap();
+        m.prepare(&arena, slot, 0, &[4, 4]);
+        assert_eq!(
+            m.hdrs[0].msg_hdr.msg_namelen as usize,
+            size_of::<libc::sockaddr_in6>()
+        );
+        assert_eq!(
+            m.hdrs[1].msg_hdr.msg_namelen as usize,
+            size_of::<libc::sockaddr_in>()
+        );
+        // SAFETY: reading back the sockaddr_in6 prepare() pointed at.
+        let sa = unsafe { &*(m.hdrs[0].msg_hdr.msg_name as *const libc::sockaddr_in6) };
+        assert_eq!(
+            from_sockaddr_in6(sa, size_of::<libc::sockaddr_in6>()),
+            Some(dst)
+        );
+        assert!(m.hdrs[0].msg_hdr.msg_controllen > 0);
+
+        let mut arena = vec![0u8; slot * 2];
+        let mut r = MmsgRecv::new(2);
+        r.prepare(&mut arena, slot, 2);
+        let h = &mut r.hdrs[0];
+        assert!(h.msg_hdr.msg_namelen as usize >= size_of::<libc::sockaddr_in6>());
+        // SAFETY: the test plays the kernel, writing one sockaddr_in6 into
+        // the name slot prepare() advertised as large enough.
+        unsafe { std::ptr::write(h.msg_hdr.msg_name.cast(), to_sockaddr_in6(dst)) };
+        h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+        assert_eq!(r.name6(0), Some(dst));
+        assert_eq!(r.name(0), None, "an IPv6 name is no IPv4 one");
     }
 }

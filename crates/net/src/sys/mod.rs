@@ -9,12 +9,15 @@
 
 pub(crate) mod addr;
 pub(crate) mod cmsg;
+pub(crate) mod inet6;
 #[cfg(target_os = "linux")]
 pub(crate) mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) mod mmsg;
 #[cfg(target_os = "linux")]
 pub(crate) mod mroute;
+#[cfg(target_os = "linux")]
+pub(crate) mod mroute6;
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]
