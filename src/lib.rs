@@ -6,8 +6,12 @@
 //!   IPv4 headers and options, the internet checksum and IGMPv1/v2/v3.
 //! - [`net`] (`ipv4kit-net`): raw and datagram IPv4 sockets, control messages,
 //!   multicast and batched I/O.
+//! - [`capture`] (`ipv4kit-capture`): pcap and pcapng files read and written,
+//!   the link layers in front of IPv4, and IPv4/IGMP dissected into a serde
+//!   model with a text form like `tcpdump -v`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use ipv4kit_capture as capture;
 pub use ipv4kit_net as net;
 pub use ipv4kit_wire as wire;

@@ -3,7 +3,8 @@
 use std::io::{self, BufWriter, Write};
 
 use crate::args::DecodeArgs;
-use crate::{capture, decode, model};
+use crate::{decode, model};
+use ipv4kit_capture::{link, read};
 
 /// Parses hex with optional whitespace, colons or a leading `0x`.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
@@ -47,17 +48,17 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
         } else {
             path.display().to_string()
         };
-        let each = |frame: capture::Frame<'_>| {
+        let each = |frame: read::Frame<'_>| {
             if io_error.is_some() {
                 return;
             }
-            let mut packet = match capture::ipv4_of(frame.linktype, frame.data) {
-                capture::Link::Ipv4(bytes) => decode::ipv4_packet(bytes),
-                capture::Link::Other => {
+            let mut packet = match link::ipv4_of(frame.linktype, frame.data) {
+                link::Link::Ipv4(bytes) => decode::ipv4_packet(bytes),
+                link::Link::Other => {
                     skipped += 1;
                     return;
                 }
-                capture::Link::Truncated(what) => model::Packet {
+                link::Link::Truncated(what) => model::Packet {
                     error: Some(model::LayerError {
                         layer: "link",
                         message: format!("{what} is cut short"),
@@ -77,9 +78,9 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         if stdin {
-            capture::for_each_frame_in(io::stdin().lock(), &name, each)?;
+            read::for_each_frame_in(io::stdin().lock(), &name, each)?;
         } else {
-            capture::for_each_frame(path, each)?;
+            read::for_each_frame(path, each)?;
         }
         if let Some(e) = io_error {
             return Err(e.into());

@@ -26,7 +26,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod cli;
+pub mod capture;
 pub mod differential;
 pub mod igmp;
 pub mod ipv4;
@@ -50,8 +50,8 @@ pub const TARGETS: &[(&str, Body)] = &[
         "differential_etherparse",
         differential::differential_etherparse,
     ),
-    ("cli_capture", cli::cli_capture),
-    ("cli_args", cli::cli_args),
+    ("cli_capture", capture::cli_capture),
+    ("cli_args", capture::cli_args),
     ("net_cmsg", net::net_cmsg),
 ];
 

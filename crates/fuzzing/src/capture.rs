@@ -1,13 +1,14 @@
 //! Bodies over the `ipv4kit decode` path: `cli_capture` (a capture stream
-//! through `capture::for_each_frame_in`, `capture::ipv4_of` and
+//! through `read::for_each_frame_in`, `link::ipv4_of` and
 //! `decode::ipv4_packet` to both printed forms) and `cli_args` (the `--hex`
 //! argument).
 
-use ipv4kit_cli::capture::{self, linktype, Link};
-use ipv4kit_cli::decode;
-use ipv4kit_cli::model::Packet;
+use ipv4kit_capture::decode;
+use ipv4kit_capture::link::{self, linktype, Link};
+use ipv4kit_capture::model::Packet;
+use ipv4kit_capture::read;
 
-/// Every link type `capture::ipv4_of` knows, and one it does not.
+/// Every link type `link::ipv4_of` knows, and one it does not.
 const LINKTYPES: [u32; 7] = [
     linktype::ETHERNET,
     linktype::RAW_OPENBSD,
@@ -28,7 +29,7 @@ pub fn cli_capture(data: &[u8]) {
     frame(data, None);
 
     let mut expected_index = 0u64;
-    let result = capture::for_each_frame_in(data, "fuzz input", |f| {
+    let result = read::for_each_frame_in(data, "fuzz input", |f| {
         expected_index += 1;
         assert_eq!(f.index, expected_index, "frame indices are not 1, 2, ...");
         frame(f.data, Some(f.linktype));
@@ -42,7 +43,7 @@ pub fn cli_capture(data: &[u8]) {
 /// Link layer, decode and both printed forms for one frame.
 fn frame(data: &[u8], linktype: Option<u32>) {
     for lt in linktype.into_iter().chain(LINKTYPES) {
-        match capture::ipv4_of(lt, data) {
+        match link::ipv4_of(lt, data) {
             Link::Ipv4(bytes) => {
                 let start = bytes.as_ptr() as usize - data.as_ptr() as usize;
                 assert!(
