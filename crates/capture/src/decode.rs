@@ -5,20 +5,43 @@ use std::fmt::Write as _;
 use ipv4kit_wire::igmp::{GroupRecordType, IgmpError, IgmpMessage};
 use ipv4kit_wire::ipv4::{Ipv4Error, Ipv4Option, Ipv4Packet};
 
+use crate::link::{self, linktype_name, Link};
 use crate::model::{GroupRecord, Igmp, Ipv4, Ipv4Option as OptionModel, LayerError, Packet};
+use crate::read::Frame;
 
 /// Decodes one IPv4 datagram (link padding may follow it).
 ///
-/// A header with a bad checksum is still decoded, with `checksum_ok: false`;
-/// one whose lengths are inconsistent is an `ipv4` error. Likewise an IGMP
-/// message with a bad checksum is decoded and flagged; a malformed one is an
-/// `igmp` error.
+/// A header with a bad checksum is still decoded, with `checksum_ok: false`
+/// and both checksums; one whose lengths are inconsistent is an `ipv4`
+/// error. A datagram whose bytes end before its Total Length (a snap length
+/// cut it) is decoded as far as the bytes go and marked `cut`, as tcpdump
+/// marks it `[|igmp]`. Likewise an IGMP message with a bad checksum is
+/// decoded and flagged; a malformed one is an `igmp` error.
 pub fn ipv4_packet(bytes: &[u8]) -> Packet {
     let mut out = Packet::default();
-    let (packet, checksum_ok) = match Ipv4Packet::new_checked(bytes) {
-        Ok(p) => (p, true),
-        Err(Ipv4Error::BadChecksum { .. }) => match Ipv4Packet::new_lenient(bytes) {
-            Ok(p) => (p, false),
+    // A datagram cut short: decode a copy padded to Total Length, then keep
+    // only what the captured bytes hold.
+    let mut padded = Vec::new();
+    let captured = bytes.len();
+    let bytes = match Ipv4Packet::new_lenient(bytes) {
+        Err(Ipv4Error::TotalLenBeyondBuffer { total_len, .. }) => {
+            padded.extend_from_slice(bytes);
+            padded.resize(usize::from(total_len), 0);
+            out.cut = Some("ipv4");
+            &padded[..]
+        }
+        Err(Ipv4Error::BufferTooShort { .. } | Ipv4Error::HeaderBeyondBuffer { .. })
+            if bytes.first().is_some_and(|b| b >> 4 == 4) =>
+        {
+            out.cut = Some("ipv4");
+            return out;
+        }
+        _ => bytes,
+    };
+    let (packet, checksum_ok, sums) = match Ipv4Packet::new_checked(bytes) {
+        Ok(p) => (p, true, None),
+        Err(Ipv4Error::BadChecksum { stored, computed }) => match Ipv4Packet::new_lenient(bytes) {
+            Ok(p) => (p, false, Some((stored, computed))),
             Err(e) => return with_error(out, "ipv4", e.to_string()),
         },
         Err(e) => return with_error(out, "ipv4", e.to_string()),
@@ -31,11 +54,13 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
             Err(e) => option_error = Some(e.to_string()),
         }
     }
+    let protocol = packet.protocol().0;
     out.ipv4 = Some(Ipv4 {
         src: packet.src(),
         dst: packet.dst(),
         ttl: packet.ttl(),
-        protocol: packet.protocol().0,
+        protocol,
+        protocol_name: protocol_name(protocol),
         tos: packet.tos(),
         ihl: packet.ihl(),
         total_len: packet.total_len(),
@@ -44,6 +69,8 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
         mf: packet.more_frags(),
         frag_offset: packet.frag_offset(),
         checksum_ok,
+        checksum: sums.map(|s| s.0),
+        checksum_computed: sums.map(|s| s.1),
         options,
     });
     if let Some(message) = option_error {
@@ -52,11 +79,28 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
             message,
         });
     }
+    let header_len = usize::from(packet.ihl()) * 4;
     let payload = packet.payload();
+    // The payload octets that were captured.
+    let present = &payload[..captured.saturating_sub(header_len).min(payload.len())];
+    let cut = present.len() < payload.len();
     // Only a first fragment starts with the IGMP header.
-    if packet.protocol().0 == ipv4kit_wire::igmp::IP_PROTOCOL_IGMP && packet.frag_offset() == 0 {
+    if protocol == ipv4kit_wire::igmp::IP_PROTOCOL_IGMP && packet.frag_offset() == 0 {
+        out.cut = None;
+        if cut {
+            out.cut = Some("igmp");
+            if present.is_empty() {
+                out.payload_len = Some(payload.len());
+                return out;
+            }
+        }
         match igmp_message(payload) {
-            Ok(igmp) => out.igmp = Some(igmp),
+            Ok(mut igmp) => {
+                if cut {
+                    trim_to_captured(&mut igmp, present.len());
+                }
+                out.igmp = Some(igmp)
+            }
             Err(e) => {
                 out.payload_len = Some(payload.len());
                 out.error = Some(LayerError {
@@ -67,8 +111,80 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
         }
     } else {
         out.payload_len = Some(payload.len());
+        if cut {
+            out.cut = Some(protocol_name(protocol));
+        } else {
+            out.cut = None;
+        }
     }
     out
+}
+
+/// Leaves out what a cut-short IGMP message does not hold: `igmp` was decoded
+/// from a copy padded with zeros, of which only `present` octets are real.
+fn trim_to_captured(igmp: &mut Igmp, present: usize) {
+    igmp.checksum_ok = None;
+    igmp.checksum = None;
+    igmp.checksum_computed = None;
+    igmp.extra_len = None;
+    if present < 8 {
+        igmp.group = None;
+    }
+    if present < 2 {
+        igmp.max_resp_code = None;
+        igmp.max_resp_time_ms = None;
+    }
+    if present < 9 {
+        igmp.s_flag = None;
+        igmp.qrv = None;
+    }
+    if present < 10 {
+        igmp.qqic = None;
+        igmp.qqi_s = None;
+    }
+    if let Some(sources) = &mut igmp.sources {
+        sources.truncate(present.saturating_sub(12) / 4);
+    }
+    if let Some(records) = &mut igmp.records {
+        // Keep the records whose every octet was captured.
+        let mut end = 8;
+        let mut keep = 0;
+        for r in records.iter() {
+            end += 8 + 4 * r.sources.len() + 4 * usize::from(r.aux_data_len);
+            if end > present {
+                break;
+            }
+            keep += 1;
+        }
+        records.truncate(keep);
+    }
+}
+
+/// The IANA keyword (lower case) of an IP protocol number.
+pub fn protocol_name(p: u8) -> &'static str {
+    match p {
+        0 => "hopopt",
+        1 => "icmp",
+        2 => "igmp",
+        4 => "ipip",
+        6 => "tcp",
+        17 => "udp",
+        41 => "ipv6",
+        46 => "rsvp",
+        47 => "gre",
+        50 => "esp",
+        51 => "ah",
+        58 => "ipv6-icmp",
+        88 => "eigrp",
+        89 => "ospf",
+        103 => "pim",
+        112 => "vrrp",
+        115 => "l2tp",
+        132 => "sctp",
+        136 => "udplite",
+        137 => "mpls-in-ip",
+        _ => "unknown",
+    }
 }
 
 fn with_error(mut out: Packet, layer: &'static str, message: String) -> Packet {
@@ -90,6 +206,16 @@ fn option_model(option: &Ipv4Option<'_>) -> OptionModel {
         value: None,
         type_code: None,
         data: None,
+        pointer: None,
+        addrs: None,
+        timestamps: None,
+        flags: None,
+        overflow: None,
+    };
+    let route = |kind, r: &ipv4kit_wire::ipv4::RouteOption<'_>| OptionModel {
+        pointer: Some(r.pointer),
+        addrs: Some(r.addresses().collect()),
+        ..plain(kind)
     };
     match option {
         Ipv4Option::EndOfList => plain("end"),
@@ -98,10 +224,32 @@ fn option_model(option: &Ipv4Option<'_>) -> OptionModel {
             value: Some(*value),
             ..plain("router_alert")
         },
-        Ipv4Option::RecordRoute(_) => plain("record_route"),
-        Ipv4Option::LooseSourceRoute(_) => plain("lsrr"),
-        Ipv4Option::StrictSourceRoute(_) => plain("ssrr"),
-        Ipv4Option::Timestamp(_) => plain("timestamp"),
+        Ipv4Option::RecordRoute(r) => route("record_route", r),
+        Ipv4Option::LooseSourceRoute(r) => route("lsrr", r),
+        Ipv4Option::StrictSourceRoute(r) => route("ssrr", r),
+        Ipv4Option::Timestamp(t) => {
+            // RFC 791 §3.1: flags 0 hold timestamps, 1 and 3 address and
+            // timestamp pairs.
+            let with_addrs = t.flags != 0;
+            let step = if with_addrs { 8 } else { 4 };
+            let mut addrs = Vec::new();
+            let mut stamps = Vec::new();
+            for chunk in t.data.chunks_exact(step) {
+                let (a, ts) = chunk.split_at(step - 4);
+                if with_addrs {
+                    addrs.push(std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]));
+                }
+                stamps.push(u32::from_be_bytes([ts[0], ts[1], ts[2], ts[3]]));
+            }
+            OptionModel {
+                pointer: Some(t.pointer),
+                addrs: with_addrs.then_some(addrs),
+                timestamps: Some(stamps),
+                flags: Some(t.flags),
+                overflow: Some(t.overflow),
+                ..plain("timestamp")
+            }
+        }
         Ipv4Option::Security { .. } => plain("security"),
         Ipv4Option::Unknown { kind, data } => OptionModel {
             type_code: Some(*kind),
@@ -132,16 +280,22 @@ pub fn record_type_name(t: GroupRecordType) -> &'static str {
 
 /// Decodes one IGMP message (the IPv4 payload up to Total Length).
 pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
-    let (message, checksum_ok) = match IgmpMessage::parse(bytes) {
-        Ok(m) => (m, true),
-        Err(IgmpError::BadChecksum { .. }) => (IgmpMessage::parse_lenient(bytes)?, false),
+    let (message, checksum_ok, sums) = match IgmpMessage::parse(bytes) {
+        Ok(m) => (m, true, None),
+        Err(IgmpError::BadChecksum { computed, stored }) => (
+            IgmpMessage::parse_lenient(bytes)?,
+            false,
+            Some((stored, computed)),
+        ),
         Err(e) => return Err(e),
     };
     let base = |kind, version| Igmp {
         kind,
         type_code: None,
         version: Some(version),
-        checksum_ok,
+        checksum_ok: Some(checksum_ok),
+        checksum: sums.map(|s| s.0),
+        checksum_computed: sums.map(|s| s.1),
         group: None,
         max_resp_code: None,
         max_resp_time_ms: None,
@@ -208,10 +362,64 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
             extra_len: extra(r.extra()),
             ..base("report", 3)
         },
-        other => Igmp {
-            type_code: Some(other.msg_type()),
-            version: None,
-            ..base("unknown", 0)
-        },
+        other => {
+            // IGMP types that carry other protocols (IANA igmp-type-numbers).
+            let kind = match other.msg_type() {
+                0x13 => "dvmrp",
+                0x14 => "pimv1",
+                0x1e => "mtrace_resp",
+                0x1f => "mtrace",
+                _ => "unknown",
+            };
+            Igmp {
+                type_code: Some(other.msg_type()),
+                version: None,
+                ..base(kind, 0)
+            }
+        }
     })
+}
+
+/// Decodes one captured frame: its link layer, then the IPv4 datagram in it.
+/// Frames that hold no IPv4 say why in `not_decoded`; a cut link header is a
+/// `link` error. The caller adds `file`.
+pub fn frame(frame: &Frame<'_>) -> Packet {
+    let (header, link) = link::dissect(frame.linktype, frame.data);
+    let mut packet = match link {
+        Link::Ipv4(bytes) => ipv4_packet(bytes),
+        // The hook for MLD: ipv4kit-wire's IPv6 codec plugs in here.
+        Link::Ipv6(_) => Packet {
+            not_decoded: Some("IPv6, not decoded yet".into()),
+            ..Packet::default()
+        },
+        Link::NotIp(what) => Packet {
+            not_decoded: Some(format!("{what}, not IP")),
+            ..Packet::default()
+        },
+        Link::Unsupported(lt) => Packet {
+            not_decoded: Some(format!(
+                "link type {lt} ({}) not supported",
+                linktype_name(lt)
+            )),
+            ..Packet::default()
+        },
+        Link::Truncated(what) => Packet {
+            error: Some(LayerError {
+                layer: "link",
+                message: format!("{what} is cut short"),
+            }),
+            ..Packet::default()
+        },
+    };
+    packet.frame = Some(frame.index);
+    packet.ts = frame.ts;
+    packet.ts_epoch = frame.ts;
+    packet.iface = frame.interface.map(str::to_owned);
+    if (frame.orig_len as usize) > frame.data.len() {
+        packet.orig_len = Some(frame.orig_len);
+    }
+    if header.kind != "unsupported" {
+        packet.link = Some(header);
+    }
+    packet
 }

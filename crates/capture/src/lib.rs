@@ -1,6 +1,8 @@
 //! Capture files for ipv4kit.
 //!
-//! - [`read`]: pcap and pcapng files and streams, frame by frame.
+//! - [`read`]: pcap and pcapng files and streams, frame by frame (the
+//!   module says why `pcap-parser` reads them); [`write`](mod@write): pcap and pcapng
+//!   written; [`time`]: capture timestamps.
 //! - [`link`]: the link layers in front of IPv4.
 //! - [`decode`]: an IPv4 datagram (and the IGMP message in it) dissected into
 //!   the [`model`], which serialises to JSON (serde) and prints as one text
@@ -26,3 +28,6 @@ pub mod decode;
 pub mod link;
 pub mod model;
 pub mod read;
+pub mod text;
+pub mod time;
+pub mod write;

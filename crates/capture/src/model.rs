@@ -3,23 +3,55 @@
 //! One model, two renderings: JSON Lines (serde, the schema in the README) and
 //! one readable text line per packet (in the spirit of `tcpdump -v`).
 
-use std::fmt::{self, Write as _};
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
+use crate::link::LinkHeader;
+use crate::time::{self, Timestamp};
+
 /// One IPv4 packet and what it carries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Packet {
+    /// The capture file the frame came from (decode of several files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// 1-based index of the frame in its file (decode of files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame: Option<u64>,
+    /// When it was captured: `time` is RFC 3339 (UTC) with the capture's
+    /// resolution, `time_epoch` the same instant as seconds since the epoch
+    /// (a string, so nanoseconds stay exact).
+    #[serde(
+        rename = "time",
+        serialize_with = "time::serialize_rfc3339",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ts: Option<Timestamp>,
+    /// See `ts`.
+    #[serde(
+        rename = "time_epoch",
+        serialize_with = "time::serialize_epoch",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ts_epoch: Option<Timestamp>,
     /// The receiving interface's name (monitor).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iface: Option<String>,
     /// The receiving interface's index (monitor).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ifindex: Option<u32>,
+    /// The frame's length on the wire, when the capture kept less of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orig_len: Option<u32>,
+    /// The link-layer header (capture files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkHeader>,
+    /// Why the frame is not decoded further: "ARP (ethertype 0x0806), not
+    /// IP", "IPv6, not decoded yet", "link type 105 (IEEE 802.11) not
+    /// supported".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_decoded: Option<String>,
     /// The IPv4 header, when it parsed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv4: Option<Ipv4>,
@@ -29,6 +61,11 @@ pub struct Packet {
     /// The length of a non-IGMP payload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_len: Option<usize>,
+    /// The layer at which the captured bytes end before the datagram does
+    /// (`ipv4`, `igmp`, or the protocol's name): everything before it is
+    /// decoded, as tcpdump does with `[|igmp]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<&'static str>,
     /// Why a layer did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<LayerError>,
@@ -45,6 +82,9 @@ pub struct Ipv4 {
     pub ttl: u8,
     /// Protocol number.
     pub protocol: u8,
+    /// Its IANA keyword in lower case (`igmp`, `udp`, `pim`, `ospf`...), or
+    /// `unknown`.
+    pub protocol_name: &'static str,
     /// The TOS byte (DSCP and ECN).
     pub tos: u8,
     /// Header length in 32-bit words.
@@ -61,6 +101,12 @@ pub struct Ipv4 {
     pub frag_offset: u16,
     /// The header checksum verifies.
     pub checksum_ok: bool,
+    /// On a bad header checksum: the value the header carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<u16>,
+    /// On a bad header checksum: the value it should carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_computed: Option<u16>,
     /// The options, in order.
     pub options: Vec<Ipv4Option>,
 }
@@ -80,12 +126,31 @@ pub struct Ipv4Option {
     /// The data bytes of an unknown option, hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// Record Route, LSRR, SSRR: the pointer octet (RFC 791 §3.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<u8>,
+    /// Record Route, LSRR, SSRR: every address slot, in order; Timestamp
+    /// (flags 1 and 3): the addresses of the entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addrs: Option<Vec<Ipv4Addr>>,
+    /// Timestamp: the timestamps, in milliseconds since midnight UT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<Vec<u32>>,
+    /// Timestamp: the flags (0 timestamps only, 1 with addresses, 3
+    /// prespecified) and the overflow count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u8>,
+    /// Timestamp: the overflow count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overflow: Option<u8>,
 }
 
 /// An IGMP message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Igmp {
-    /// `query`, `report`, `leave` or `unknown`.
+    /// `query`, `report`, `leave`, the IGMP types that carry other
+    /// protocols (`dvmrp` 0x13, `pimv1` 0x14, `mtrace_resp` 0x1e, `mtrace`
+    /// 0x1f), or `unknown`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The type byte of an unknown message.
@@ -94,8 +159,15 @@ pub struct Igmp {
     /// 1, 2 or 3 (absent for unknown types).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<u8>,
-    /// The IGMP checksum verifies.
-    pub checksum_ok: bool,
+    /// The IGMP checksum verifies (absent when the message is cut short).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_ok: Option<bool>,
+    /// On a bad checksum: the value the message carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<u16>,
+    /// On a bad checksum: the value it should carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_computed: Option<u16>,
     /// The group address (queries, v1/v2 reports, leaves).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Ipv4Addr>,
@@ -149,133 +221,8 @@ pub struct GroupRecord {
 /// A layer that did not parse.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LayerError {
-    /// `ipv4` or `igmp`.
+    /// `link`, `ipv4` or `igmp`.
     pub layer: &'static str,
     /// What was wrong, as a sentence.
     pub message: String,
-}
-
-impl Packet {
-    /// The JSON Lines form: one object, no newline.
-    pub fn to_json(&self) -> String {
-        // Serialising plain structs of strings, numbers and lists cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-}
-
-fn join<T: fmt::Display>(items: &[T]) -> String {
-    let mut s = String::new();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "{item}");
-    }
-    s
-}
-
-impl fmt::Display for Packet {
-    /// One readable line, e.g.
-    /// `3 192.168.11.201 > 225.10.10.10: ttl 1 id 0 len 32 [RA] igmp v2 report 225.10.10.10`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(frame) = self.frame {
-            write!(f, "{frame} ")?;
-        }
-        if let Some(iface) = &self.iface {
-            write!(f, "{iface} ")?;
-        }
-        if let Some(ip) = &self.ipv4 {
-            write!(
-                f,
-                "{} > {}: ttl {} tos 0x{:02x} id {} len {}",
-                ip.src, ip.dst, ip.ttl, ip.tos, ip.id, ip.total_len
-            )?;
-            if ip.df {
-                f.write_str(" DF")?;
-            }
-            if ip.mf || ip.frag_offset != 0 {
-                write!(
-                    f,
-                    " frag {}{}",
-                    ip.frag_offset,
-                    if ip.mf { "+" } else { "" }
-                )?;
-            }
-            if !ip.checksum_ok {
-                f.write_str(" [bad ip cksum]")?;
-            }
-            if !ip.options.is_empty() {
-                let names: Vec<&str> = ip
-                    .options
-                    .iter()
-                    .map(|o| match o.kind {
-                        "router_alert" => "RA",
-                        "record_route" => "RR",
-                        "timestamp" => "TS",
-                        "lsrr" => "LSRR",
-                        "ssrr" => "SSRR",
-                        "security" => "SEC",
-                        "end" => "EOL",
-                        "nop" => "NOP",
-                        _ => "?",
-                    })
-                    .collect();
-                write!(f, " [{}]", names.join(","))?;
-            }
-        }
-        if let Some(igmp) = &self.igmp {
-            f.write_str(" igmp")?;
-            if let Some(v) = igmp.version {
-                write!(f, " v{v}")?;
-            }
-            match igmp.kind {
-                "unknown" => write!(f, " type 0x{:02x}", igmp.type_code.unwrap_or(0))?,
-                kind => write!(f, " {kind}")?,
-            }
-            if let Some(g) = igmp.group {
-                write!(f, " {g}")?;
-            }
-            if let Some(ms) = igmp.max_resp_time_ms {
-                write!(f, " max resp {}.{:01}s", ms / 1000, (ms % 1000) / 100)?;
-            }
-            if igmp.s_flag == Some(true) {
-                f.write_str(" S")?;
-            }
-            if let Some(q) = igmp.qrv {
-                write!(f, " qrv {q}")?;
-            }
-            if let Some(q) = igmp.qqi_s {
-                write!(f, " qqi {q}s")?;
-            }
-            if let Some(src) = &igmp.sources {
-                if !src.is_empty() {
-                    write!(f, " sources [{}]", join(src))?;
-                }
-            }
-            if let Some(records) = &igmp.records {
-                write!(f, " {} record(s)", records.len())?;
-                for r in records {
-                    write!(
-                        f,
-                        " [{} {} {{{}}}]",
-                        r.record_type_name,
-                        r.group,
-                        join(&r.sources)
-                    )?;
-                }
-            }
-            if let Some(n) = igmp.extra_len {
-                write!(f, " +{n} extra octet(s)")?;
-            }
-            if !igmp.checksum_ok {
-                f.write_str(" [bad igmp cksum]")?;
-            }
-        } else if let (Some(ip), Some(len)) = (&self.ipv4, self.payload_len) {
-            write!(f, " proto {} length {len}", ip.protocol)?;
-        }
-        if let Some(e) = &self.error {
-            write!(f, " error ({}): {}", e.layer, e.message)?;
-        }
-        Ok(())
-    }
 }

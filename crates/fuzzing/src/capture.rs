@@ -3,6 +3,8 @@
 //! `decode::ipv4_packet` to both printed forms) and `cli_args` (the `--hex`
 //! argument).
 
+use std::ops::ControlFlow;
+
 use ipv4kit_capture::decode;
 use ipv4kit_capture::link::{self, linktype, Link};
 use ipv4kit_capture::model::Packet;
@@ -33,6 +35,8 @@ pub fn cli_capture(data: &[u8]) {
         expected_index += 1;
         assert_eq!(f.index, expected_index, "frame indices are not 1, 2, ...");
         frame(f.data, Some(f.linktype));
+        render(decode::frame(&f));
+        ControlFlow::Continue(())
     });
     if let Err(e) = result {
         assert!(e.message.starts_with("fuzz input: "), "{e}");
@@ -53,7 +57,7 @@ fn frame(data: &[u8], linktype: Option<u32>) {
                 assert_eq!(&data[start..start + bytes.len()], bytes);
                 render(decode::ipv4_packet(bytes));
             }
-            Link::Other | Link::Truncated(_) => {}
+            Link::Ipv6(_) | Link::NotIp(_) | Link::Unsupported(_) | Link::Truncated(_) => {}
         }
         if linktype.is_some() {
             // The frame's own link type is enough for frames read from a file.
@@ -67,6 +71,13 @@ fn render(mut packet: Packet) {
     packet.frame = Some(1);
     let text = packet.to_string();
     assert!(!text.contains('\n'), "a text line spans lines: {text:?}");
+    let with_link = packet
+        .text(ipv4kit_capture::text::TextOptions { link_header: true })
+        .to_string();
+    assert!(
+        !with_link.contains('\n'),
+        "a text line spans lines: {with_link:?}"
+    );
     let json = packet.to_json();
     let value: serde_json::Value =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("invalid JSON {json:?}: {e}"));

@@ -54,6 +54,7 @@ fn main() {
             if let Link::Ipv4(bytes) = ipv4_of(f.linktype, f.data) {
                 frames.push(bytes.to_vec());
             }
+            std::ops::ControlFlow::Continue(())
         });
         for dgram in frames {
             seed_datagram(&dgram, &mut add);
