@@ -22,6 +22,7 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
     // A datagram cut short: decode a copy padded to Total Length, then keep
     // only what the captured bytes hold.
     let mut padded = Vec::new();
+    let mut header_cut = false;
     let captured = bytes.len();
     let bytes = match Ipv4Packet::new_lenient(bytes) {
         Err(Ipv4Error::TotalLenBeyondBuffer { total_len, .. }) => {
@@ -30,8 +31,18 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
             out.cut = Some("ipv4");
             &padded[..]
         }
+        // The fixed header is there, its options are not all: the fields,
+        // without options.
+        Err(Ipv4Error::HeaderBeyondBuffer { .. }) if bytes.len() >= 20 => {
+            let total_len = usize::from(u16::from_be_bytes([bytes[2], bytes[3]]));
+            padded.extend_from_slice(bytes);
+            padded.resize(total_len.max(usize::from(bytes[0] & 0x0f) * 4), 0);
+            header_cut = true;
+            out.cut = Some("ipv4");
+            &padded[..]
+        }
         Err(Ipv4Error::BufferTooShort { .. } | Ipv4Error::HeaderBeyondBuffer { .. })
-            if bytes.first().is_some_and(|b| b >> 4 == 4) =>
+            if bytes.first().is_none_or(|b| b >> 4 == 4) =>
         {
             out.cut = Some("ipv4");
             return out;
@@ -39,6 +50,11 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
         _ => bytes,
     };
     let (packet, checksum_ok, sums) = match Ipv4Packet::new_checked(bytes) {
+        // A header cut short cannot be checked; say nothing against it.
+        _ if header_cut => match Ipv4Packet::new_lenient(bytes) {
+            Ok(p) => (p, true, None),
+            Err(e) => return with_error(out, "ipv4", e.to_string()),
+        },
         Ok(p) => (p, true, None),
         Err(Ipv4Error::BadChecksum { stored, computed }) => match Ipv4Packet::new_lenient(bytes) {
             Ok(p) => (p, false, Some((stored, computed))),
@@ -48,7 +64,7 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
     };
     let mut options = Vec::new();
     let mut option_error = None;
-    for option in packet.options() {
+    for option in packet.options().take_while(|_| !header_cut) {
         match option {
             Ok(o) => options.push(option_model(&o)),
             Err(e) => option_error = Some(e.to_string()),
@@ -83,7 +99,11 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
     let payload = packet.payload();
     // The payload octets that were captured.
     let present = &payload[..captured.saturating_sub(header_len).min(payload.len())];
-    let cut = present.len() < payload.len();
+    let cut = header_cut || present.len() < payload.len();
+    if header_cut {
+        out.payload_len = Some(payload.len());
+        return out;
+    }
     // Only a first fragment starts with the IGMP header.
     if protocol == ipv4kit_wire::igmp::IP_PROTOCOL_IGMP && packet.frag_offset() == 0 {
         out.cut = None;
@@ -129,6 +149,8 @@ fn trim_to_captured(igmp: &mut Igmp, present: usize) {
     igmp.extra_len = None;
     if present < 8 {
         igmp.group = None;
+        // A v3 report's record count is in octets 6-7.
+        igmp.records = None;
     }
     if present < 2 {
         igmp.max_resp_code = None;
@@ -381,8 +403,8 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
 }
 
 /// Decodes one captured frame: its link layer, then the IPv4 datagram in it.
-/// Frames that hold no IPv4 say why in `not_decoded`; a cut link header is a
-/// `link` error. The caller adds `file`.
+/// Frames that hold no IPv4 say why in `not_decoded`; a link header cut short
+/// also has `cut: "link"`. The caller adds `file`.
 pub fn frame(frame: &Frame<'_>) -> Packet {
     let (header, link) = link::dissect(frame.linktype, frame.data);
     let mut packet = match link {
@@ -404,10 +426,8 @@ pub fn frame(frame: &Frame<'_>) -> Packet {
             ..Packet::default()
         },
         Link::Truncated(what) => Packet {
-            error: Some(LayerError {
-                layer: "link",
-                message: format!("{what} is cut short"),
-            }),
+            not_decoded: Some(format!("{what} cut short")),
+            cut: Some("link"),
             ..Packet::default()
         },
     };

@@ -106,10 +106,18 @@ impl fmt::Display for Text<'_> {
             )?;
         }
         if let Some(cut) = p.cut {
-            write!(f, " [|{cut}]")?;
+            if p.ipv4.is_none() && p.not_decoded.is_none() {
+                write!(f, "[|{cut}]")?;
+            } else {
+                write!(f, " [|{cut}]")?;
+            }
         }
         if let Some(e) = &p.error {
-            write!(f, " error ({}): {}", e.layer, e.message)?;
+            if p.ipv4.is_none() && p.not_decoded.is_none() && p.cut.is_none() {
+                write!(f, "error ({}): {}", e.layer, e.message)?;
+            } else {
+                write!(f, " error ({}): {}", e.layer, e.message)?;
+            }
         }
         Ok(())
     }

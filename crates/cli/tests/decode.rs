@@ -52,9 +52,13 @@ fn expected_dir() -> PathBuf {
 /// Every capture under tests/data, as (subdirectory, file name).
 fn captures() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in ["tcpdump", "zeek"] {
+    for dir in ["tcpdump", "zeek", "built"] {
         for entry in std::fs::read_dir(data_dir().join(dir)).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
+            // These two end in an error; `a_bad_file_...` covers them.
+            if name == "truncated.pcap" || name == "impossible-length.pcap" {
+                continue;
+            }
             if name.ends_with(".pcap") || name.ends_with(".pcapng") {
                 out.push((dir.to_owned(), name));
             }
@@ -267,4 +271,170 @@ fn every_subcommand_answers_help_with_examples() {
         assert!(help.contains("Examples:"), "{sub}: {help}");
         assert!(help.contains(&format!("ipv4kit {sub}")), "{sub}: {help}");
     }
+}
+
+fn text(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = decode(args);
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn built(name: &str) -> String {
+    data_dir()
+        .join("built")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_bad_file_is_reported_and_the_files_after_it_still_decode() {
+    let (good, trunc, dir) = (built("loop.pcap"), built("truncated.pcap"), built(""));
+    let imp = built("impossible-length.pcap");
+    let (code, out, err) = text(&[&trunc, &dir, &imp, &good]);
+    assert_eq!(code, Some(1));
+    // Every frame line names its file; frame numbers count per file.
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "22:13:20.000000 {trunc}:1 vlan 10, p 5, 198.18.0.1"
+        )),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("22:13:20.000000 {imp}:1 ")),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("22:13:20.000000 {good}:1 198.18.0.1 > 239.1.1.1")),
+        "{out}"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "ipv4kit: {trunc}: truncated file: the record after frame 1 needs 70 octets, only 50 remain\n\
+             ipv4kit: {dir}: is a directory, not a capture file\n\
+             ipv4kit: {imp}: frame 2 declares a captured length of 2147483647, impossible (snap length 65535, at most 262144)\n\
+             ipv4kit: 3 of 4 file(s) could not be read to the end\n"
+        )
+    );
+}
+
+#[test]
+fn unsupported_link_types_and_other_protocols_are_named_in_text_and_json() {
+    let (code, out, _) = text(&[&built("linktype-80211.pcap")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out,
+        "22:13:20.000000 1 link type 105 (IEEE 802.11) not supported\n"
+    );
+    let (_, out, _) = text(&["--json", &built("linktype-80211.pcap")]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        v["not_decoded"],
+        "link type 105 (IEEE 802.11) not supported"
+    );
+    let (_, out, _) = text(&[&built("ipv6-and-arp.pcap")]);
+    assert_eq!(
+        out,
+        "22:13:20.000000 1 IPv6, not decoded yet\n22:13:21.001000 2 ARP (ethertype 0x0806), not IP\n"
+    );
+}
+
+#[test]
+fn dash_e_prints_the_link_header_as_tcpdump_does() {
+    let (_, out, _) = text(&["-e", &built("vlan-qinq.pcap")]);
+    let second = out.lines().nth(1).unwrap();
+    assert!(
+        second.starts_with(
+            "22:13:21.001000 2 02:00:00:00:00:01 > 01:00:5e:01:01:01, ethertype 0x0800, \
+             vlan 100, p 0, vlan 200, p 0, 198.18.0.1 > 239.1.1.1"
+        ),
+        "{second}"
+    );
+    let (_, out, _) = text(&["-e", &built("sll-hatypes.pcap")]);
+    assert!(
+        out.lines()
+            .nth(2)
+            .unwrap()
+            .contains("hatype 772, pkttype 0, ethertype 0x0800, 198.18.0.1"),
+        "{out}"
+    );
+}
+
+#[test]
+fn snap_length_cuts_decode_as_far_as_the_bytes_go() {
+    let (_, out, _) = text(&["--json", &built("snaplen-cuts.pcap")]);
+    let frames: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // One frame per cut, 0 to 70 octets of a 70-octet frame.
+    assert_eq!(frames.len(), 71);
+    for (n, f) in frames.iter().enumerate() {
+        let want = match n {
+            0..=13 => "link",
+            14..=37 => "ipv4",
+            38..=69 => "igmp",
+            _ => {
+                assert!(f.get("cut").is_none(), "{f}");
+                continue;
+            }
+        };
+        assert_eq!(f["cut"], want, "cut at {n}: {f}");
+        assert_eq!(f["orig_len"], 70, "{f}");
+        if n >= 34 {
+            // From the fixed IPv4 header on, the addresses are there.
+            assert_eq!(f["ipv4"]["dst"], "224.0.0.22", "{f}");
+        }
+        if n >= 39 {
+            assert_eq!(f["igmp"]["type"], "report", "{f}");
+            assert!(f["igmp"].get("checksum_ok").is_none(), "{f}");
+        }
+    }
+    assert_eq!(frames[61]["igmp"]["records"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_closed_pipe_ends_decode_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    let dir = std::env::temp_dir().join(format!("ipv4kit-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("many.pcap");
+    let frame = std::fs::read(built("loop.pcap")).unwrap()[40..].to_vec();
+    let mut w = ipv4kit_capture::write::PcapWriter::new(
+        std::io::BufWriter::new(std::fs::File::create(&path).unwrap()),
+        108,
+        65535,
+    )
+    .unwrap();
+    for i in 0..200_000u64 {
+        w.write_packet(Duration::from_millis(i), frame.len() as u32, &frame)
+            .unwrap();
+    }
+    w.into_inner().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["decode", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is gone now (`| head -1`).
+    let out = child.wait_with_output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(first.starts_with("00:00:00.000000 1 198.18.0.1"), "{first}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(141));
 }
