@@ -392,9 +392,22 @@ impl<F: FnMut(Frame<'_>) -> ControlFlow<()>> State<'_, F> {
                         .map_err(|e| self.err(CaptureErrorKind::Io, format!("read error: {e}")))?;
                 }
                 Err(e) => {
-                    let e = e.to_string();
+                    // Not pcap-parser's Display, which dumps the input.
+                    let why = match e {
+                        PcapError::NomError(_, kind) => format!("{kind:?}"),
+                        PcapError::OwnedNomError(_, kind) => format!("{kind:?}"),
+                        PcapError::ReadError => "read error".into(),
+                        _ => "parse error".into(),
+                    };
+                    let data = r.data();
+                    let head = match (ng, self.u32_at(data, 0), self.next_len(data, ng)) {
+                        (true, Some(t), Some((len, _))) => {
+                            format!(" (type 0x{t:08x}, length {len})")
+                        }
+                        _ => String::new(),
+                    };
                     let msg = format!(
-                        "malformed {what} after frame {} (at octet {}): {e}",
+                        "malformed {what}{head} after frame {} (at octet {}): {why}",
                         self.index,
                         r.consumed()
                     );

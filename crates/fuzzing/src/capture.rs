@@ -140,3 +140,73 @@ pub fn reference_hex(text: &str) -> Result<Vec<u8>, String> {
         })
         .collect()
 }
+
+/// A Section Header Block (little-endian, no options) that
+/// [`capture_pcapng_blocks`] puts before its input.
+const SHB: [u8; 28] = [
+    0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0,
+];
+
+/// A reader that hands out at most 7 octets per read, as a pipe may.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(7);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Everything a read hands out: per frame (index, link type, time, original
+/// length, interface, data), then the error, if any.
+type Reading = (
+    Vec<(u64, u32, Option<String>, u32, Option<String>, Vec<u8>)>,
+    Option<(read::CaptureErrorKind, String)>,
+);
+
+fn reading(r: impl std::io::Read) -> Reading {
+    let mut frames = Vec::new();
+    let result = read::for_each_frame_in(r, "fuzz input", |f| {
+        frames.push((
+            f.index,
+            f.linktype,
+            f.ts.map(|t| t.rfc3339().to_string()),
+            f.orig_len,
+            f.interface.map(str::to_owned),
+            f.data.to_vec(),
+        ));
+        ControlFlow::Continue(())
+    });
+    (frames, result.err().map(|e| (e.kind, e.message)))
+}
+
+/// The bytes as pcapng blocks after a fixed Section Header Block: the
+/// reader (ipv4kit-capture over pcap-parser's block parser) hands out the
+/// same frames and the same error whether the stream arrives whole or seven
+/// octets at a time; frames are numbered 1, 2, ...; each frame's data is a
+/// run of the input; every frame decodes and prints.
+pub fn capture_pcapng_blocks(data: &[u8]) {
+    let mut stream = SHB.to_vec();
+    stream.extend_from_slice(data);
+    let whole = reading(&stream[..]);
+    let trickled = reading(Trickle(&stream));
+    assert_eq!(whole, trickled, "reading depends on how the stream arrives");
+    for (i, frame) in whole.0.iter().enumerate() {
+        assert_eq!(frame.0, i as u64 + 1);
+        let bytes = &frame.5;
+        assert!(
+            bytes.is_empty() || stream.windows(bytes.len()).any(|w| w == &bytes[..]),
+            "frame data that is not in the input"
+        );
+    }
+    if let Some((_, message)) = &whole.1 {
+        assert!(message.starts_with("fuzz input: "), "{message}");
+    }
+    let _ = read::for_each_frame_in(&stream[..], "fuzz input", |f| {
+        render(decode::frame(&f));
+        ControlFlow::Continue(())
+    });
+}

@@ -52,6 +52,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ),
     ("cli_capture", capture::cli_capture),
     ("cli_args", capture::cli_args),
+    ("capture_pcapng_blocks", capture::capture_pcapng_blocks),
     ("net_cmsg", net::net_cmsg),
 ];
 
