@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod decode;
+pub mod json;
 pub mod link;
 pub mod model;
 pub mod read;

@@ -67,16 +67,18 @@ impl Timestamp {
     }
 
     fn fraction(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.digits == 0 {
+        let digits = usize::from(self.digits.min(9));
+        if digits == 0 {
             return Ok(());
         }
-        let scale = 10u32.pow(9 - u32::from(self.digits.min(9)));
-        write!(
-            f,
-            ".{:0width$}",
-            self.nanos / scale,
-            width = usize::from(self.digits.min(9))
-        )
+        // ".nnnnnnnnn" cut to the capture's digits.
+        let mut buf = [b'.'; 10];
+        let mut n = self.nanos.min(999_999_999);
+        for i in (1..10).rev() {
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        f.write_str(std::str::from_utf8(&buf[..=digits]).unwrap_or(".?"))
     }
 }
 
@@ -91,7 +93,11 @@ impl fmt::Display for Form<'_> {
             let (y, m, d) = civil_from_days(day);
             write!(f, "{y:04}-{m:02}-{d:02}T")?;
         }
-        write!(f, "{:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)?;
+        // By hand: this runs once per printed packet.
+        let two = |v: u64| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
+        let (h, m, s) = (two(rem / 3600), two(rem / 60 % 60), two(rem % 60));
+        let hms = [h[0], h[1], b':', m[0], m[1], b':', s[0], s[1]];
+        f.write_str(std::str::from_utf8(&hms).unwrap_or("??:??:??"))?;
         t.fraction(f)?;
         if self.1 {
             f.write_str("Z")?;

@@ -24,14 +24,27 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-fn emit(out: &mut impl Write, packet: &model::Packet, args: &DecodeArgs) -> io::Result<()> {
+/// Writes one packet and a newline; `line` is scratch space reused across
+/// packets (formatting into a `String` and writing once is cheaper than
+/// formatting through `io::Write`).
+fn emit(
+    out: &mut impl Write,
+    line: &mut String,
+    packet: &model::Packet,
+    args: &DecodeArgs,
+) -> io::Result<()> {
     if args.json {
-        writeln!(out, "{}", packet.to_json())
+        packet.write_json(out)?;
+        out.write_all(b"\n")
     } else {
+        use std::fmt::Write as _;
         let options = TextOptions {
             link_header: args.link_header,
         };
-        writeln!(out, "{}", packet.text(options))
+        line.clear();
+        // Writing into a String cannot fail.
+        let _ = writeln!(line, "{}", packet.text(options));
+        out.write_all(line.as_bytes())
     }
 }
 
@@ -48,9 +61,10 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut line = String::with_capacity(256);
     for h in &args.hex {
         let bytes = parse_hex(h)?;
-        emit(&mut out, &decode::ipv4_packet(&bytes), args)?;
+        emit(&mut out, &mut line, &decode::ipv4_packet(&bytes), args)?;
     }
     let several = args.files.len() > 1;
     let mut failed = 0usize;
@@ -66,7 +80,7 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
         let each = |frame: read::Frame<'_>| {
             let mut packet = decode::frame(&frame);
             packet.file.clone_from(&file);
-            let mut written = emit(&mut out, &packet, args);
+            let mut written = emit(&mut out, &mut line, &packet, args);
             // A pipe from a live capture (`tcpdump -U -w - | ipv4kit
             // decode -`) shows each packet as it comes.
             if stdin && written.is_ok() {

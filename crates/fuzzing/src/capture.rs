@@ -79,6 +79,13 @@ fn render(mut packet: Packet) {
         "a text line spans lines: {with_link:?}"
     );
     let json = packet.to_json();
+    let mut fast = Vec::new();
+    packet.write_json(&mut fast).unwrap();
+    assert_eq!(
+        String::from_utf8(fast).unwrap(),
+        json,
+        "the fast JSON writer differs from serde"
+    );
     let value: serde_json::Value =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("invalid JSON {json:?}: {e}"));
     assert!(value.is_object());
