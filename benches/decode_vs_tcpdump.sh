@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ipv4kit decode against tcpdump and tshark on one generated Ethernet IGMP
 # capture, text and JSON, timestamps on; prints a Markdown table of wall
-# time and max RSS (/usr/bin/time). Output goes to /dev/null.
+# time, CPU time (user + sys) and max RSS (/usr/bin/time). Output goes to
+# /dev/null. Ratios are of CPU time: on a shared machine wall time mostly
+# measures the neighbours.
 #
 #   benches/decode_vs_tcpdump.sh [MEGABYTES]      (default 200)
 #
@@ -20,9 +22,9 @@ cat "$file" >/dev/null # page cache warm for everyone
 run() {
   local name=$1; shift
   local out
-  /usr/bin/time -o target/bench/time.txt -f '%e %M' "$@" >/dev/null 2>/dev/null
-  out=$(tail -1 target/bench/time.txt)
-  echo "$name|${out% *}|${out#* }"
+  /usr/bin/time -o target/bench/time.txt -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null
+  read -r wall user sys rss < <(tail -1 target/bench/time.txt)
+  echo "$name|$wall|$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')|$rss"
 }
 
 results=$(
@@ -32,11 +34,11 @@ results=$(
   run "tcpdump -v -n -r" tcpdump -v -n -r "$file"
   run "tshark -r" tshark -r "$file"
 )
-base_n=$(echo "$results" | awk -F'|' '$1=="tcpdump -n -r"{print $2}')
-base_v=$(echo "$results" | awk -F'|' '$1=="tcpdump -v -n -r"{print $2}')
-echo "| command ($mb MB, $(stat -c %s "$file") octets) | wall s | vs tcpdump -n | vs tcpdump -v -n | max RSS MB |"
-echo "|---|---|---|---|---|"
-echo "$results" | while IFS='|' read -r name secs rss; do
-  awk -v n="$name" -v s="$secs" -v r="$rss" -v bn="$base_n" -v bv="$base_v" \
-    'BEGIN { printf "| `%s` | %.2f | %.2f× | %.2f× | %.1f |\n", n, s, bn / s, bv / s, r / 1024 }'
+base_n=$(echo "$results" | awk -F'|' '$1=="tcpdump -n -r"{print $3}')
+base_v=$(echo "$results" | awk -F'|' '$1=="tcpdump -v -n -r"{print $3}')
+echo "| command ($mb MB, $(stat -c %s "$file") octets) | wall s | CPU s | vs tcpdump -n | vs tcpdump -v -n | max RSS MB |"
+echo "|---|---|---|---|---|---|"
+echo "$results" | while IFS='|' read -r name wall cpu rss; do
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" -v bn="$base_n" -v bv="$base_v" \
+    'BEGIN { printf "| `%s` | %.2f | %.2f | %.2f× | %.2f× | %.1f |\n", n, w, c, bn / c, bv / c, r / 1024 }'
 done
