@@ -6,7 +6,7 @@ use ipv4kit_wire::igmp::{GroupRecordType, IgmpError, IgmpMessage};
 use ipv4kit_wire::ipv4::{Ipv4Error, Ipv4Option, Ipv4Packet};
 
 use crate::link::{self, linktype_name, Link};
-use crate::model::{GroupRecord, Igmp, Ipv4, Ipv4Option as OptionModel, LayerError, Packet};
+use crate::model::{Encap, GroupRecord, Igmp, Ipv4, Ipv4Option as OptionModel, LayerError, Packet};
 use crate::read::Frame;
 
 /// Decodes one IPv4 datagram (link padding may follow it).
@@ -18,6 +18,11 @@ use crate::read::Frame;
 /// marks it `[|igmp]`. Likewise an IGMP message with a bad checksum is
 /// decoded and flagged; a malformed one is an `igmp` error.
 pub fn ipv4_packet(bytes: &[u8]) -> Packet {
+    ipv4_packet_at(bytes, 0)
+}
+
+/// [`ipv4_packet`] inside `depth` tunnels.
+fn ipv4_packet_at(bytes: &[u8], depth: u8) -> Packet {
     let mut out = Packet::default();
     // A datagram cut short: decode a copy padded to Total Length, then keep
     // only what the captured bytes hold.
@@ -135,9 +140,87 @@ pub fn ipv4_packet(bytes: &[u8]) -> Packet {
             out.cut = Some(protocol_name(protocol));
         } else {
             out.cut = None;
+            if packet.frag_offset() == 0 && !packet.more_frags() {
+                out.encap = tunnel(protocol, payload, depth);
+            }
         }
     }
     out
+}
+
+/// Tunnels inside tunnels are decoded this deep, no deeper.
+const MAX_TUNNEL_DEPTH: u8 = 4;
+
+/// VXLAN (UDP to port 4789, RFC 7348 §5) and GRE (RFC 2784, with RFC 2890's
+/// key and sequence number) carrying Ethernet or IPv4: the inner packet
+/// decoded, as tcpdump does.
+fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
+    if depth >= MAX_TUNNEL_DEPTH {
+        return None;
+    }
+    match protocol {
+        17 => {
+            let dport = u16::from_be_bytes([*payload.get(2)?, *payload.get(3)?]);
+            // The I flag says the VNI is valid.
+            let vx = payload.get(8..16)?;
+            if dport != 4789 || vx[0] & 0x08 == 0 {
+                return None;
+            }
+            let vni = u32::from_be_bytes([0, vx[4], vx[5], vx[6]]);
+            let inner = inner_frame(crate::link::linktype::ETHERNET, &payload[16..], depth);
+            Some(Encap {
+                kind: "vxlan",
+                vni: Some(vni),
+                protocol: None,
+                key: None,
+                inner: Box::new(inner),
+            })
+        }
+        47 => {
+            let flags = *payload.first()?;
+            let proto = u16::from_be_bytes([*payload.get(2)?, *payload.get(3)?]);
+            // Version 0 only; C, K, S add 4 octets each.
+            if payload[1] & 0x07 != 0 {
+                return None;
+            }
+            let mut at = 4;
+            if flags & 0x80 != 0 {
+                at += 4;
+            }
+            let key = if flags & 0x20 != 0 {
+                let k = payload.get(at..at + 4)?;
+                at += 4;
+                Some(u32::from_be_bytes([k[0], k[1], k[2], k[3]]))
+            } else {
+                None
+            };
+            if flags & 0x10 != 0 {
+                at += 4;
+            }
+            let body = payload.get(at..)?;
+            let inner = match proto {
+                0x0800 => ipv4_packet_at(body, depth + 1),
+                // Transparent Ethernet Bridging.
+                0x6558 => inner_frame(crate::link::linktype::ETHERNET, body, depth),
+                _ => return None,
+            };
+            Some(Encap {
+                kind: "gre",
+                vni: None,
+                protocol: Some(proto),
+                key,
+                inner: Box::new(inner),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn inner_frame(linktype: u32, data: &[u8], depth: u8) -> Packet {
+    let (header, link) = link::dissect(linktype, data);
+    let mut p = link_packet(link, depth + 1);
+    p.link = Some(header);
+    p
 }
 
 /// Leaves out what a cut-short IGMP message does not hold: `igmp` was decoded
@@ -407,8 +490,24 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
 /// also has `cut: "link"`. The caller adds `file`.
 pub fn frame(frame: &Frame<'_>) -> Packet {
     let (header, link) = link::dissect(frame.linktype, frame.data);
-    let mut packet = match link {
-        Link::Ipv4(bytes) => ipv4_packet(bytes),
+    let mut packet = link_packet(link, 0);
+    packet.frame = Some(frame.index);
+    packet.ts = frame.ts;
+    packet.ts_epoch = frame.ts;
+    packet.iface = frame.interface.map(str::to_owned);
+    if (frame.orig_len as usize) > frame.data.len() {
+        packet.orig_len = Some(frame.orig_len);
+    }
+    if header.kind != "unsupported" {
+        packet.link = Some(header);
+    }
+    packet
+}
+
+/// The packet a link layer holds, `depth` tunnels deep.
+fn link_packet(link: Link<'_>, depth: u8) -> Packet {
+    match link {
+        Link::Ipv4(bytes) => ipv4_packet_at(bytes, depth),
         // The hook for MLD: ipv4kit-wire's IPv6 codec plugs in here.
         Link::Ipv6(_) => Packet {
             not_decoded: Some("IPv6, not decoded yet".into()),
@@ -430,16 +529,5 @@ pub fn frame(frame: &Frame<'_>) -> Packet {
             cut: Some("link"),
             ..Packet::default()
         },
-    };
-    packet.frame = Some(frame.index);
-    packet.ts = frame.ts;
-    packet.ts_epoch = frame.ts;
-    packet.iface = frame.interface.map(str::to_owned);
-    if (frame.orig_len as usize) > frame.data.len() {
-        packet.orig_len = Some(frame.orig_len);
     }
-    if header.kind != "unsupported" {
-        packet.link = Some(header);
-    }
-    packet
 }

@@ -55,6 +55,17 @@ pub fn write_packet(out: &mut impl Write, p: &Packet) -> io::Result<()> {
         o.key("error")?;
         error(o.out, e)?;
     }
+    if let Some(e) = &p.encap {
+        o.key("encap")?;
+        let mut t = Obj::new(o.out)?;
+        t.raw_str("type", e.kind)?;
+        t.opt_num("vni", e.vni)?;
+        t.opt_num("protocol", e.protocol)?;
+        t.opt_num("key", e.key)?;
+        t.key("inner")?;
+        write_packet(t.out, &e.inner)?;
+        t.end()?;
+    }
     o.end()
 }
 

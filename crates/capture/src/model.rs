@@ -69,6 +69,29 @@ pub struct Packet {
     /// Why a layer did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<LayerError>,
+    /// A tunnel this packet carries (VXLAN, GRE), as tcpdump decodes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encap: Option<Encap>,
+}
+
+/// A tunnel header and the packet inside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Encap {
+    /// `vxlan` (UDP port 4789, RFC 7348) or `gre` (RFC 2784/2890).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// VXLAN Network Identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vni: Option<u32>,
+    /// GRE: the protocol type (an EtherType).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u16>,
+    /// GRE: the key, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<u32>,
+    /// The inner frame or datagram, decoded like any other (`link` for
+    /// VXLAN's and GRE's Ethernet, none for GRE's IPv4).
+    pub inner: Box<Packet>,
 }
 
 /// The IPv4 header fields.

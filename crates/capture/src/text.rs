@@ -126,6 +126,21 @@ impl fmt::Display for Text<'_> {
                 write!(f, " error ({}): {}", e.layer, e.message)?;
             }
         }
+        if let Some(e) = &p.encap {
+            write!(f, " {}", e.kind)?;
+            if let Some(v) = e.vni {
+                write!(f, " vni {v}")?;
+            }
+            if let Some(k) = e.key {
+                write!(f, " key {k}")?;
+            }
+            f.write_str(": ")?;
+            Text {
+                packet: &e.inner,
+                options: self.options,
+            }
+            .fmt(f)?;
+        }
         Ok(())
     }
 }

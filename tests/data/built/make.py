@@ -169,6 +169,13 @@ ssrr = b"\x89\x0b\x04" + addr("198.18.0.9") + addr("198.18.0.10") + b"\x00"
 pcap("ip-options.pcap", 101, [(ipv4("198.18.0.1", "239.1.1.1", 2, v2_report("239.1.1.1"), options=o), None)
                                for o in (rr, ts, lsrr, ssrr)])
 
+# GRE (protocol 47) carrying IPv4, and with a key carrying Ethernet
+# (Transparent Ethernet Bridging, 0x6558), each around an IGMPv2 report.
+gre_ip = struct.pack("!HH", 0, 0x0800) + REPORT
+gre_eth = struct.pack("!HHI", 0x2000, 0x6558, 77) + ether(REPORT)
+pcap("gre.pcap", 101, [(ipv4("198.18.1.1", "198.18.1.2", 47, gre_ip, ttl=64, tos=0, options=b""), None),
+                        (ipv4("198.18.1.1", "198.18.1.2", 47, gre_eth, ttl=64, tos=0, options=b""), None)])
+
 # Bad checksums: the IPv4 header and the IGMP message.
 bad_ip = bytearray(REPORT); bad_ip[10] ^= 0xFF
 bad_igmp = bytearray(REPORT); bad_igmp[-6] ^= 0xFF
