@@ -5,7 +5,8 @@
 #
 #   fuzz/minimize.sh [TARGET...]          (default: every target)
 #
-# Inputs are cut to MAX_LEN octets (1024 for cli_capture, whose inputs are
+# Inputs are cut to MAX_LEN octets (1024 for cli_capture and
+# capture_pcapng_blocks, whose inputs are
 # whole capture files; 256 for the rest: room for any IPv4 header and IGMP
 # messages with a dozen records) so the committed corpora stay small.
 #
@@ -18,7 +19,7 @@ for t in $targets; do
   [ -d "corpus/$t" ] || continue
   out=$(mktemp -d)
   max_len=${MAX_LEN:-256}
-  [ "$t" = cli_capture ] && max_len=${MAX_LEN:-1024}
+  case $t in cli_capture | capture_pcapng_blocks) max_len=${MAX_LEN:-1024} ;; esac
   cargo +nightly fuzz run "$t" "$out" "corpus/$t" -- -merge=1 -max_len="$max_len" \
     -timeout=10 -rss_limit_mb=2048 \
     >"/tmp/ipv4kit-minimize-$t.log" 2>&1

@@ -10,9 +10,13 @@
 //!   multicast and batched I/O.
 //! - `tokio` (`ipv4kit-tokio`, with the `tokio` feature): the sockets and
 //!   their batches as async adapters on tokio.
+//! - [`capture`] (`ipv4kit-capture`): pcap and pcapng files read and written,
+//!   the link layers in front of IPv4, and IPv4/IGMP dissected into a serde
+//!   model with a text form like `tcpdump -v`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use ipv4kit_capture as capture;
 pub use ipv4kit_gmp as gmp;
 pub use ipv4kit_net as net;
 #[cfg(feature = "tokio")]

@@ -37,9 +37,13 @@ pub enum Command {
 
 /// Decode IPv4 packets, with IGMP in full, from pcap/pcapng files or hex.
 ///
-/// Link types: Ethernet (with 802.1Q/802.1ad tags), raw IPv4 (101, 228),
-/// Linux cooked capture v1 and v2 (113, 276). Frames that are not IPv4 are
-/// counted and skipped; a damaged packet prints its error and decoding goes on.
+/// Link types: Ethernet (with 802.1Q/802.1ad tags), raw IP (12, 14, 101,
+/// 228, 229), Linux cooked capture v1 and v2 (113, 276) with any hardware
+/// type, BSD loopback (0, 108), PPP (9, 50, 204), Cisco HDLC (104). Every
+/// frame gets a line, timestamp first (UTC); frames that are not IPv4 say
+/// why. A damaged packet prints its error and decoding goes on; a file that
+/// cannot be read to its end is reported and the next file is read (the
+/// exit status is then 1).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit decode tests/data/tcpdump/IGMP_V2.pcap
@@ -50,6 +54,10 @@ pub struct DecodeArgs {
     /// Print JSON Lines (one object per packet) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Print the link-layer header (MAC addresses, Linux cooked fields), as
+    /// `tcpdump -e` does (JSON always has it).
+    #[arg(short = 'e')]
+    pub link_header: bool,
     /// An IPv4 datagram as hex (spaces and colons allowed); may repeat.
     #[arg(long = "hex", value_name = "HEX")]
     pub hex: Vec<String>,

@@ -3,7 +3,12 @@
 use std::io::{self, BufWriter, Write};
 
 use crate::args::DecodeArgs;
-use crate::{capture, decode, model};
+use std::ops::ControlFlow;
+
+use ipv4kit_capture::read;
+use ipv4kit_capture::text::TextOptions;
+
+use crate::{decode, model};
 
 /// Parses hex with optional whitespace, colons or a leading `0x`.
 pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
@@ -19,27 +24,51 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-fn emit(out: &mut impl Write, packet: &model::Packet, json: bool) -> io::Result<()> {
-    if json {
-        writeln!(out, "{}", packet.to_json())
+/// Writes one packet and a newline; `line` is scratch space reused across
+/// packets (formatting into a `String` and writing once is cheaper than
+/// formatting through `io::Write`).
+fn emit(
+    out: &mut impl Write,
+    line: &mut String,
+    packet: &model::Packet,
+    args: &DecodeArgs,
+) -> io::Result<()> {
+    if args.json {
+        packet.write_json(out)?;
+        out.write_all(b"\n")
     } else {
-        writeln!(out, "{packet}")
+        use std::fmt::Write as _;
+        let options = TextOptions {
+            link_header: args.link_header,
+        };
+        line.clear();
+        // Writing into a String cannot fail.
+        let _ = writeln!(line, "{}", packet.text(options));
+        out.write_all(line.as_bytes())
     }
 }
 
 /// `ipv4kit decode`.
+///
+/// Each file is read to its end or to its first error; an error is printed
+/// (`ipv4kit: FILE: ...`) and the next file is read. If any file failed,
+/// the command ends with an error (exit status 1) after the last one. A
+/// closed standard output ends it at once with an `io::Error` of kind
+/// `BrokenPipe`, which `main` turns into a quiet exit.
 pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.hex.is_empty() && args.files.is_empty() {
         return Err("decode needs a FILE or --hex HEX (see ipv4kit decode --help)".into());
     }
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut line = String::with_capacity(256);
     for h in &args.hex {
         let bytes = parse_hex(h)?;
-        emit(&mut out, &decode::ipv4_packet(&bytes), args.json)?;
+        emit(&mut out, &mut line, &decode::ipv4_packet(&bytes), args)?;
     }
+    let several = args.files.len() > 1;
+    let mut failed = 0usize;
     for path in &args.files {
-        let mut skipped = 0u64;
         let mut io_error = None;
         let stdin = path.as_os_str() == "-";
         let name = if stdin {
@@ -47,48 +76,47 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
         } else {
             path.display().to_string()
         };
-        let each = |frame: capture::Frame<'_>| {
-            if io_error.is_some() {
-                return;
+        let file = several.then(|| name.clone());
+        let each = |frame: read::Frame<'_>| {
+            let mut packet = decode::frame(&frame);
+            packet.file.clone_from(&file);
+            let mut written = emit(&mut out, &mut line, &packet, args);
+            // A pipe from a live capture (`tcpdump -U -w - | ipv4kit
+            // decode -`) shows each packet as it comes.
+            if stdin && written.is_ok() {
+                written = out.flush();
             }
-            let mut packet = match capture::ipv4_of(frame.linktype, frame.data) {
-                capture::Link::Ipv4(bytes) => decode::ipv4_packet(bytes),
-                capture::Link::Other => {
-                    skipped += 1;
-                    return;
+            match written {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    io_error = Some(e);
+                    ControlFlow::Break(())
                 }
-                capture::Link::Truncated(what) => model::Packet {
-                    error: Some(model::LayerError {
-                        layer: "link",
-                        message: format!("{what} is cut short"),
-                    }),
-                    ..Default::default()
-                },
-            };
-            packet.frame = Some(frame.index);
-            let mut written = emit(&mut out, &packet, args.json);
-            if stdin {
-                // A pipe from a live capture (`tcpdump -U -w - | ipv4kit
-                // decode -`) shows each packet as it comes.
-                written = written.and_then(|()| out.flush());
-            }
-            if let Err(e) = written {
-                io_error = Some(e);
             }
         };
-        if stdin {
-            capture::for_each_frame_in(io::stdin().lock(), &name, each)?;
+        let result = if stdin {
+            read::for_each_frame_in(io::stdin().lock(), &name, each)
         } else {
-            capture::for_each_frame(path, each)?;
-        }
+            read::for_each_frame(path, each)
+        };
         if let Some(e) = io_error {
             return Err(e.into());
         }
-        if skipped > 0 && !args.json {
-            writeln!(out, "# {name}: {skipped} frame(s) not IPv4, skipped")?;
+        if let Err(e) = result {
+            // What was decoded before the error goes out first.
+            out.flush()?;
+            eprintln!("ipv4kit: {e}");
+            failed += 1;
         }
     }
     out.flush()?;
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {} file(s) could not be read to the end",
+            args.files.len()
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -28,9 +28,26 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `ipv4kit decode big.pcap | head -1`: the reader went away. End
+        // quietly with the status a shell gives a process SIGPIPE ended.
+        Err(e) if broken_pipe(e.as_ref()) => ExitCode::from(141),
         Err(e) => {
             eprintln!("ipv4kit: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether an error (or one it wraps) is a write into a closed pipe.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }

@@ -26,7 +26,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod cli;
+pub mod capture;
 pub mod differential;
 pub mod gmp;
 pub mod igmp;
@@ -52,8 +52,9 @@ pub const TARGETS: &[(&str, Body)] = &[
         "differential_etherparse",
         differential::differential_etherparse,
     ),
-    ("cli_capture", cli::cli_capture),
-    ("cli_args", cli::cli_args),
+    ("cli_capture", capture::cli_capture),
+    ("cli_args", capture::cli_args),
+    ("capture_pcapng_blocks", capture::capture_pcapng_blocks),
     ("net_cmsg", net::net_cmsg),
     ("gmp_host", gmp::gmp_host),
     ("ipv6_walk", mld::ipv6_walk),

@@ -12,7 +12,8 @@ use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use ipv4kit_cli::capture::{self, Link};
+use ipv4kit_capture::link::{ipv4_of, Link};
+use ipv4kit_capture::read::for_each_frame;
 use ipv4kit_wire::ipv4::Ipv4Packet;
 
 /// Largest capture file copied whole into `cli_capture`.
@@ -49,10 +50,11 @@ fn main() {
             add("cli_capture", whole);
         }
         let mut frames: Vec<Vec<u8>> = Vec::new();
-        let _ = capture::for_each_frame(path, |f| {
-            if let Link::Ipv4(bytes) = capture::ipv4_of(f.linktype, f.data) {
+        let _ = for_each_frame(path, |f| {
+            if let Link::Ipv4(bytes) = ipv4_of(f.linktype, f.data) {
                 frames.push(bytes.to_vec());
             }
+            std::ops::ControlFlow::Continue(())
         });
         for dgram in frames {
             seed_datagram(&dgram, &mut add);
