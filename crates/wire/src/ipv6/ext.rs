@@ -2,7 +2,7 @@
 //! bounded on hostile chains.
 
 use super::error::Ipv6Error;
-use super::options::Ipv6Options;
+use super::options::{Ipv6Options, OPTION_PADN, OPTION_ROUTER_ALERT};
 use super::{
     MAX_EXT_HEADERS, NEXT_HEADER_DEST_OPTS, NEXT_HEADER_FRAGMENT, NEXT_HEADER_HOP_BY_HOP,
     NEXT_HEADER_ROUTING,
@@ -232,7 +232,16 @@ pub fn walk(next_header: u8, payload: &[u8]) -> Result<UpperLayer<'_>, Ipv6Error
         let h = h?;
         count += 1;
         match h.header_type {
-            NEXT_HEADER_HOP_BY_HOP => router_alert = h.options().router_alert()?,
+            NEXT_HEADER_HOP_BY_HOP => {
+                router_alert = match *h.bytes {
+                    // The 8-octet header every MLD sender uses: Router Alert
+                    // then PadN(0); no option walk needed.
+                    [_, 0, OPTION_ROUTER_ALERT, 2, a, b, OPTION_PADN, 0] => {
+                        Some(u16::from_be_bytes([a, b]))
+                    }
+                    _ => h.options().router_alert()?,
+                }
+            }
             NEXT_HEADER_DEST_OPTS => {
                 for o in h.options() {
                     o?;
