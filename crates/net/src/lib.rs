@@ -11,6 +11,8 @@
 //!   preallocated state; nothing allocates in steady state.
 //! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
 //!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
+//! - [`Tap`]: a silent `AF_PACKET` receiver that sees every IGMP message
+//!   on a link, on a `TPACKET_V3` ring. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
@@ -76,6 +78,7 @@ mod options;
 mod packet;
 mod raw;
 mod sys;
+mod tap;
 
 /// Entry points for `ipv4kit-fuzzing`: not part of the API, may change at any
 /// time.
@@ -97,7 +100,7 @@ pub mod __fuzz {
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
 pub use conn::Conn;
 pub use control::{ControlFlags, ControlMessage, RecvMeta};
-pub use error::{Error, Result};
+pub use error::{Error, InterfaceLost, Result};
 pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use mroute::{
@@ -106,6 +109,10 @@ pub use mroute::{
 pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
+pub use tap::{
+    LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig, TapMeta, TapPacket,
+    TapProtocols, TapStats,
+};
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,8 @@ pub(crate) mod linux;
 pub(crate) mod mmsg;
 #[cfg(target_os = "linux")]
 pub(crate) mod mroute;
+#[cfg(target_os = "linux")]
+pub(crate) mod packet;
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]
