@@ -158,24 +158,37 @@ pub struct LeaveArgs {
     pub group: Ipv4Addr,
 }
 
-/// Print every IGMP message that arrives on an interface, as `decode` prints
-/// it, plus the interface's name and index.
+/// Print every IGMP message on an interface's link, as `decode` prints it,
+/// with the kernel's timestamp, the interface's name and index.
 ///
-/// IGMPv1/v2 reports for groups this host never joined reach a program on
-/// Linux only through the multicast-routing socket, so monitor becomes it
-/// (MRT_INIT, one VIF on IF); v3 reports (224.0.0.22) and leaves
-/// (224.0.0.2) are link-local and arrive only to members, so the same socket
-/// also joins those two groups on IF. When another program (a multicast
-/// routing daemon) holds the routing socket, monitor says so on stderr and
-/// goes on with the memberships alone: then v1/v2 reports for groups nobody
-/// here joined are not seen. One socket does both jobs, so every datagram
-/// arrives once; kernel upcalls on it are skipped. Runs until --count,
-/// --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits 0. Needs CAP_NET_RAW
-/// and CAP_NET_ADMIN.
+/// By default monitor uses a tap: an AF_PACKET socket bound to IF with a
+/// kernel filter for IGMP and an all-multicast membership. It sees every
+/// IGMP message on the link (reports to any group, 224.0.0.x included,
+/// leaves, other hosts' queries, this host's own messages) and sends
+/// nothing: no join, no report. Needs CAP_NET_RAW only.
+///
+/// Text lines read like tcpdump's: the time (UTC, microseconds), the
+/// interface, the direction (In, M multicast, B broadcast, Out sent by this
+/// host), then the packet. --json prints JSON Lines with `ts` (RFC 3339,
+/// UTC, nanoseconds), `packet_type` and `src_mac` added. When the kernel
+/// drops messages (the reader fell behind) monitor says so on stderr as it
+/// happens. At the end a summary goes to stderr: messages by version and
+/// type, and drops.
+///
+/// --via mroute uses the multicast-routing socket instead (MRT_INIT, one
+/// VIF on IF, memberships of 224.0.0.22 and 224.0.0.2), as a router daemon
+/// would: it misses v1/v2 reports to 224.0.0.0/24, its joins make this host
+/// send reports, and its times are when monitor read the message. Needs
+/// CAP_NET_RAW; when another program holds the routing socket it says so
+/// and goes on with the memberships alone.
+///
+/// Runs until --count, --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits
+/// 0. If IF goes down or is deleted, monitor exits 1 saying so.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit monitor --iface eth0
-  ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30")]
+  ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30
+  ipv4kit monitor --iface eth0 --via mroute")]
 pub struct MonitorArgs {
     /// The interface to watch.
     #[arg(long, value_name = "IF")]
@@ -189,6 +202,18 @@ pub struct MonitorArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "N")]
     pub timeout_s: Option<u64>,
+    /// How to see the link: an AF_PACKET tap, or the multicast-routing socket.
+    #[arg(long, value_enum, default_value_t = MonitorVia::Tap, value_name = "HOW")]
+    pub via: MonitorVia,
+}
+
+/// How `monitor` sees the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MonitorVia {
+    /// An AF_PACKET tap: every IGMP message, nothing sent.
+    Tap,
+    /// The multicast-routing socket and memberships of 224.0.0.22/224.0.0.2.
+    Mroute,
 }
 
 /// Generate raw IPv4 traffic: one datagram of --size bytes (a 20-byte header

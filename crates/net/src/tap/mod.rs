@@ -554,7 +554,12 @@ impl Tap {
             }
             let wait = left.map_or(LIVENESS_TICK, |l| l.min(LIVENESS_TICK));
             let fd = self.sock.as_fd();
-            match packet::poll_in(fd, Some(wait)).map_err(|e| Error::new("poll(AF_PACKET)", e))? {
+            let ready = match packet::poll_in(fd, Some(wait)) {
+                // A signal: go round again (the deadline still holds).
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => r.map_err(|e| Error::new("poll(AF_PACKET)", e))?,
+            };
+            match ready {
                 Ready::In => {}
                 Ready::Err => {
                     let e = self
