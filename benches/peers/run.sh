@@ -146,9 +146,9 @@ measure() {
     wait "$sink_pid" || { rc=$?; cat "$out.sink.err" >&2; die "$impl sink failed (exit $rc)"; }
     sink_pid=""
     local send_line sink_line
-    send_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?$' "$out.send" | tail -n1) ||
+    send_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?( drops=[0-9]+)?$' "$out.send" | tail -n1) ||
         die "$impl send printed no summary line"
-    sink_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?$' "$out.sink" | tail -n1) ||
+    sink_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?( drops=[0-9]+)?$' "$out.sink" | tail -n1) ||
         die "$impl sink printed no summary line"
     local sent got loss
     sent=$(field packets "$send_line")

@@ -11,10 +11,10 @@ use ipv4kit_wire::igmp::{
     max_igmp_len, LeaveV2, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ReportV1, ReportV2,
     ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP, MAX_IGMP_LEN,
 };
-use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType};
+use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType, FLOAT_CODE_MAX};
 use ipv4kit_wire::ipv4::{Ipv4Repr, ROUTER_ALERT};
 
-use crate::args::{LeaveArgs, QueryArgs, ReportArgs};
+use crate::args::{usage, LeaveArgs, QueryArgs, ReportArgs};
 use crate::decode;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -99,25 +99,29 @@ pub fn iface_index(name: &str) -> Result<u32> {
 pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
     if let Some(g) = args.group {
         if !g.is_multicast() {
-            return Err(format!("--group {g} is not a multicast address").into());
+            return Err(usage(format!("--group {g} is not a multicast address")));
         }
     }
     if !args.sources.is_empty() && (args.version != 3 || args.group.is_none()) {
-        return Err(
-            "--source needs --version 3 and --group (a group-and-source-specific query)".into(),
-        );
+        return Err(usage(
+            "--source needs --version 3 and --group (a group-and-source-specific query)",
+        ));
     }
     if args.version != 3 && (args.s_flag || args.qrv.is_some() || args.qqi.is_some()) {
-        return Err("--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)".into());
+        return Err(usage(
+            "--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)",
+        ));
     }
     let group = args.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let (n, dst) = match args.version {
         1 => {
             if args.group.is_some() {
-                return Err("IGMPv1 has only general queries (no --group)".into());
+                return Err(usage("IGMPv1 has only general queries (no --group)"));
             }
             if args.max_resp_ms.is_some() {
-                return Err("IGMPv1 queries carry no max response time (no --max-resp-ms)".into());
+                return Err(usage(
+                    "IGMPv1 queries carry no max response time (no --max-resp-ms)",
+                ));
             }
             let q = QueryV1;
             (q.emit(buf)?, q.destination())
@@ -125,10 +129,9 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
         2 => {
             let ms = args.max_resp_ms.unwrap_or(10_000);
             if !(100..=25_500).contains(&ms) || !ms.is_multiple_of(100) {
-                return Err(format!(
+                return Err(usage(format!(
                     "--max-resp-ms {ms}: IGMPv2 sends whole tenths of a second, 100..=25500"
-                )
-                .into());
+                )));
             }
             let q = QueryV2 {
                 max_resp_time: (ms / 100) as u8,
@@ -137,16 +140,34 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
             (q.emit(buf)?, q.destination())
         }
         _ => {
+            let ms = args.max_resp_ms.unwrap_or(10_000);
+            // Max Resp Code counts tenths of a second, up to 31744 (RFC 3376 §4.1.1).
+            if (1..100).contains(&ms) || ms > u32::from(FLOAT_CODE_MAX) * 100 {
+                return Err(usage(format!(
+                    "--max-resp-ms {ms}: IGMPv3 sends 0 or 100..={} ms (tenths of a second)",
+                    u32::from(FLOAT_CODE_MAX) * 100
+                )));
+            }
+            let qqi = args.qqi.unwrap_or(125);
+            // QQIC counts seconds up to 31744 (RFC 3376 §4.1.7).
+            if qqi > u32::from(FLOAT_CODE_MAX) {
+                return Err(usage(format!(
+                    "--qqi {qqi}: the QQIC can say at most {FLOAT_CODE_MAX} s"
+                )));
+            }
             let q = QueryV3 {
-                max_resp_code: MaxRespCode::from_tenths(args.max_resp_ms.unwrap_or(10_000) / 100),
+                max_resp_code: MaxRespCode::from_tenths(ms / 100),
                 group,
                 s_flag: args.s_flag,
                 qrv: args.qrv.unwrap_or(2),
-                qqic: Qqic::from_secs(args.qqi.unwrap_or(125)),
+                qqic: Qqic::from_secs(qqi),
                 sources: &args.sources,
             };
             if q.buffer_len() > MAX_IGMP_LEN {
-                return Err(format!("{} sources do not fit one query", args.sources.len()).into());
+                return Err(usage(format!(
+                    "{} sources do not fit one query",
+                    args.sources.len()
+                )));
             }
             (q.emit(buf)?, q.destination())
         }
@@ -195,13 +216,13 @@ pub fn v3_records(args: &ReportArgs) -> Vec<GroupRecordRepr<'_>> {
 /// The v1/v2 report a `report` invocation describes.
 pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
     if !args.records.is_empty() {
-        return Err("--record is for IGMPv3 reports (use --version 3)".into());
+        return Err(usage("--record is for IGMPv3 reports (use --version 3)"));
     }
     let group = args
         .group
-        .ok_or("--group is needed for a v1 or v2 report")?;
+        .ok_or_else(|| usage("--group is needed for a v1 or v2 report"))?;
     if !group.is_multicast() || group == Ipv4Addr::new(224, 0, 0, 1) {
-        return Err(format!("--group {group} is not a group one reports").into());
+        return Err(usage(format!("--group {group} is not a group one reports")));
     }
     let (n, dst) = if args.version == 1 {
         let r = ReportV1 { group };
@@ -233,12 +254,14 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
     }
     if let Some(g) = args.group {
         if !g.is_multicast() || g == Ipv4Addr::new(224, 0, 0, 1) {
-            return Err(format!("--group {g} is not a group one reports").into());
+            return Err(usage(format!("--group {g} is not a group one reports")));
         }
     }
     let records = v3_records(args);
     if records.is_empty() {
-        return Err("an IGMPv3 report needs --group or at least one --record".into());
+        return Err(usage(
+            "an IGMPv3 report needs --group or at least one --record",
+        ));
     }
     let mtu = iface::interface_by_name(&args.iface)
         .map_err(|e| format!("interface {:?}: {e}", args.iface))?
@@ -269,7 +292,10 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
 /// `ipv4kit leave`.
 pub fn run_leave(args: &LeaveArgs) -> Result<()> {
     if !args.group.is_multicast() {
-        return Err(format!("--group {} is not a multicast address", args.group).into());
+        return Err(usage(format!(
+            "--group {} is not a multicast address",
+            args.group
+        )));
     }
     let leave = LeaveV2 { group: args.group };
     let mut msg = [0u8; 8];

@@ -28,9 +28,28 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // An impossible request on the command line: status 2, as for
+        // clap's own errors.
+        Err(e) if ipv4kit_cli::args::is_usage(&*e) => {
+            eprintln!("ipv4kit: {e} (see ipv4kit {} --help)", name(&cli.command));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("ipv4kit: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The subcommand's name, for "see ipv4kit NAME --help".
+fn name(c: &Command) -> &'static str {
+    match c {
+        Command::Decode(_) => "decode",
+        Command::Query(_) => "query",
+        Command::Report(_) => "report",
+        Command::Leave(_) => "leave",
+        Command::Monitor(_) => "monitor",
+        Command::Send(_) => "send",
+        Command::Sink(_) => "sink",
     }
 }

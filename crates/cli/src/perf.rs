@@ -10,7 +10,9 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
-use ipv4kit_net::{ControlMessage, DatagramOptions, IpOptions, RawConn, RecvBatch, SendBatch};
+use ipv4kit_net::{
+    ControlFlags, ControlMessage, DatagramOptions, IpOptions, RawConn, RecvBatch, SendBatch,
+};
 use serde::Serialize;
 
 use crate::args::{SendArgs, SinkArgs};
@@ -45,6 +47,10 @@ pub struct Summary {
     /// Received datagrams that failed validation (sink only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid: Option<u64>,
+    /// Datagrams the kernel dropped because the sink's receive queue was
+    /// full (`SO_RXQ_OVFL`, sink only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drops: Option<u64>,
 }
 
 impl Summary {
@@ -60,11 +66,18 @@ impl Summary {
             seconds: (seconds * 1000.0).round() / 1000.0,
             pps,
             invalid,
+            drops: None,
         }
     }
 
-    /// `packets=N seconds=S pps=P`, then ` invalid=N` for the sink: the C
-    /// peer's line (`benches/peers/c/rawperf.c`), seconds with 3 decimals.
+    /// The summary with the kernel's drop count (sink).
+    pub fn with_drops(mut self, drops: u64) -> Summary {
+        self.drops = Some(drops);
+        self
+    }
+
+    /// `packets=N seconds=S pps=P`, then ` invalid=N drops=N` for the sink: the C
+    /// peer's line (plus what it does not count) (`benches/peers/c/rawperf.c`), seconds with 3 decimals.
     pub fn line(&self) -> String {
         let mut s = format!(
             "packets={} seconds={:.3} pps={}",
@@ -72,6 +85,9 @@ impl Summary {
         );
         if let Some(n) = self.invalid {
             s.push_str(&format!(" invalid={n}"));
+        }
+        if let Some(n) = self.drops {
+            s.push_str(&format!(" drops={n}"));
         }
         s
     }
@@ -257,6 +273,7 @@ pub struct Sink {
     batch: RecvBatch,
     pattern: Vec<u8>,
     protocol: u8,
+    drops: u32,
 }
 
 impl Sink {
@@ -266,12 +283,21 @@ impl Sink {
         let conn = RawConn::new(protocol)?;
         conn.set_recv_buffer_size(SINK_RCVBUF)?;
         conn.set_read_timeout(Some(tick))?;
+        conn.set_control_message(ControlFlags::DROPS, true)?;
         Ok(Sink {
             conn,
             batch: RecvBatch::new(batch, SINK_SLOT),
             pattern: payload_pattern(),
             protocol,
+            drops: 0,
         })
+    }
+
+    /// How many datagrams the kernel dropped for a full receive queue, as
+    /// of the last one received (`SO_RXQ_OVFL`: drops after the last
+    /// datagram show only on the next).
+    pub fn drops(&self) -> u64 {
+        u64::from(self.drops)
     }
 
     /// One `recvmmsg` (waiting up to the tick for the first datagram):
@@ -285,6 +311,9 @@ impl Sink {
                 for d in self.batch.iter() {
                     if !is_valid(d.data, d.meta.truncated, self.protocol, &self.pattern) {
                         invalid += 1;
+                    }
+                    if let Some(drops) = d.meta.drops {
+                        self.drops = drops;
                     }
                 }
                 Ok((n as u64, invalid))
@@ -334,7 +363,14 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
     } else {
         0.0
     };
-    print_summary(&Summary::new(received, seconds, Some(invalid)), args.json)
+    let summary = Summary::new(received, seconds, Some(invalid)).with_drops(sink.drops());
+    if summary.drops.is_some_and(|d| d > 0) {
+        eprintln!(
+            "ipv4kit: sink: the kernel dropped {} datagrams: the receive queue was full",
+            sink.drops()
+        );
+    }
+    print_summary(&summary, args.json)
 }
 
 #[cfg(test)]

@@ -505,7 +505,7 @@ fn bad_arguments_and_a_missing_interface_fail_with_reasons() {
         &link.a,
         &["leave", "--iface", &link.if_a, "--group", "10.0.0.1"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a multicast address"));
 }
 
