@@ -12,7 +12,8 @@
 //! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
 //!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
 //! - [`Tap`]: a silent `AF_PACKET` receiver that sees every IGMP message
-//!   on a link, on a `TPACKET_V3` ring. *Linux.*
+//!   on a link, on a `TPACKET_V3` ring; [`FrameSender`] sends whole
+//!   Ethernet frames past the IP output path. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
 //!
 //! Errors are one type, [`Error`], naming the call or option that failed.
@@ -110,8 +111,8 @@ pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
 pub use tap::{
-    LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig, TapMeta, TapPacket,
-    TapProtocols, TapStats,
+    multicast_mac, FrameSender, LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig,
+    TapMeta, TapPacket, TapProtocols, TapStats,
 };
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use ipv4kit_net::wire::igmp::{
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
 use ipv4kit_net::{
-    interface_index, ControlMessage, DatagramOptions, InterfaceLost, PacketConn, PacketType,
-    RawConn, RingMode, RxPath, SendBatch, Tap, TapConfig, TapPacket,
+    interface_index, multicast_mac, ControlMessage, DatagramOptions, FrameSender, InterfaceLost,
+    PacketConn, PacketType, RawConn, RingMode, RxPath, SendBatch, Tap, TapConfig, TapPacket,
 };
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
@@ -421,4 +421,40 @@ fn a_bad_ring_geometry_is_refused_when_the_ring_is_required() {
         Tap::with_config(&link.if_a, &TapConfig::default().with_ring_size(5000, 2)).unwrap()
     });
     assert_eq!(tap.path(), RxPath::Recvmmsg);
+}
+
+#[test]
+fn frame_sender_puts_whole_frames_on_the_link_for_the_peer_to_receive() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let mut tap = link.b.run(|| Tap::open(&link.if_b).unwrap());
+    let mut tx = link.a.run(|| FrameSender::open(&link.if_a).unwrap());
+    let g = Ipv4Addr::new(239, 8, 8, 8);
+    let mut frame = [0u8; 14 + 28];
+    frame[..6].copy_from_slice(&multicast_mac(g));
+    frame[6..12].copy_from_slice(&tx.mac());
+    frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+    let repr = Ipv4Repr::new(ADDR_A, g, IpProtocol::IGMP, 8).with_ttl(1);
+    let hl = repr.emit(&mut frame[14..]).unwrap();
+    ReportV2 { group: g }.emit(&mut frame[14 + hl..]).unwrap();
+    let frames = vec![&frame[..]; 64];
+    let mut sent = 0;
+    while sent < 100 {
+        sent += tx.send(&frames[..(100 - sent).min(64)]).unwrap();
+    }
+    let ours = |s: &Seen| s.data == frame[14..];
+    let seen = collect(&mut tap, Duration::from_secs(5), |s| {
+        s.iter().filter(|s| ours(s)).count() >= 100
+    });
+    let got: Vec<&Seen> = seen.iter().filter(|s| ours(s)).collect();
+    assert_eq!(got.len(), 100);
+    assert_eq!(got[0].src_mac, tx.mac());
+    assert_eq!(got[0].packet_type, PacketType::Multicast);
+}
+
+#[test]
+fn frame_sender_on_a_missing_interface_names_it() {
+    require_privileges!();
+    let e = FrameSender::open("nope1").unwrap_err();
+    assert!(e.to_string().contains("nope1"), "{e}");
 }

@@ -475,6 +475,111 @@ fn pad8(b: &[u8]) -> [u8; 8] {
     out
 }
 
+/// `PACKET_QDISC_BYPASS` on: frames sent go to the driver directly, not
+/// through the interface's queueing discipline.
+pub(crate) fn set_qdisc_bypass(fd: BorrowedFd<'_>) -> Result<()> {
+    let v: libc::c_int = 1;
+    setsockopt(
+        fd,
+        libc::SOL_PACKET,
+        libc::PACKET_QDISC_BYPASS,
+        &v,
+        "setsockopt(PACKET_QDISC_BYPASS)",
+    )
+}
+
+/// The hardware address of interface `name` (`SIOCGIFHWADDR` through the
+/// socket, so for the socket's network namespace): its six first bytes.
+pub(crate) fn hwaddr(fd: BorrowedFd<'_>, name: &str) -> Result<[u8; 6]> {
+    let bytes = name.as_bytes();
+    if bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
+        return Err(Error::invalid("ioctl(SIOCGIFHWADDR)", "bad interface name"));
+    }
+    // SAFETY: all-zero ifreq is valid.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (d, s) in req.ifr_name.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: `req` is a valid ifreq with a NUL-terminated name;
+    // SIOCGIFHWADDR writes `ifru_hwaddr` within it.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR as _, &mut req) };
+    if r != 0 {
+        return Err(Error::last("ioctl(SIOCGIFHWADDR)"));
+    }
+    // SAFETY: SIOCGIFHWADDR succeeded, so the union holds `ifru_hwaddr`.
+    let sa = unsafe { req.ifr_ifru.ifru_hwaddr };
+    let mut mac = [0u8; 6];
+    for (d, s) in mac.iter_mut().zip(sa.sa_data.iter()) {
+        *d = *s as u8;
+    }
+    Ok(mac)
+}
+
+/// Preallocated `sendmmsg` state for whole frames on a `SOCK_RAW` packet
+/// socket: one `sockaddr_ll` (interface, EtherType) for every frame.
+pub(crate) struct MmsgFrames {
+    hdrs: Vec<libc::mmsghdr>,
+    iovs: Vec<libc::iovec>,
+    name: Box<libc::sockaddr_ll>,
+}
+
+// SAFETY: the raw pointers in `hdrs`/`iovs` are rewired right before each
+// call that reads them and never dereferenced by Rust code.
+unsafe impl Send for MmsgFrames {}
+// SAFETY: as above; `&self` gives no access to them.
+unsafe impl Sync for MmsgFrames {}
+
+impl MmsgFrames {
+    /// State for frames out of `ifindex` with EtherType `protocol`, room for
+    /// `count` frames per call made now (more grows the arrays once).
+    pub(crate) fn new(ifindex: u32, protocol: u16, count: usize) -> MmsgFrames {
+        MmsgFrames {
+            hdrs: Vec::with_capacity(count),
+            iovs: Vec::with_capacity(count),
+            name: Box::new(sockaddr_ll(ifindex, protocol)),
+        }
+    }
+
+    /// `sendmmsg` of `frames`, each one datagram; how many the kernel took.
+    pub(crate) fn send(&mut self, fd: BorrowedFd<'_>, frames: &[&[u8]]) -> io::Result<usize> {
+        self.hdrs.clear();
+        self.iovs.clear();
+        self.iovs.extend(frames.iter().map(|f| libc::iovec {
+            iov_base: f.as_ptr() as *mut libc::c_void,
+            iov_len: f.len(),
+        }));
+        let name: *mut libc::sockaddr_ll = &mut *self.name;
+        for iov in self.iovs.iter_mut() {
+            // SAFETY: all-zero mmsghdr is valid.
+            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            h.msg_hdr.msg_name = name.cast();
+            h.msg_hdr.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+            h.msg_hdr.msg_iov = iov;
+            h.msg_hdr.msg_iovlen = 1;
+            self.hdrs.push(h);
+        }
+        super::retry_eintr(|| {
+            // SAFETY: every header points at the boxed name and at its own
+            // iovec, which points at a frame the caller borrows for this
+            // call; the kernel only reads them (and writes `msg_len` into
+            // the headers, which we own).
+            let r = unsafe {
+                libc::sendmmsg(
+                    fd.as_raw_fd(),
+                    self.hdrs.as_mut_ptr(),
+                    self.hdrs.len() as libc::c_uint,
+                    0,
+                )
+            };
+            if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r as usize)
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 
 pub(crate) mod block;
 mod filter;
+mod send;
 
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant, SystemTime};
@@ -15,6 +16,7 @@ use crate::sys::packet::{self, MmsgLl, Ready, Ring};
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 pub use filter::TapProtocols;
+pub use send::{multicast_mac, FrameSender};
 
 /// `ETH_P_ALL`: every protocol, received and sent.
 const ETH_P_ALL: u16 = 0x0003;
