@@ -284,7 +284,8 @@ pub enum MonitorVia {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit send --dst 198.18.0.2 --count 10000
-  ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json")]
+  ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json
+  ipv4kit send --dst 198.18.0.2 --via packet --iface eth0 --count 100000")]
 pub struct SendArgs {
     /// Destination address.
     #[arg(long, value_name = "ADDR")]
@@ -313,6 +314,21 @@ pub struct SendArgs {
     /// Print the summary as a JSON object.
     #[arg(long)]
     pub json: bool,
+    /// The send path: a raw IPv4 socket (IP_HDRINCL, the kernel's IP output
+    /// path), or whole Ethernet frames through AF_PACKET with
+    /// PACKET_QDISC_BYPASS (needs --iface; the destination must be on IF's
+    /// link or multicast; source address and checksum are written here).
+    #[arg(long, value_enum, default_value_t = SendVia::Raw, value_name = "PATH")]
+    pub via: SendVia,
+}
+
+/// How `send` puts datagrams on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SendVia {
+    /// A raw IPv4 socket with IP_HDRINCL and sendmmsg.
+    Raw,
+    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and sendmmsg.
+    Packet,
 }
 
 /// Count raw IPv4 traffic with batched receives and report packets/s.

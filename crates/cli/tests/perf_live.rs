@@ -240,3 +240,58 @@ fn sink_reports_the_datagrams_the_kernel_dropped_for_a_full_queue() {
         "{err:?}"
     );
 }
+
+#[test]
+fn send_via_packet_puts_frames_on_the_link_that_the_sink_counts_as_valid() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let sink = Background::spawn(common::command(
+        &link.b,
+        &["sink", "--idle-timeout-ms", "500"],
+    ));
+    wait_raw_socket(&link.b, 253);
+    let dst = ADDR_B.to_string();
+    // Unicast on the link: the MAC comes from ARP, asked for first.
+    let sent = run_ok(
+        &link.a,
+        &[
+            "send", "--dst", &dst, "--via", "packet", "--iface", &link.if_a, "--count", "1000",
+        ],
+    );
+    assert!(sent.starts_with("packets=1000 "), "{sent}");
+    let (status, out, err) = sink.wait();
+    assert!(status.success(), "{err:?}");
+    let line = out.last().expect("a summary line");
+    assert!(
+        line.starts_with("packets=1000 ") && line.contains(" invalid=0 "),
+        "{line}"
+    );
+}
+
+#[test]
+fn send_via_packet_without_an_interface_or_to_another_subnet_exits_2() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let out = common::run(
+        &link.a,
+        &[
+            "send",
+            "--dst",
+            "198.18.0.2",
+            "--via",
+            "packet",
+            "--count",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --iface"));
+    let out = common::run(
+        &link.a,
+        &[
+            "send", "--dst", "10.1.2.3", "--via", "packet", "--iface", &link.if_a, "--count", "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is on neither"));
+}
