@@ -56,12 +56,18 @@ pub struct TapConfig {
     /// Ring or `recvmmsg` (default: the ring when it can be had).
     pub ring: RingMode,
     /// Bytes per ring block: a power of two, a multiple of 4096 (default
-    /// 256 KiB).
+    /// 64 KiB, about 500 small IGMP frames).
     pub block_size: usize,
-    /// Blocks in the ring (default 16: 4 MiB in all).
+    /// Blocks in the ring (default 64: 4 MiB in all).
     pub block_count: usize,
     /// How long the kernel fills a block before handing it over anyway
     /// (default 10 ms): the longest a frame waits in a quiet ring.
+    ///
+    /// A block handed over part-full takes its whole size in the ring until
+    /// it is read: while nobody reads, a ring holds at most
+    /// `block_count` retirements' worth of traffic. Longer timeouts (libpcap
+    /// uses 1 s for tcpdump) or more, smaller blocks hold more of a slow
+    /// flood; shorter ones print sooner.
     pub retire_timeout: Duration,
     /// `recvmmsg` path: frames per call (default 64).
     pub batch: usize,
@@ -83,8 +89,8 @@ impl Default for TapConfig {
         TapConfig {
             protocols: TapProtocols::IGMP,
             ring: RingMode::Auto,
-            block_size: 256 * 1024,
-            block_count: 16,
+            block_size: 64 * 1024,
+            block_count: 64,
             retire_timeout: Duration::from_millis(10),
             batch: 64,
             snaplen: 2048,
