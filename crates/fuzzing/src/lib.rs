@@ -53,6 +53,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("cli_capture", cli::cli_capture),
     ("cli_args", cli::cli_args),
     ("net_cmsg", net::net_cmsg),
+    ("net_tap_block", net::net_tap_block),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

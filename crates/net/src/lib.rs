@@ -96,6 +96,18 @@ pub mod __fuzz {
     pub fn encode_control(cm: &crate::ControlMessage, buf: &mut [u8]) -> Option<usize> {
         crate::sys::cmsg::encode(cm, buf).ok()
     }
+
+    /// Walks a `TPACKET_V3` ring block as [`Tap`](crate::Tap) does: the
+    /// (offset in the block, length) of each frame's bytes, and whether it
+    /// had a `sockaddr_ll`.
+    pub fn tap_block(block: &[u8]) -> Vec<(usize, usize, bool)> {
+        crate::tap::block::frames(block)
+            .map(|f| {
+                let at = f.data.as_ptr() as usize - block.as_ptr() as usize;
+                (at, f.data.len(), f.link.is_some())
+            })
+            .collect()
+    }
 }
 
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
