@@ -112,14 +112,16 @@ pub struct DecodeArgs {
 /// Group-and-Source-Specific Query, sent to the group (RFC 3376 §4.1.12).
 /// Every query goes out with TTL 1 and, for v2 and v3, the Router Alert
 /// option (v3 also with TOS 0xc0; v1 queries carry no Router Alert, which
-/// RFC 1112 predates); the kernel fills in the source address. Each query sent is
+/// RFC 1112 predates); the kernel fills in the source address unless
+/// --source-address gives one. Each query sent is
 /// printed as `decode` prints it. Needs CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit query --iface eth0                              # v3 general query
   ipv4kit query --iface eth0 --version 2 --max-resp-ms 2000
   ipv4kit query --iface eth0 --group 239.1.1.1 --source 10.0.0.1 --source 10.0.0.2
-  ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125")]
+  ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125
+  ipv4kit query --iface eth0 --source-address 192.0.2.1")]
 pub struct QueryArgs {
     /// The interface to send out of.
     #[arg(long, value_name = "IF")]
@@ -154,6 +156,11 @@ pub struct QueryArgs {
     /// IP time to live.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub ttl: u8,
+    /// The IPv4 source address of the queries (default: 0.0.0.0, which the
+    /// kernel replaces with the interface's address). RFC 3376 §6.6.2 elects
+    /// the querier with the lowest address, so this chooses who wins.
+    #[arg(long, value_name = "ADDR")]
+    pub source_address: Option<Ipv4Addr>,
     /// How many queries to send.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,

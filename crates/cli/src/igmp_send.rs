@@ -22,6 +22,8 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// How a message goes out: the IPv4 header fields IGMP prescribes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Encapsulation {
+    /// Source address; 0.0.0.0 lets the kernel fill in the interface's.
+    pub src: Ipv4Addr,
     /// Destination address.
     pub dst: Ipv4Addr,
     /// Time to live (1 for IGMP, RFC 3376 §4).
@@ -32,11 +34,12 @@ pub struct Encapsulation {
     pub router_alert: bool,
 }
 
-/// Writes the whole datagram (header by [`Ipv4Repr`], source 0.0.0.0 for the
-/// kernel to fill, then `msg`) into `buf`; returns its length.
+/// Writes the whole datagram (header by [`Ipv4Repr`], from `enc.src`, which
+/// the kernel fills in when it is 0.0.0.0, then `msg`) into `buf`; returns
+/// its length.
 pub fn datagram(enc: &Encapsulation, msg: &[u8], buf: &mut [u8]) -> Result<usize> {
     let options: &[u8] = if enc.router_alert { &ROUTER_ALERT } else { &[] };
-    let repr = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, enc.dst, IP_PROTOCOL_IGMP, msg.len())
+    let repr = Ipv4Repr::new(enc.src, enc.dst, IP_PROTOCOL_IGMP, msg.len())
         .with_ttl(enc.ttl)
         .with_dscp_ecn(enc.tos >> 2, enc.tos & 3)
         .with_options(options);
@@ -172,7 +175,14 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
             (q.emit(buf)?, q.destination())
         }
     };
+    let src = args.source_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    if src.is_multicast() || src.is_broadcast() {
+        return Err(usage(format!(
+            "--source-address {src}: a source is a unicast address (one of the interface's, usually)"
+        )));
+    }
     let enc = Encapsulation {
+        src,
         dst,
         ttl: args.ttl,
         tos: if args.version == 3 { IGMPV3_TOS } else { 0 },
@@ -234,6 +244,7 @@ pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, En
     Ok((
         n,
         Encapsulation {
+            src: Ipv4Addr::UNSPECIFIED,
             dst,
             ttl: IGMP_TTL,
             tos: 0,
@@ -269,6 +280,7 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
         .unwrap_or(1500) as usize;
     let sender = IgmpSender::open(&args.iface)?;
     let enc = Encapsulation {
+        src: Ipv4Addr::UNSPECIFIED,
         dst: ALL_IGMPV3_ROUTERS,
         ttl: IGMP_TTL,
         tos: IGMPV3_TOS,
@@ -301,6 +313,7 @@ pub fn run_leave(args: &LeaveArgs) -> Result<()> {
     let mut msg = [0u8; 8];
     let n = leave.emit(&mut msg)?;
     let enc = Encapsulation {
+        src: Ipv4Addr::UNSPECIFIED,
         dst: leave.destination(),
         ttl: IGMP_TTL,
         tos: 0,
@@ -345,6 +358,7 @@ mod tests {
         assert_eq!(
             enc,
             Encapsulation {
+                src: Ipv4Addr::UNSPECIFIED,
                 dst: Ipv4Addr::new(224, 0, 0, 1),
                 ttl: 1,
                 tos: 0xc0,

@@ -83,6 +83,10 @@ fn max_resp_ms_out_of_range_for_the_version_exits_2_instead_of_being_clamped() {
         &["query", "--iface", "lo", "--qqi", "4294967295"],
         "the QQIC can say at most 31744 s",
     );
+    refused(
+        &["query", "--iface", "lo", "--source-address", "224.0.0.5"],
+        "a source is a unicast address",
+    );
     // The message says where to look.
     refused(
         &["query", "--iface", "lo", "--qqi", "31745"],

@@ -180,3 +180,42 @@ fn monitor_on_a_missing_interface_names_it_and_exits_1() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nosuchif0"), "{err}");
 }
+
+#[test]
+fn query_with_a_source_address_puts_it_on_the_wire_as_the_peer_sees_it() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let mut mon = Background::spawn(common::command(
+        &link.b,
+        &[
+            "monitor",
+            "--iface",
+            &link.if_b,
+            "--json",
+            "--timeout-s",
+            "30",
+        ],
+    ));
+    mon.wait_stderr("monitoring");
+    let sent = common::run_ok(
+        &link.a,
+        &[
+            "query",
+            "--iface",
+            &link.if_a,
+            "--source-address",
+            "198.18.0.77",
+        ],
+    );
+    assert!(
+        sent.starts_with(&format!("sent {} 198.18.0.77 > 224.0.0.1: ", link.if_a)),
+        "{sent}"
+    );
+    let seen = mon.read_until(|lines| {
+        json_lines(lines)
+            .iter()
+            .any(|v| v["ipv4"]["src"] == "198.18.0.77" && v["igmp"]["type"] == "query")
+    });
+    let (out, _) = mon.stop();
+    assert!(seen, "{out:#?}");
+}
