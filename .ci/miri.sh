@@ -37,5 +37,5 @@ echo "miri.sh: ipv4kit-wire under Miri in $(($(date +%s) - start)) s"
 # The pure parts of ipv4kit-net's sys module: control-message encode/decode,
 # sockaddr conversion, the batch pointer wiring (FFI tests are ignored under Miri).
 start=$(date +%s)
-cargo +nightly miri test -p ipv4kit-net --lib --locked -- sys::
-echo "miri.sh: ipv4kit-net sys under Miri in $(($(date +%s) - start)) s"
+cargo +nightly miri test -p ipv4kit-net --lib --locked -- sys:: tap::
+echo "miri.sh: ipv4kit-net sys and tap under Miri in $(($(date +%s) - start)) s"

@@ -4,7 +4,8 @@
 #   c        benches/peers/c/rawperf.c   (sendmmsg / recvmmsg, IP_HDRINCL)
 #   go       benches/peers/go/rawperf    (golang.org/x/net/ipv4 RawConn
 #                                         WriteBatch / ReadBatch)
-#   ipv4kit  the `ipv4kit` binary, when given (same flags, same summary line)
+#   ipv4kit  the `ipv4kit` binary, when given (same flags, same summary line),
+#            also as ipv4kit-packet: `send --via packet` (AF_PACKET frames)
 #
 # usage: run.sh [--duration-s S] [--runs N] [--size BYTES] [--batch N]
 #               [--protocol N] [--ipv4kit PATH | PATH]
@@ -68,9 +69,14 @@ xnet_version=$(dpkg-query -W -f='${Version}' golang-golang-x-net-dev 2>/dev/null
 
 impls=(c go)
 declare -A bin=([c]="$target/rawperf-c" [go]="$target/rawperf-go")
+# Extra flags of `send` per implementation (ipv4kit-packet: whole frames
+# through AF_PACKET with PACKET_QDISC_BYPASS; its sink is ipv4kit's).
+declare -A send_extra=()
 if [[ -n $ipv4kit_bin ]]; then
-    impls+=(ipv4kit)
+    impls+=(ipv4kit ipv4kit-packet)
     bin[ipv4kit]=$ipv4kit_bin
+    bin[ipv4kit-packet]=$ipv4kit_bin
+    send_extra[ipv4kit-packet]="--via packet --iface veth0"
 fi
 
 # --- two namespaces joined by a veth pair ---------------------------------
@@ -140,15 +146,15 @@ measure() {
     local rc=0
     ip netns exec "$ns_a" timeout -s INT -k 2 $((duration + 10)) \
         "$exe" send --dst "$addr_b" --protocol "$protocol" --size "$size" \
-        --batch "$batch" --duration-s "$duration" \
+        --batch "$batch" --duration-s "$duration" ${send_extra[$impl]:-} \
         >"$out.send" 2>"$out.send.err" || rc=$?
     [[ $rc -eq 0 ]] || { cat "$out.send.err" >&2; die "$impl send failed (exit $rc)"; }
     wait "$sink_pid" || { rc=$?; cat "$out.sink.err" >&2; die "$impl sink failed (exit $rc)"; }
     sink_pid=""
     local send_line sink_line
-    send_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?$' "$out.send" | tail -n1) ||
+    send_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?( drops=[0-9]+)?$' "$out.send" | tail -n1) ||
         die "$impl send printed no summary line"
-    sink_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?$' "$out.sink" | tail -n1) ||
+    sink_line=$(grep -E '^packets=[0-9]+ seconds=[0-9.]+ pps=[0-9]+( invalid=[0-9]+)?( drops=[0-9]+)?$' "$out.sink" | tail -n1) ||
         die "$impl sink printed no summary line"
     local sent got loss
     sent=$(field packets "$send_line")

@@ -7,6 +7,57 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::records::RecordSpec;
 
+/// A command line that parsed but asks for something impossible (a value
+/// out of range for the version chosen, flags that do not go together).
+/// `main` exits 2 for it, as for clap's own errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A [`UsageError`] boxed as the subcommands return errors.
+pub fn usage(msg: impl Into<String>) -> Box<dyn std::error::Error> {
+    Box::new(UsageError(msg.into()))
+}
+
+/// Whether `e` is a [`UsageError`] (exit status 2).
+pub fn is_usage(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<UsageError>().is_some()
+}
+
+/// `--group`: a multicast group one can report, leave or query by name,
+/// so not 224.0.0.1 (all systems: never reported or left, RFC 2236 §6; a
+/// general query goes to it without --group).
+fn group(s: &str) -> Result<Ipv4Addr, String> {
+    let g: Ipv4Addr = s.parse().map_err(|e| format!("{e}"))?;
+    if !g.is_multicast() {
+        return Err(format!("{g} is not a multicast address (224.0.0.0/4)"));
+    }
+    if g == Ipv4Addr::new(224, 0, 0, 1) {
+        return Err(
+            "224.0.0.1 (all systems) is never reported, left or queried by name (RFC 2236 §6)"
+                .into(),
+        );
+    }
+    Ok(g)
+}
+
+/// Seconds as a positive, finite number of at most 1e6.
+fn seconds(s: &str) -> Result<f64, String> {
+    let d: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if d > 0.0 && d <= 1e6 {
+        Ok(d)
+    } else {
+        Err(format!("want seconds in (0, 1e6], not {d}"))
+    }
+}
+
 /// IPv4 and IGMP at the packet level.
 #[derive(Debug, Parser)]
 #[command(name = "ipv4kit", version, about, long_about = None)]
@@ -16,22 +67,18 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands. Each one's help (`ipv4kit query --help`) is the doc
+/// comment of its arguments struct, long description included; the list in
+/// `ipv4kit --help` shows the first line of each.
 #[derive(Debug, Subcommand)]
+#[allow(missing_docs)]
 pub enum Command {
-    /// Decode IPv4/IGMP from pcap/pcapng files or hex.
     Decode(DecodeArgs),
-    /// Send IGMP Membership Queries out of an interface.
     Query(QueryArgs),
-    /// Send IGMP Membership Reports (v1, v2 or v3) out of an interface.
     Report(ReportArgs),
-    /// Send an IGMPv2 Leave Group message out of an interface.
     Leave(LeaveArgs),
-    /// Print every IGMP message seen on an interface.
     Monitor(MonitorArgs),
-    /// Generate raw IPv4 traffic with batched sends and report packets/s.
     Send(SendArgs),
-    /// Count raw IPv4 traffic with batched receives and report packets/s.
     Sink(SinkArgs),
 }
 
@@ -62,7 +109,7 @@ pub struct DecodeArgs {
     #[arg(long = "hex", value_name = "HEX")]
     pub hex: Vec<String>,
     /// pcap or pcapng files; `-` reads one from standard input.
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", required_unless_present = "hex")]
     pub files: Vec<PathBuf>,
 }
 
@@ -73,14 +120,16 @@ pub struct DecodeArgs {
 /// Group-and-Source-Specific Query, sent to the group (RFC 3376 §4.1.12).
 /// Every query goes out with TTL 1 and, for v2 and v3, the Router Alert
 /// option (v3 also with TOS 0xc0; v1 queries carry no Router Alert, which
-/// RFC 1112 predates); the kernel fills in the source address. Each query sent is
+/// RFC 1112 predates); the kernel fills in the source address unless
+/// --source-address gives one. Each query sent is
 /// printed as `decode` prints it. Needs CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit query --iface eth0                              # v3 general query
   ipv4kit query --iface eth0 --version 2 --max-resp-ms 2000
   ipv4kit query --iface eth0 --group 239.1.1.1 --source 10.0.0.1 --source 10.0.0.2
-  ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125")]
+  ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125
+  ipv4kit query --iface eth0 --source-address 192.0.2.1")]
 pub struct QueryArgs {
     /// The interface to send out of.
     #[arg(long, value_name = "IF")]
@@ -89,13 +138,14 @@ pub struct QueryArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub version: u8,
     /// The group of a Group-Specific Query (default: a General Query).
-    #[arg(long, value_name = "G")]
+    #[arg(long, value_name = "G", value_parser = group)]
     pub group: Option<Ipv4Addr>,
     /// A source of a Group-and-Source-Specific Query (v3, needs --group); may repeat.
     #[arg(long = "source", value_name = "S")]
     pub sources: Vec<Ipv4Addr>,
     /// Maximum response time in milliseconds (v2: 100..=25500 in steps of 100;
-    /// v3: encoded as Max Resp Code, rounded down). Default 10000.
+    /// v3: 0 or 100..=3174400, encoded as Max Resp Code, rounded down to what
+    /// the code can express). Default 10000.
     #[arg(long, value_name = "N")]
     pub max_resp_ms: Option<u32>,
     /// Set the S flag, Suppress Router-Side Processing (v3).
@@ -104,7 +154,8 @@ pub struct QueryArgs {
     /// Querier's Robustness Variable, 0..=7 (v3). Default 2.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=7))]
     pub qrv: Option<u8>,
-    /// Querier's Query Interval in seconds, encoded as QQIC (v3). Default 125.
+    /// Querier's Query Interval in seconds, 0..=31744, encoded as QQIC (v3),
+    /// rounded down to what the code can express. Default 125.
     #[arg(long, value_name = "SECS")]
     pub qqi: Option<u32>,
     /// Leave the Router Alert option out (v2, v3).
@@ -113,6 +164,11 @@ pub struct QueryArgs {
     /// IP time to live.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub ttl: u8,
+    /// The IPv4 source address of the queries (default: 0.0.0.0, which the
+    /// kernel replaces with the interface's address). RFC 3376 §6.6.2 elects
+    /// the querier with the lowest address, so this chooses who wins.
+    #[arg(long, value_name = "ADDR")]
+    pub source_address: Option<Ipv4Addr>,
     /// How many queries to send.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
@@ -144,15 +200,16 @@ pub struct ReportArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub version: u8,
     /// The group reported (v1, v2; with v3 a TO_EX record with no sources).
-    #[arg(long, value_name = "G")]
+    #[arg(long, value_name = "G", value_parser = group)]
     pub group: Option<Ipv4Addr>,
     /// A v3 group record TYPE:GROUP[:SRC,SRC...]; may repeat.
     #[arg(long = "record", value_name = "TYPE:GROUP[:SRC,...]")]
     pub records: Vec<RecordSpec>,
 }
 
-/// Send an IGMPv2 Leave Group message to 224.0.0.2 (RFC 2236 §3), TTL 1,
-/// with Router Alert. The kernel fills in the source address. Needs
+/// Send an IGMPv2 Leave Group message out of an interface.
+///
+/// The message goes to 224.0.0.2 (RFC 2236 §3), TTL 1, with Router Alert. The kernel fills in the source address. Needs
 /// CAP_NET_RAW.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -162,28 +219,43 @@ pub struct LeaveArgs {
     #[arg(long, value_name = "IF")]
     pub iface: String,
     /// The group being left.
-    #[arg(long, value_name = "G")]
+    #[arg(long, value_name = "G", value_parser = group)]
     pub group: Ipv4Addr,
 }
 
-/// Print every IGMP message that arrives on an interface, as `decode` prints
-/// it, plus the interface's name and index.
+/// Print every IGMP message on an interface's link, with kernel timestamps.
 ///
-/// IGMPv1/v2 reports for groups this host never joined reach a program on
-/// Linux only through the multicast-routing socket, so monitor becomes it
-/// (MRT_INIT, one VIF on IF); v3 reports (224.0.0.22) and leaves
-/// (224.0.0.2) are link-local and arrive only to members, so the same socket
-/// also joins those two groups on IF. When another program (a multicast
-/// routing daemon) holds the routing socket, monitor says so on stderr and
-/// goes on with the memberships alone: then v1/v2 reports for groups nobody
-/// here joined are not seen. One socket does both jobs, so every datagram
-/// arrives once; kernel upcalls on it are skipped. Runs until --count,
-/// --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits 0. Needs CAP_NET_RAW
-/// and CAP_NET_ADMIN.
+/// Each message is printed as `decode` prints it, with the kernel's
+/// timestamp, the interface's name and index.
+///
+/// By default monitor uses a tap: an AF_PACKET socket bound to IF with a
+/// kernel filter for IGMP and an all-multicast membership. It sees every
+/// IGMP message on the link (reports to any group, 224.0.0.x included,
+/// leaves, other hosts' queries, this host's own messages) and sends
+/// nothing: no join, no report. Needs CAP_NET_RAW only.
+///
+/// Text lines read like tcpdump's: the time (UTC, microseconds), the
+/// interface, the direction (In, M multicast, B broadcast, Out sent by this
+/// host), then the packet. --json prints JSON Lines with `ts` (RFC 3339,
+/// UTC, nanoseconds), `packet_type` and `src_mac` added. When the kernel
+/// drops messages (the reader fell behind) monitor says so on stderr as it
+/// happens. At the end a summary goes to stderr: messages by version and
+/// type, and drops.
+///
+/// --via mroute uses the multicast-routing socket instead (MRT_INIT, one
+/// VIF on IF, memberships of 224.0.0.22 and 224.0.0.2), as a router daemon
+/// would: it misses v1/v2 reports to 224.0.0.0/24, its joins make this host
+/// send reports, and its times are when monitor read the message. Needs
+/// CAP_NET_RAW; when another program holds the routing socket it says so
+/// and goes on with the memberships alone.
+///
+/// Runs until --count, --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits
+/// 0. If IF goes down or is deleted, monitor exits 1 saying so.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit monitor --iface eth0
-  ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30")]
+  ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30
+  ipv4kit monitor --iface eth0 --via mroute")]
 pub struct MonitorArgs {
     /// The interface to watch.
     #[arg(long, value_name = "IF")]
@@ -197,9 +269,23 @@ pub struct MonitorArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "N")]
     pub timeout_s: Option<u64>,
+    /// How to see the link: an AF_PACKET tap, or the multicast-routing socket.
+    #[arg(long, value_enum, default_value_t = MonitorVia::Tap, value_name = "HOW")]
+    pub via: MonitorVia,
 }
 
-/// Generate raw IPv4 traffic: one datagram of --size bytes (a 20-byte header
+/// How `monitor` sees the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MonitorVia {
+    /// An AF_PACKET tap: every IGMP message, nothing sent.
+    Tap,
+    /// The multicast-routing socket and memberships of 224.0.0.22/224.0.0.2.
+    Mroute,
+}
+
+/// Generate raw IPv4 traffic with batched sends and report packets/s.
+///
+/// One datagram of --size bytes (a 20-byte header
 /// and a payload of bytes 0, 1, 2, ...), sent --batch at a time with
 /// sendmmsg on an IP_HDRINCL raw socket, until --count datagrams or
 /// --duration-s seconds (default: 5 s). The kernel fills in source, ID and
@@ -213,7 +299,8 @@ pub struct MonitorArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit send --dst 198.18.0.2 --count 10000
-  ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json")]
+  ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json
+  ipv4kit send --dst 198.18.0.2 --via packet --iface eth0 --count 100000")]
 pub struct SendArgs {
     /// Destination address.
     #[arg(long, value_name = "ADDR")]
@@ -231,7 +318,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "N", conflicts_with = "duration_s", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Send for this many seconds.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seconds)]
     pub duration_s: Option<f64>,
     /// Send out of this interface (IP_PKTINFO).
     #[arg(long, value_name = "IF")]
@@ -242,16 +329,34 @@ pub struct SendArgs {
     /// Print the summary as a JSON object.
     #[arg(long)]
     pub json: bool,
+    /// The send path: a raw IPv4 socket (IP_HDRINCL, the kernel's IP output
+    /// path), or whole Ethernet frames through AF_PACKET with
+    /// PACKET_QDISC_BYPASS (needs --iface; the destination must be on IF's
+    /// link or multicast; source address and checksum are written here).
+    #[arg(long, value_enum, default_value_t = SendVia::Raw, value_name = "PATH")]
+    pub via: SendVia,
 }
 
-/// Count raw IPv4 traffic of one protocol with recvmmsg, --batch at a time,
+/// How `send` puts datagrams on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SendVia {
+    /// A raw IPv4 socket with IP_HDRINCL and sendmmsg.
+    Raw,
+    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and sendmmsg.
+    Packet,
+}
+
+/// Count raw IPv4 traffic with batched receives and report packets/s.
+///
+/// Datagrams of one protocol arrive with recvmmsg, --batch at a time,
 /// into a 64 MiB receive buffer. Stops after --duration-s, or once traffic
 /// has come and none arrived for --idle-timeout-ms.
 ///
 /// Every datagram is validated: the IPv4 header (version, lengths,
 /// checksum), the protocol, no truncation, and the payload `send` writes
-/// (bytes 0, 1, 2, ...). Prints `packets=N seconds=S pps=P invalid=N` at the
-/// end (packets counts every datagram, invalid the ones that failed;
+/// (bytes 0, 1, 2, ...). Prints `packets=N seconds=S pps=P invalid=N drops=N` at
+/// the end (packets counts every datagram, invalid the ones that failed,
+/// drops those the kernel dropped for a full receive queue, SO_RXQ_OVFL;
 /// seconds runs from the first batch to the last), or a JSON object with
 /// --json, and a progress line on stderr every second when stderr is a
 /// terminal. SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the
@@ -268,7 +373,7 @@ pub struct SinkArgs {
     #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub batch: u16,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = seconds)]
     pub duration_s: Option<f64>,
     /// Once traffic has come, stop when none arrived for this long.
     #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]

@@ -11,10 +11,10 @@ use ipv4kit_wire::igmp::{
     max_igmp_len, LeaveV2, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ReportV1, ReportV2,
     ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP, MAX_IGMP_LEN,
 };
-use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType};
+use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType, FLOAT_CODE_MAX};
 use ipv4kit_wire::ipv4::{Ipv4Repr, ROUTER_ALERT};
 
-use crate::args::{LeaveArgs, QueryArgs, ReportArgs};
+use crate::args::{usage, LeaveArgs, QueryArgs, ReportArgs};
 use crate::decode;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -22,6 +22,8 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// How a message goes out: the IPv4 header fields IGMP prescribes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Encapsulation {
+    /// Source address; 0.0.0.0 lets the kernel fill in the interface's.
+    pub src: Ipv4Addr,
     /// Destination address.
     pub dst: Ipv4Addr,
     /// Time to live (1 for IGMP, RFC 3376 §4).
@@ -32,11 +34,12 @@ pub struct Encapsulation {
     pub router_alert: bool,
 }
 
-/// Writes the whole datagram (header by [`Ipv4Repr`], source 0.0.0.0 for the
-/// kernel to fill, then `msg`) into `buf`; returns its length.
+/// Writes the whole datagram (header by [`Ipv4Repr`], from `enc.src`, which
+/// the kernel fills in when it is 0.0.0.0, then `msg`) into `buf`; returns
+/// its length.
 pub fn datagram(enc: &Encapsulation, msg: &[u8], buf: &mut [u8]) -> Result<usize> {
     let options: &[u8] = if enc.router_alert { &ROUTER_ALERT } else { &[] };
-    let repr = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, enc.dst, IP_PROTOCOL_IGMP, msg.len())
+    let repr = Ipv4Repr::new(enc.src, enc.dst, IP_PROTOCOL_IGMP, msg.len())
         .with_ttl(enc.ttl)
         .with_dscp_ecn(enc.tos >> 2, enc.tos & 3)
         .with_options(options);
@@ -99,25 +102,29 @@ pub fn iface_index(name: &str) -> Result<u32> {
 pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
     if let Some(g) = args.group {
         if !g.is_multicast() {
-            return Err(format!("--group {g} is not a multicast address").into());
+            return Err(usage(format!("--group {g} is not a multicast address")));
         }
     }
     if !args.sources.is_empty() && (args.version != 3 || args.group.is_none()) {
-        return Err(
-            "--source needs --version 3 and --group (a group-and-source-specific query)".into(),
-        );
+        return Err(usage(
+            "--source needs --version 3 and --group (a group-and-source-specific query)",
+        ));
     }
     if args.version != 3 && (args.s_flag || args.qrv.is_some() || args.qqi.is_some()) {
-        return Err("--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)".into());
+        return Err(usage(
+            "--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)",
+        ));
     }
     let group = args.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
     let (n, dst) = match args.version {
         1 => {
             if args.group.is_some() {
-                return Err("IGMPv1 has only general queries (no --group)".into());
+                return Err(usage("IGMPv1 has only general queries (no --group)"));
             }
             if args.max_resp_ms.is_some() {
-                return Err("IGMPv1 queries carry no max response time (no --max-resp-ms)".into());
+                return Err(usage(
+                    "IGMPv1 queries carry no max response time (no --max-resp-ms)",
+                ));
             }
             let q = QueryV1;
             (q.emit(buf)?, q.destination())
@@ -125,10 +132,9 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
         2 => {
             let ms = args.max_resp_ms.unwrap_or(10_000);
             if !(100..=25_500).contains(&ms) || !ms.is_multiple_of(100) {
-                return Err(format!(
+                return Err(usage(format!(
                     "--max-resp-ms {ms}: IGMPv2 sends whole tenths of a second, 100..=25500"
-                )
-                .into());
+                )));
             }
             let q = QueryV2 {
                 max_resp_time: (ms / 100) as u8,
@@ -137,21 +143,46 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
             (q.emit(buf)?, q.destination())
         }
         _ => {
+            let ms = args.max_resp_ms.unwrap_or(10_000);
+            // Max Resp Code counts tenths of a second, up to 31744 (RFC 3376 §4.1.1).
+            if (1..100).contains(&ms) || ms > u32::from(FLOAT_CODE_MAX) * 100 {
+                return Err(usage(format!(
+                    "--max-resp-ms {ms}: IGMPv3 sends 0 or 100..={} ms (tenths of a second)",
+                    u32::from(FLOAT_CODE_MAX) * 100
+                )));
+            }
+            let qqi = args.qqi.unwrap_or(125);
+            // QQIC counts seconds up to 31744 (RFC 3376 §4.1.7).
+            if qqi > u32::from(FLOAT_CODE_MAX) {
+                return Err(usage(format!(
+                    "--qqi {qqi}: the QQIC can say at most {FLOAT_CODE_MAX} s"
+                )));
+            }
             let q = QueryV3 {
-                max_resp_code: MaxRespCode::from_tenths(args.max_resp_ms.unwrap_or(10_000) / 100),
+                max_resp_code: MaxRespCode::from_tenths(ms / 100),
                 group,
                 s_flag: args.s_flag,
                 qrv: args.qrv.unwrap_or(2),
-                qqic: Qqic::from_secs(args.qqi.unwrap_or(125)),
+                qqic: Qqic::from_secs(qqi),
                 sources: &args.sources,
             };
             if q.buffer_len() > MAX_IGMP_LEN {
-                return Err(format!("{} sources do not fit one query", args.sources.len()).into());
+                return Err(usage(format!(
+                    "{} sources do not fit one query",
+                    args.sources.len()
+                )));
             }
             (q.emit(buf)?, q.destination())
         }
     };
+    let src = args.source_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    if src.is_multicast() || src.is_broadcast() {
+        return Err(usage(format!(
+            "--source-address {src}: a source is a unicast address (one of the interface's, usually)"
+        )));
+    }
     let enc = Encapsulation {
+        src,
         dst,
         ttl: args.ttl,
         tos: if args.version == 3 { IGMPV3_TOS } else { 0 },
@@ -195,13 +226,13 @@ pub fn v3_records(args: &ReportArgs) -> Vec<GroupRecordRepr<'_>> {
 /// The v1/v2 report a `report` invocation describes.
 pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
     if !args.records.is_empty() {
-        return Err("--record is for IGMPv3 reports (use --version 3)".into());
+        return Err(usage("--record is for IGMPv3 reports (use --version 3)"));
     }
     let group = args
         .group
-        .ok_or("--group is needed for a v1 or v2 report")?;
+        .ok_or_else(|| usage("--group is needed for a v1 or v2 report"))?;
     if !group.is_multicast() || group == Ipv4Addr::new(224, 0, 0, 1) {
-        return Err(format!("--group {group} is not a group one reports").into());
+        return Err(usage(format!("--group {group} is not a group one reports")));
     }
     let (n, dst) = if args.version == 1 {
         let r = ReportV1 { group };
@@ -213,6 +244,7 @@ pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, En
     Ok((
         n,
         Encapsulation {
+            src: Ipv4Addr::UNSPECIFIED,
             dst,
             ttl: IGMP_TTL,
             tos: 0,
@@ -233,12 +265,14 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
     }
     if let Some(g) = args.group {
         if !g.is_multicast() || g == Ipv4Addr::new(224, 0, 0, 1) {
-            return Err(format!("--group {g} is not a group one reports").into());
+            return Err(usage(format!("--group {g} is not a group one reports")));
         }
     }
     let records = v3_records(args);
     if records.is_empty() {
-        return Err("an IGMPv3 report needs --group or at least one --record".into());
+        return Err(usage(
+            "an IGMPv3 report needs --group or at least one --record",
+        ));
     }
     let mtu = iface::interface_by_name(&args.iface)
         .map_err(|e| format!("interface {:?}: {e}", args.iface))?
@@ -246,6 +280,7 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
         .unwrap_or(1500) as usize;
     let sender = IgmpSender::open(&args.iface)?;
     let enc = Encapsulation {
+        src: Ipv4Addr::UNSPECIFIED,
         dst: ALL_IGMPV3_ROUTERS,
         ttl: IGMP_TTL,
         tos: IGMPV3_TOS,
@@ -269,12 +304,16 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
 /// `ipv4kit leave`.
 pub fn run_leave(args: &LeaveArgs) -> Result<()> {
     if !args.group.is_multicast() {
-        return Err(format!("--group {} is not a multicast address", args.group).into());
+        return Err(usage(format!(
+            "--group {} is not a multicast address",
+            args.group
+        )));
     }
     let leave = LeaveV2 { group: args.group };
     let mut msg = [0u8; 8];
     let n = leave.emit(&mut msg)?;
     let enc = Encapsulation {
+        src: Ipv4Addr::UNSPECIFIED,
         dst: leave.destination(),
         ttl: IGMP_TTL,
         tos: 0,
@@ -319,6 +358,7 @@ mod tests {
         assert_eq!(
             enc,
             Encapsulation {
+                src: Ipv4Addr::UNSPECIFIED,
                 dst: Ipv4Addr::new(224, 0, 0, 1),
                 ttl: 1,
                 tos: 0xc0,

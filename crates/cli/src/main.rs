@@ -31,6 +31,12 @@ fn main() -> ExitCode {
         // `ipv4kit decode big.pcap | head -1`: the reader went away. End
         // quietly with the status a shell gives a process SIGPIPE ended.
         Err(e) if broken_pipe(e.as_ref()) => ExitCode::from(141),
+        // An impossible request on the command line: status 2, as for
+        // clap's own errors.
+        Err(e) if ipv4kit_cli::args::is_usage(&*e) => {
+            eprintln!("ipv4kit: {e} (see ipv4kit {} --help)", name(&cli.command));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("ipv4kit: {e}");
             ExitCode::FAILURE
@@ -50,4 +56,17 @@ fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
         cur = e.source();
     }
     false
+}
+
+/// The subcommand's name, for "see ipv4kit NAME --help".
+fn name(c: &Command) -> &'static str {
+    match c {
+        Command::Decode(_) => "decode",
+        Command::Query(_) => "query",
+        Command::Report(_) => "report",
+        Command::Leave(_) => "leave",
+        Command::Monitor(_) => "monitor",
+        Command::Send(_) => "send",
+        Command::Sink(_) => "sink",
+    }
 }

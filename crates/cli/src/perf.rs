@@ -9,11 +9,15 @@ use std::io::{IsTerminal, Write};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
+use ipv4kit_net::iface::{interface_by_name, Interface};
 use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
-use ipv4kit_net::{ControlMessage, DatagramOptions, IpOptions, RawConn, RecvBatch, SendBatch};
+use ipv4kit_net::{
+    multicast_mac, ControlFlags, ControlMessage, DatagramOptions, FrameSender, IpOptions, RawConn,
+    RecvBatch, SendBatch,
+};
 use serde::Serialize;
 
-use crate::args::{SendArgs, SinkArgs};
+use crate::args::{usage, SendArgs, SendVia, SinkArgs};
 use crate::igmp_send::iface_index;
 use crate::stop;
 
@@ -45,6 +49,10 @@ pub struct Summary {
     /// Received datagrams that failed validation (sink only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid: Option<u64>,
+    /// Datagrams the kernel dropped because the sink's receive queue was
+    /// full (`SO_RXQ_OVFL`, sink only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drops: Option<u64>,
 }
 
 impl Summary {
@@ -60,11 +68,18 @@ impl Summary {
             seconds: (seconds * 1000.0).round() / 1000.0,
             pps,
             invalid,
+            drops: None,
         }
     }
 
-    /// `packets=N seconds=S pps=P`, then ` invalid=N` for the sink: the C
-    /// peer's line (`benches/peers/c/rawperf.c`), seconds with 3 decimals.
+    /// The summary with the kernel's drop count (sink).
+    pub fn with_drops(mut self, drops: u64) -> Summary {
+        self.drops = Some(drops);
+        self
+    }
+
+    /// `packets=N seconds=S pps=P`, then ` invalid=N drops=N` for the sink: the C
+    /// peer's line (plus what it does not count) (`benches/peers/c/rawperf.c`), seconds with 3 decimals.
     pub fn line(&self) -> String {
         let mut s = format!(
             "packets={} seconds={:.3} pps={}",
@@ -72,6 +87,9 @@ impl Summary {
         );
         if let Some(n) = self.invalid {
             s.push_str(&format!(" invalid={n}"));
+        }
+        if let Some(n) = self.drops {
+            s.push_str(&format!(" drops={n}"));
         }
         s
     }
@@ -212,7 +230,20 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
         None => None,
     };
     let batch_len = usize::from(args.batch);
+    if args.via == SendVia::Packet {
+        return run_send_packet(args, batch_len);
+    }
     let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;
+    send_loop(args, batch_len, |n| sender.send(n))
+}
+
+/// The loop of `send` on either path: `send(n)` sends `n` datagrams and
+/// says how many went (0 for a full device queue, retried).
+fn send_loop(
+    args: &SendArgs,
+    batch_len: usize,
+    mut send: impl FnMut(usize) -> Result<usize>,
+) -> Result<()> {
     let duration = match (args.count, args.duration_s) {
         (None, None) => Some(DEFAULT_SEND_DURATION),
         (_, d) => d.map(Duration::from_secs_f64),
@@ -223,6 +254,7 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
     let start = Instant::now();
     let mut end = start;
     let mut progress = Progress::new(start);
+    let mut failed = None;
     loop {
         // The last datagrams of a count: send the tail of the batch.
         let n = match args.count {
@@ -230,10 +262,16 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
             Some(c) => (c - sent).min(batch_len as u64) as usize,
             None => batch_len,
         };
-        match sender.send(n)? {
+        match send(n) {
             // A full device queue: try again (the C peer does the same).
-            0 => nobufs += 1,
-            k => sent += k as u64,
+            Ok(0) => nobufs += 1,
+            Ok(k) => sent += k as u64,
+            // Stop, but say what went out before the error.
+            Err(e) => {
+                failed = Some(e);
+                end = Instant::now();
+                break;
+            }
         }
         end = Instant::now();
         if duration.is_some_and(|d| end - start >= d) || stop::requested() {
@@ -247,7 +285,119 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
     print_summary(
         &Summary::new(sent, (end - start).as_secs_f64(), None),
         args.json,
-    )
+    )?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// `send --via packet`: whole frames through a [`FrameSender`].
+fn run_send_packet(args: &SendArgs, batch_len: usize) -> Result<()> {
+    let name = args
+        .iface
+        .as_deref()
+        .ok_or_else(|| usage("--via packet needs --iface IF (the frames go out of it)"))?;
+    let iface = interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let size = usize::from(args.size);
+    if let Some(mtu) = iface.mtu {
+        if size > mtu as usize {
+            return Err(usage(format!(
+                "--size {size} is more than {name}'s MTU ({mtu}); \
+                 frames are not fragmented on this path"
+            )));
+        }
+    }
+    let src = iface
+        .addrs
+        .first()
+        .ok_or_else(|| format!("{name} has no IPv4 address to send from"))?
+        .addr;
+    let dst_mac = destination_mac(args.dst, &iface)?;
+    let mut sender = FrameSender::open(name)?;
+    let mut frame = vec![0u8; 14 + size];
+    frame[..6].copy_from_slice(&dst_mac);
+    frame[6..12].copy_from_slice(&sender.mac());
+    frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+    let repr =
+        Ipv4Repr::new(src, args.dst, args.protocol, size - MIN_HEADER_LEN).with_ttl(args.ttl);
+    let n = repr.emit(&mut frame[14..])?;
+    let pattern = payload_pattern();
+    frame[14 + n..].copy_from_slice(&pattern[..size - n]);
+    let frames: Vec<&[u8]> = vec![&frame[..]; batch_len];
+    send_loop(args, batch_len, |n| match sender.send(&frames[..n]) {
+        Ok(k) => Ok(k),
+        Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(0),
+        Err(e) => Err(e.into()),
+    })
+}
+
+/// The Ethernet destination of `dst` on `iface`: the group's MAC for
+/// multicast, all-ones for broadcast, else the neighbour's from the kernel's
+/// ARP table (asked for with one UDP datagram when it has none yet).
+fn destination_mac(dst: Ipv4Addr, iface: &Interface) -> Result<[u8; 6]> {
+    if dst.is_multicast() {
+        return Ok(multicast_mac(dst));
+    }
+    let on_link = iface.addrs.iter().find(|a| {
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(a.prefix_len))
+            .unwrap_or(0);
+        u32::from(a.addr) & mask == u32::from(dst) & mask
+    });
+    let Some(net) = on_link else {
+        return Err(usage(format!(
+            "--via packet sends to {}'s link or to multicast groups: {dst} is on neither \
+             (use the raw path, the default, for routed destinations)",
+            iface.name
+        )));
+    };
+    let mask = u32::MAX
+        .checked_shl(32 - u32::from(net.prefix_len))
+        .unwrap_or(0);
+    if dst.is_broadcast() || u32::from(dst) == u32::from(net.addr) | !mask {
+        return Ok([0xff; 6]);
+    }
+    if let Some(mac) = arp_entry(dst, &iface.name) {
+        return Ok(mac);
+    }
+    // Make the kernel resolve it: one UDP datagram (to the discard port).
+    let udp = std::net::UdpSocket::bind((net.addr, 0))?;
+    let _ = udp.send_to(b"", (dst, 9));
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(10));
+        if let Some(mac) = arp_entry(dst, &iface.name) {
+            return Ok(mac);
+        }
+    }
+    Err(format!("no ARP answer from {dst} on {}: is it up?", iface.name).into())
+}
+
+/// The complete entry for `dst` on `dev` in `/proc/net/arp`, if any.
+fn arp_entry(dst: Ipv4Addr, dev: &str) -> Option<[u8; 6]> {
+    let table = std::fs::read_to_string("/proc/net/arp").ok()?;
+    parse_arp(&table, dst, dev)
+}
+
+/// Finds `dst` on `dev` in the text of `/proc/net/arp` (IP address, HW
+/// type, Flags, HW address, Mask, Device); complete entries only (flag 0x2).
+pub fn parse_arp(table: &str, dst: Ipv4Addr, dev: &str) -> Option<[u8; 6]> {
+    table.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 6 || f[0] != dst.to_string() || f[5] != dev {
+            return None;
+        }
+        let flags = u32::from_str_radix(f[2].trim_start_matches("0x"), 16).ok()?;
+        if flags & 0x2 == 0 {
+            return None;
+        }
+        let mut mac = [0u8; 6];
+        let mut parts = f[3].split(':');
+        for b in mac.iter_mut() {
+            *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+        }
+        Some(mac)
+    })
 }
 
 /// The receiving side: a raw socket with a large buffer and a receive
@@ -257,6 +407,7 @@ pub struct Sink {
     batch: RecvBatch,
     pattern: Vec<u8>,
     protocol: u8,
+    drops: u32,
 }
 
 impl Sink {
@@ -266,12 +417,21 @@ impl Sink {
         let conn = RawConn::new(protocol)?;
         conn.set_recv_buffer_size(SINK_RCVBUF)?;
         conn.set_read_timeout(Some(tick))?;
+        conn.set_control_message(ControlFlags::DROPS, true)?;
         Ok(Sink {
             conn,
             batch: RecvBatch::new(batch, SINK_SLOT),
             pattern: payload_pattern(),
             protocol,
+            drops: 0,
         })
+    }
+
+    /// How many datagrams the kernel dropped for a full receive queue, as
+    /// of the last one received (`SO_RXQ_OVFL`: drops after the last
+    /// datagram show only on the next).
+    pub fn drops(&self) -> u64 {
+        u64::from(self.drops)
     }
 
     /// One `recvmmsg` (waiting up to the tick for the first datagram):
@@ -285,6 +445,9 @@ impl Sink {
                 for d in self.batch.iter() {
                     if !is_valid(d.data, d.meta.truncated, self.protocol, &self.pattern) {
                         invalid += 1;
+                    }
+                    if let Some(drops) = d.meta.drops {
+                        self.drops = drops;
                     }
                 }
                 Ok((n as u64, invalid))
@@ -334,7 +497,14 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
     } else {
         0.0
     };
-    print_summary(&Summary::new(received, seconds, Some(invalid)), args.json)
+    let summary = Summary::new(received, seconds, Some(invalid)).with_drops(sink.drops());
+    if summary.drops.is_some_and(|d| d > 0) {
+        eprintln!(
+            "ipv4kit: sink: the kernel dropped {} datagrams: the receive queue was full",
+            sink.drops()
+        );
+    }
+    print_summary(&summary, args.json)
 }
 
 #[cfg(test)]
@@ -383,5 +553,26 @@ mod tests {
         // The largest datagram fits the pattern.
         let big = build_datagram(Ipv4Addr::LOCALHOST, 253, 64, 65535).unwrap();
         assert!(is_valid(&big, false, 253, &pattern));
+    }
+}
+
+#[cfg(test)]
+mod arp_tests {
+    use super::*;
+
+    #[test]
+    fn arp_entries_are_found_by_address_and_device_when_complete() {
+        let t = "IP address       HW type     Flags       HW address            Mask     Device
+198.18.0.2       0x1         0x2         aa:bb:cc:00:11:22     *        veth0
+198.18.0.3       0x1         0x0         00:00:00:00:00:00     *        veth0
+";
+        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert_eq!(
+            parse_arp(t, a("198.18.0.2"), "veth0"),
+            Some([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22])
+        );
+        assert_eq!(parse_arp(t, a("198.18.0.2"), "veth1"), None);
+        assert_eq!(parse_arp(t, a("198.18.0.3"), "veth0"), None);
+        assert_eq!(parse_arp("", a("198.18.0.2"), "veth0"), None);
     }
 }

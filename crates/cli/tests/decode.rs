@@ -209,13 +209,13 @@ fn a_file_that_is_not_a_capture_exits_1_with_a_clear_message() {
 }
 
 #[test]
-fn a_missing_file_and_no_input_exit_1_and_bad_flags_exit_2() {
+fn a_missing_file_exits_1_and_no_input_or_bad_flags_exit_2() {
     let out = decode(&["/nonexistent/x.pcap"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
     let out = decode(&[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a FILE or --hex"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("<FILE>"));
     let out = decode(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }

@@ -110,11 +110,12 @@ fn datagrams_not_written_by_send_are_counted_invalid() {
     assert!(status.success(), "{err:?}");
     let line = out.last().expect("a summary line");
     let fields: Vec<&str> = line.split(' ').collect();
-    assert_eq!(fields.len(), 4, "{line}");
+    assert_eq!(fields.len(), 5, "{line}");
     assert_eq!(fields[0], "packets=1008", "{line}");
     assert!(fields[1].starts_with("seconds="), "{line}");
     assert!(fields[2].starts_with("pps="), "{line}");
     assert_eq!(fields[3], "invalid=8", "{line}");
+    assert_eq!(fields[4], "drops=0", "{line}");
 }
 
 #[test]
@@ -191,5 +192,106 @@ fn sink_and_send_stopped_by_sigint_still_print_their_summary() {
     assert!(status.success(), "{err:?}");
     let line = out.last().expect("a summary line");
     assert!(line.starts_with("packets=100 seconds="), "{line}");
-    assert!(line.ends_with(" invalid=0"), "{line}");
+    assert!(line.ends_with(" invalid=0 drops=0"), "{line}");
+}
+
+#[test]
+fn sink_reports_the_datagrams_the_kernel_dropped_for_a_full_queue() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let sink = Background::spawn(common::command(
+        &link.b,
+        &["sink", "--idle-timeout-ms", "1500"],
+    ));
+    wait_raw_socket(&link.b, 253);
+    // Stopped, the sink reads nothing: its 64 MiB queue (128 MiB of kernel
+    // accounting) fills and the kernel drops the rest of 400,000 datagrams.
+    let pid = sink.pid().to_string();
+    let signal = |s: &str| {
+        assert!(std::process::Command::new("kill")
+            .args([s, &pid])
+            .status()
+            .unwrap()
+            .success())
+    };
+    signal("-STOP");
+    let dst = ADDR_B.to_string();
+    run_ok(&link.a, &["send", "--dst", &dst, "--count", "400000"]);
+    signal("-CONT");
+    // The count rides on datagrams queued after the drops: send a few more
+    // once the sink has drained its queue.
+    std::thread::sleep(Duration::from_millis(700));
+    run_ok(&link.a, &["send", "--dst", &dst, "--count", "10"]);
+    let (status, out, err) = sink.wait();
+    assert!(status.success(), "{err:?}");
+    let line = out.last().expect("a summary line");
+    let field = |name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            .parse()
+            .unwrap()
+    };
+    let (packets, drops) = (field("packets="), field("drops="));
+    assert!(drops > 0, "{line}");
+    assert!(packets + drops <= 400_010, "{line}");
+    assert!(
+        err.iter().any(|l| l.contains("the kernel dropped")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn send_via_packet_puts_frames_on_the_link_that_the_sink_counts_as_valid() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let sink = Background::spawn(common::command(
+        &link.b,
+        &["sink", "--idle-timeout-ms", "500"],
+    ));
+    wait_raw_socket(&link.b, 253);
+    let dst = ADDR_B.to_string();
+    // Unicast on the link: the MAC comes from ARP, asked for first.
+    let sent = run_ok(
+        &link.a,
+        &[
+            "send", "--dst", &dst, "--via", "packet", "--iface", &link.if_a, "--count", "1000",
+        ],
+    );
+    assert!(sent.starts_with("packets=1000 "), "{sent}");
+    let (status, out, err) = sink.wait();
+    assert!(status.success(), "{err:?}");
+    let line = out.last().expect("a summary line");
+    assert!(
+        line.starts_with("packets=1000 ") && line.contains(" invalid=0 "),
+        "{line}"
+    );
+}
+
+#[test]
+fn send_via_packet_without_an_interface_or_to_another_subnet_exits_2() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let out = common::run(
+        &link.a,
+        &[
+            "send",
+            "--dst",
+            "198.18.0.2",
+            "--via",
+            "packet",
+            "--count",
+            "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --iface"));
+    let out = common::run(
+        &link.a,
+        &[
+            "send", "--dst", "10.1.2.3", "--via", "packet", "--iface", &link.if_a, "--count", "1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is on neither"));
 }

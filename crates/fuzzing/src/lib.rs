@@ -61,6 +61,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mld_dispatch", mld::mld_dispatch),
     ("mld_roundtrip", mld::mld_roundtrip),
     ("net_cmsg6", net::net_cmsg6),
+    ("net_tap_block", net::net_tap_block),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

@@ -71,3 +71,15 @@ pub fn net_cmsg6(data: &[u8]) {
     );
     assert_eq!(encode_control6(&send, &mut buf[..n - 1]), None);
 }
+
+/// Bytes as a `TPACKET_V3` ring block the kernel handed over: the walk
+/// never panics, is a pure function of the bytes, every frame it gives lies
+/// inside the block, and it gives no more frames than 48-byte headers fit.
+pub fn net_tap_block(data: &[u8]) {
+    let frames = ipv4kit_net::__fuzz::tap_block(data);
+    assert_eq!(ipv4kit_net::__fuzz::tap_block(data), frames);
+    assert!(frames.len() <= data.len() / 48 + 1);
+    for (at, len, _) in frames {
+        assert!(at + len <= data.len());
+    }
+}

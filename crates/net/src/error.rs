@@ -17,7 +17,26 @@ pub struct Error {
     op: &'static str,
     hint: Option<&'static str>,
     source: io::Error,
+    /// The object the call was about (an interface name), when known.
+    object: Option<Box<str>>,
 }
+
+/// How a socket bound to one interface lost it (see
+/// [`Error::interface_lost`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InterfaceLost {
+    /// The interface went down (`ip link set … down`); it still exists.
+    Down,
+    /// The interface no longer exists (deleted, or moved to another
+    /// network namespace).
+    Gone,
+}
+
+/// The hint of an [`InterfaceLost::Down`] error.
+pub(crate) const IFACE_DOWN_HINT: &str = "the interface went down";
+/// The hint of an [`InterfaceLost::Gone`] error.
+pub(crate) const IFACE_GONE_HINT: &str = "the interface no longer exists";
 
 /// The hint given when creating a raw socket fails with `EPERM` or `EACCES`.
 pub(crate) const RAW_SOCKET_HINT: &str =
@@ -41,6 +60,43 @@ impl Error {
             op,
             hint: None,
             source,
+            object: None,
+        }
+    }
+
+    /// The same error, naming the object the call was about (an interface
+    /// name, say): `Display` then reads `bind(AF_PACKET) on eth0 failed: …`.
+    pub fn with_object(mut self, object: impl Into<String>) -> Error {
+        self.object = Some(object.into().into_boxed_str());
+        self
+    }
+
+    /// The object the call was about, if the error names one.
+    pub fn object(&self) -> Option<&str> {
+        self.object.as_deref()
+    }
+
+    /// A socket bound to an interface lost it: `how` says whether it went
+    /// down or away; `source` is what the kernel said (`ENETDOWN`...).
+    pub(crate) fn lost(op: &'static str, how: InterfaceLost, source: io::Error) -> Error {
+        Error {
+            op,
+            hint: Some(match how {
+                InterfaceLost::Down => IFACE_DOWN_HINT,
+                InterfaceLost::Gone => IFACE_GONE_HINT,
+            }),
+            source,
+            object: None,
+        }
+    }
+
+    /// Whether (and how) the call failed because the socket's interface
+    /// went down or disappeared, as a [`Tap`](crate::Tap) reports it.
+    pub fn interface_lost(&self) -> Option<InterfaceLost> {
+        match self.hint {
+            Some(IFACE_DOWN_HINT) => Some(InterfaceLost::Down),
+            Some(IFACE_GONE_HINT) => Some(InterfaceLost::Gone),
+            _ => None,
         }
     }
 
@@ -85,6 +141,7 @@ impl Error {
             op,
             hint: denied.then_some(RAW_SOCKET_HINT),
             source,
+            object: None,
         }
     }
 
@@ -97,6 +154,7 @@ impl Error {
             op: MRT_INIT_OP,
             hint: in_use.then_some(MROUTE_IN_USE_HINT),
             source,
+            object: None,
         }
     }
 
@@ -142,6 +200,12 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(object) = &self.object {
+            return match self.hint {
+                Some(hint) => write!(f, "{} on {object} failed: {hint}: {}", self.op, self.source),
+                None => write!(f, "{} on {object} failed: {}", self.op, self.source),
+            };
+        }
         match self.hint {
             Some(hint) => write!(f, "{} failed: {}: {}", self.op, hint, self.source),
             None => write!(f, "{} failed: {}", self.op, self.source),
@@ -210,6 +274,26 @@ mod tests {
         assert!(!e.to_string().contains("another program"), "{e}");
         let e = Error::new("bind", io::Error::from_raw_os_error(libc::EADDRINUSE));
         assert!(!e.is_mroute_in_use());
+    }
+
+    #[test]
+    fn an_error_names_its_object_and_says_how_an_interface_was_lost() {
+        let e = Error::lost(
+            "poll(AF_PACKET)",
+            InterfaceLost::Gone,
+            io::Error::from_raw_os_error(libc::ENETDOWN),
+        )
+        .with_object("eth9");
+        assert_eq!(e.interface_lost(), Some(InterfaceLost::Gone));
+        assert_eq!(e.object(), Some("eth9"));
+        let s = e.to_string();
+        assert!(
+            s.starts_with("poll(AF_PACKET) on eth9 failed: the interface no longer exists: "),
+            "{s}"
+        );
+        let e = Error::new("bind", io::Error::from_raw_os_error(libc::ENODEV)).with_object("x");
+        assert_eq!(e.interface_lost(), None);
+        assert!(e.to_string().starts_with("bind on x failed: "), "{e}");
     }
 
     #[test]

@@ -11,6 +11,9 @@
 //!   preallocated state; nothing allocates in steady state.
 //! - [`MrouteSocket`]: the multicast-routing socket (`MRT_INIT`, VIFs,
 //!   kernel upcalls), which sees every IGMP report on a link. *Linux.*
+//! - [`Tap`]: a silent `AF_PACKET` receiver that sees every IGMP message
+//!   on a link, on a `TPACKET_V3` ring; [`FrameSender`] sends whole
+//!   Ethernet frames past the IP output path. *Linux.*
 //! - [`iface`]: interface names, indexes, addresses and flags.
 //! - IPv6, in the same shape: [`PacketConn6`] (UDP and raw ICMPv6 with
 //!   [`ControlMessage6`]), [`Ipv6Options`] and [`Datagram6Options`],
@@ -87,6 +90,7 @@ mod packet;
 mod packet6;
 mod raw;
 mod sys;
+mod tap;
 
 /// Entry points for `ipv4kit-fuzzing`: not part of the API, may change at any
 /// time.
@@ -115,12 +119,24 @@ pub mod __fuzz {
     pub fn encode_control6(cm: &crate::ControlMessage6, buf: &mut [u8]) -> Option<usize> {
         crate::sys::inet6::encode6(cm, buf).ok()
     }
+
+    /// Walks a `TPACKET_V3` ring block as [`Tap`](crate::Tap) does: the
+    /// (offset in the block, length) of each frame's bytes, and whether it
+    /// had a `sockaddr_ll`.
+    pub fn tap_block(block: &[u8]) -> Vec<(usize, usize, bool)> {
+        crate::tap::block::frames(block)
+            .map(|f| {
+                let at = f.data.as_ptr() as usize - block.as_ptr() as usize;
+                (at, f.data.len(), f.link.is_some())
+            })
+            .collect()
+    }
 }
 
 pub use batch::{RecvBatch, RecvDatagram, RecvIter, RecvPacket, SendBatch};
 pub use conn::Conn;
 pub use control::{ControlFlags, ControlMessage, RecvMeta};
-pub use error::{Error, Result};
+pub use error::{Error, InterfaceLost, Result};
 pub use filter::{BpfInstruction, IcmpFilter};
 pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use mroute::{
@@ -129,6 +145,10 @@ pub use mroute::{
 pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
+pub use tap::{
+    multicast_mac, FrameSender, LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig,
+    TapMeta, TapPacket, TapProtocols, TapStats,
+};
 
 // IPv6 (the POSIX guide's other half): siblings of the IPv4 types above,
 // sharing their batches, flags and error type; see `PacketConn6` for why.

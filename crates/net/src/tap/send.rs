@@ -1,0 +1,147 @@
+//! [`FrameSender`]: whole Ethernet frames out of one interface through an
+//! `AF_PACKET` socket, past the kernel's IP output path.
+
+use std::os::fd::{AsFd, BorrowedFd};
+
+use crate::error::{Error, Result};
+#[cfg(target_os = "linux")]
+use crate::sys::packet::{self, MmsgFrames};
+
+/// Sends whole Ethernet frames (destination and source MAC, EtherType,
+/// payload: the caller builds all of it) out of one interface with
+/// `sendmmsg` on an `AF_PACKET`/`SOCK_RAW` socket. *Linux.*
+///
+/// With `PACKET_QDISC_BYPASS` the frames skip the interface's queueing
+/// discipline and go to the driver directly; nothing of the kernel's IP
+/// output path (routing, netfilter, the IPv4 header fill-in of
+/// `IP_HDRINCL`) runs, so the IPv4 header must be complete, checksum
+/// included ([`Ipv4Repr::emit`](crate::wire::ipv4::Ipv4Repr::emit) writes
+/// one). The socket is bound with protocol 0, so it receives nothing.
+/// Needs `CAP_NET_RAW`.
+///
+/// ```no_run
+/// use ipv4kit_net::FrameSender;
+/// # fn main() -> Result<(), ipv4kit_net::Error> {
+/// let mut tx = FrameSender::open("eth0")?;
+/// let mut frame = [0u8; 60];
+/// frame[..6].copy_from_slice(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0x16]); // 224.0.0.22
+/// frame[6..12].copy_from_slice(&tx.mac());
+/// frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+/// // ... an IPv4 datagram from byte 14 on ...
+/// let sent = tx.send(&[&frame[..], &frame[..]])?;
+/// # let _ = sent;
+/// # Ok(())
+/// # }
+/// ```
+pub struct FrameSender {
+    sock: socket2::Socket,
+    ifindex: u32,
+    name: String,
+    mac: [u8; 6],
+    #[cfg(target_os = "linux")]
+    mm: MmsgFrames,
+}
+
+impl std::fmt::Debug for FrameSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameSender")
+            .field("interface", &self.name)
+            .field("ifindex", &self.ifindex)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsFd for FrameSender {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+}
+
+/// IPv4's EtherType, given to the kernel with each frame.
+const ETH_P_IP: u16 = 0x0800;
+
+impl FrameSender {
+    /// A sender out of interface `name`, bypassing its queueing discipline.
+    pub fn open(name: &str) -> Result<FrameSender> {
+        #[cfg(target_os = "linux")]
+        {
+            let open = || -> Result<FrameSender> {
+                let ifindex = crate::sys::linux::if_nametoindex(name)?;
+                let sock = packet::socket(true)?;
+                let fd = sock.as_fd();
+                // Protocol 0: bound to the interface, receiving nothing.
+                packet::bind(fd, ifindex, 0)?;
+                packet::set_qdisc_bypass(fd)?;
+                let mac = packet::hwaddr(fd, name)?;
+                Ok(FrameSender {
+                    mm: MmsgFrames::new(ifindex, ETH_P_IP, 64),
+                    sock,
+                    ifindex,
+                    name: name.to_owned(),
+                    mac,
+                })
+            };
+            open().map_err(|e| e.with_object(name))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = name;
+            Err(Error::unsupported("socket(AF_PACKET, SOCK_RAW)"))
+        }
+    }
+
+    /// The interface's MAC address (the source of frames this host sends).
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
+    }
+
+    /// The interface's index.
+    pub fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
+    /// Sends `frames` with one `sendmmsg`; returns how many the kernel
+    /// took (fewer on a partial send: call again with the rest). A full
+    /// device queue fails with `ENOBUFS`, worth retrying. After the first
+    /// call with the largest batch, nothing allocates.
+    pub fn send(&mut self, frames: &[&[u8]]) -> Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            let fd = self.sock.as_fd();
+            self.mm
+                .send(fd, frames)
+                .map_err(|e| Error::new("sendmmsg(AF_PACKET)", e).with_object(self.name.as_str()))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = frames;
+            Err(Error::unsupported("sendmmsg(AF_PACKET)"))
+        }
+    }
+}
+
+/// The Ethernet address IPv4 multicast group `group` maps to (RFC 1112
+/// §6.4): 01:00:5e and the group's low 23 bits.
+pub fn multicast_mac(group: std::net::Ipv4Addr) -> [u8; 6] {
+    let o = group.octets();
+    [0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multicast_groups_map_to_01_00_5e_and_23_bits() {
+        let g = std::net::Ipv4Addr::new(239, 129, 2, 3);
+        assert_eq!(multicast_mac(g), [0x01, 0x00, 0x5e, 0x01, 2, 3]);
+        let g = std::net::Ipv4Addr::new(224, 0, 0, 22);
+        assert_eq!(multicast_mac(g), [0x01, 0x00, 0x5e, 0, 0, 0x16]);
+    }
+
+    #[test]
+    fn a_frame_sender_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<FrameSender>();
+    }
+}
