@@ -165,6 +165,7 @@ impl Error {
             op: MRT6_INIT_OP,
             hint: in_use.then_some(MROUTE_IN_USE_HINT),
             source,
+            object: None,
         }
     }
 
