@@ -30,6 +30,12 @@
 //! | §9 | ignoring queries without Router Alert or to the wrong destination; limiting recorded sources | [`Config::require_router_alert`], [`Config::require_general_query_to_all_nodes`], [`Config::max_query_sources`], [`RxMeta`] |
 //! | RFC 4604 §2.2.1 | no EXCLUDE for SSM groups | [`Config::ssm_range`], [`Config::refuse_ssm_exclude`], [`Error::SsmExclude`] |
 //! | RFC 2236 §3 | v2 reports, report suppression, leaves by the last reporter | [`Host::handle_message`] |
+//! | §6.2–§6.5 | router state: group and source timers, filter mode, the record tables, the switch to INCLUDE | [`Router`], [`Router::handle_message`], [`Router::handle_timeout`], [`GroupView`] |
+//! | §6.6 | querier election, General / Group / Group-and-Source Queries, the S flag | [`Router::is_querier`], [`Router::poll_transmit`], [`RouterProtocol`] |
+//! | §7.3 | older queriers (version switch) and older hosts (per-group mode) | [`Router::version`], [`GroupView::compat`], [`RouterEvent`] |
+//! | §9 (router) | Router Alert, TTL, off-subnet and unspecified sources; caps | [`RouterConfig`], [`Counters`] |
+//! | RFC 4604 §2.2.2 | SSM: EXCLUDE records and v1/v2 messages ignored | [`RouterConfig::ssm_range`], [`Counters::ssm_exclude`], [`Counters::ssm_old`] |
+//! | RFC 8652 | the membership table | [`Router::table`], [`MembershipTable`] |
 //!
 //! Choices where the RFC allows several and Linux picked one: the
 //! retransmission timer is per interface (a change sends every group's
@@ -110,10 +116,15 @@ mod config;
 mod filter;
 pub mod host;
 mod protocol;
+pub mod router;
 mod time;
 
 pub use config::{Config, Error, Event, IgnoreReason};
 pub use filter::{merge, state_change_records, Filter, FilterMode, RecordType};
 pub use host::{BufferTooShort, Host, Requester, RxMeta, Transmit};
 pub use protocol::{Compat, Igmp, MessageKind, Output, Protocol, QueryInfo, Received, Record};
+pub use router::{
+    Counters, GroupEntry, GroupView, MembershipTable, QuerySpec, Router, RouterConfig, RouterEvent,
+    RouterProtocol, RouterReceived, RouterRxMeta, RouterTransmit, SourceEntry,
+};
 pub use time::Instant;
