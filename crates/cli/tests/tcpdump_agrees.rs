@@ -1,6 +1,7 @@
 //! tcpdump as an independent decoder: for every IGMP frame in `tests/data`,
 //! the fields `tcpdump -tt -v -n` prints agree with `ipv4kit decode --json`:
-//! time, TOS, TTL, ID, length, DF, addresses, bad IP checksums (both values),
+//! time, TOS, TTL, ID, length, DF, addresses, IP options (kinds in order,
+//! and the addresses of route options), bad IP checksums (both values),
 //! and the IGMP type, version, group, maximum response time, v3 record count
 //! and each record's group, type and source count, bad IGMP checksums.
 //!
@@ -114,6 +115,69 @@ fn record_abbrev(name: &str) -> &'static str {
     }
 }
 
+/// tcpdump's `options (RA, RR 198.18.0.1, 0.0.0.0,EOL)` as `router_alert
+/// record_route[198.18.0.1 0.0.0.0] end`; empty without options.
+fn tcpdump_options(td: &str) -> String {
+    let Some(start) = td.find("options (") else {
+        return String::new();
+    };
+    let rest = &td[start + "options (".len()..];
+    // The list ends at the `)` that closes it (route addresses have none).
+    let list = &rest[..rest.find(')').unwrap_or(rest.len())];
+    let mut out: Vec<String> = Vec::new();
+    for token in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let mut words = token.split_whitespace();
+        let name = words.next().unwrap_or_default();
+        let kind = match name {
+            "RA" => "router_alert",
+            "RR" => "record_route",
+            "LSRR" => "lsrr",
+            "SSRR" => "ssrr",
+            "timestamp" => "timestamp",
+            "EOL" => "end",
+            "NOP" => "nop",
+            // A further address of the route option before it.
+            _ if name.parse::<std::net::Ipv4Addr>().is_ok() => {
+                if let Some(last) = out.last_mut() {
+                    last.insert_str(last.len() - 1, &format!(" {name}"));
+                }
+                continue;
+            }
+            other => other,
+        };
+        let addrs: Vec<&str> = words
+            .filter(|w| w.parse::<std::net::Ipv4Addr>().is_ok())
+            .collect();
+        if matches!(kind, "record_route" | "lsrr" | "ssrr") {
+            out.push(format!("{kind}[{}]", addrs.join(" ")));
+        } else {
+            out.push(kind.to_owned());
+        }
+    }
+    out.join(" ")
+}
+
+/// Our `ipv4.options` in the form [`tcpdump_options`] gives.
+fn our_options(ip: &Value) -> String {
+    let Some(options) = ip["options"].as_array() else {
+        return String::new();
+    };
+    options
+        .iter()
+        .map(|o| {
+            let kind = o["kind"].as_str().unwrap_or("?");
+            match o["addrs"].as_array() {
+                Some(a) if matches!(kind, "record_route" | "lsrr" | "ssrr") => {
+                    let a: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+                    format!("{kind}[{}]", a.join(" "))
+                }
+                _ => kind.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Compares one frame; returns what differs.
 fn compare(td: &str, ours: &Value) -> Vec<String> {
     let mut bad = Vec::new();
@@ -131,6 +195,7 @@ fn compare(td: &str, ours: &Value) -> Vec<String> {
     );
     let tos = u8::from_str_radix(field(td, "(tos 0x").unwrap(), 16).unwrap();
     check("tos", tos.to_string(), ip["tos"].to_string());
+    check("ip options", tcpdump_options(td), our_options(ip));
     check(
         "ttl",
         field(td, "ttl ").unwrap().into(),
