@@ -151,6 +151,11 @@ impl<W: Write> PcapNgWriter<W> {
     /// Adds an interface (an Interface Description Block with `if_name` and
     /// nanosecond `if_tsresol`) and returns its id for
     /// [`write_packet`](Self::write_packet).
+    ///
+    /// pcapng allows a different link type and snap length per interface,
+    /// but libpcap (so tcpdump) refuses a section whose interfaces do not
+    /// all share the first one's: give every interface of a file the same
+    /// link type and snap length when it is for tcpdump.
     pub fn add_interface(&mut self, linktype: u16, snaplen: u32, name: &str) -> io::Result<u32> {
         let mut body = Vec::new();
         body.extend_from_slice(&linktype.to_le_bytes());

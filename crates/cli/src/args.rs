@@ -234,10 +234,11 @@ pub struct LeaveArgs {
 /// leaves, other hosts' queries, this host's own messages) and sends
 /// nothing: no join, no report. Needs CAP_NET_RAW only.
 ///
-/// Text lines read like tcpdump's: the time (UTC, microseconds), the
-/// interface, the direction (In, M multicast, B broadcast, Out sent by this
-/// host), then the packet. --json prints JSON Lines with `ts` (RFC 3339,
-/// UTC, nanoseconds), `packet_type` and `src_mac` added. When the kernel
+/// Text lines read like tcpdump's (with --nano): the time (UTC,
+/// nanoseconds), the interface, the direction (In, M multicast, B
+/// broadcast, Out sent by this host), then the packet. --json prints JSON
+/// Lines as `decode --json` does (`time` RFC 3339 and `time_epoch`, UTC,
+/// nanoseconds), with `packet_type` and `src_mac` added. When the kernel
 /// drops messages (the reader fell behind) monitor says so on stderr as it
 /// happens. At the end a summary goes to stderr: messages by version and
 /// type, and drops.
@@ -249,13 +250,22 @@ pub struct LeaveArgs {
 /// CAP_NET_RAW; when another program holds the routing socket it says so
 /// and goes on with the memberships alone.
 ///
+/// -w FILE also writes every message seen, with the kernel's timestamp, as
+/// a capture that tcpdump and `ipv4kit decode` read: nanosecond pcap, or
+/// pcapng (recording IF's name) when FILE ends in `.pcapng`; the packets
+/// begin at their IPv4 header (LINKTYPE_RAW). The file is flushed after
+/// every batch of packets and at exit, so it is complete whenever monitor
+/// ends. `-w -` writes the pcap to standard output and prints no lines.
+///
 /// Runs until --count, --timeout-s, or SIGINT (Ctrl-C)/SIGTERM, then exits
 /// 0. If IF goes down or is deleted, monitor exits 1 saying so.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit monitor --iface eth0
   ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30
-  ipv4kit monitor --iface eth0 --via mroute")]
+  ipv4kit monitor --iface eth0 --via mroute
+  ipv4kit monitor --iface eth0 -w igmp.pcapng
+  ipv4kit monitor --iface eth0 -w - | tcpdump -n -v -r -")]
 pub struct MonitorArgs {
     /// The interface to watch.
     #[arg(long, value_name = "IF")]
@@ -272,6 +282,11 @@ pub struct MonitorArgs {
     /// How to see the link: an AF_PACKET tap, or the multicast-routing socket.
     #[arg(long, value_enum, default_value_t = MonitorVia::Tap, value_name = "HOW")]
     pub via: MonitorVia,
+    /// Also write every message seen to FILE: pcapng (with IF's name) when
+    /// FILE ends in `.pcapng`, else nanosecond pcap; raw IPv4 (LINKTYPE_RAW).
+    /// `-` writes pcap to standard output and prints no lines.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
 }
 
 /// How `monitor` sees the link.

@@ -12,14 +12,21 @@
 //! 224.0.0.22 and 224.0.0.2 there (for v3 reports and leaves). It misses
 //! v1/v2 reports to 224.0.0.0/24, and its joins make this host send reports
 //! of its own. Upcalls (`struct igmpmsg`) are not IGMP messages and are skipped.
+//!
+//! Lines and JSON come from `ipv4kit-capture`, as `decode` prints them, with
+//! the time as a [`Timestamp`] of 9 digits (the kernel's nanoseconds). With
+//! `-w FILE` every message also goes to a capture file ([`CaptureFile`]).
 
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::net::Ipv4Addr;
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::Serialize;
+use ipv4kit_capture::time::Timestamp;
+use ipv4kit_capture::write::{PcapNgWriter, PcapWriter};
 
 use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS, IP_PROTOCOL_IGMP};
 use ipv4kit_net::{
@@ -27,7 +34,7 @@ use ipv4kit_net::{
     Tap,
 };
 
-use crate::args::{MonitorArgs, MonitorVia};
+use crate::args::{usage, MonitorArgs, MonitorVia};
 use crate::decode;
 use crate::igmp_send::iface_index;
 use crate::model::Packet;
@@ -51,7 +58,13 @@ pub fn run_monitor(args: &MonitorArgs) -> Result<()> {
     let deadline = args
         .timeout_s
         .and_then(|s| Instant::now().checked_add(Duration::from_secs(s)));
-    let mut out = Printer::new(args);
+    let to_stdout = args.write.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if to_stdout && args.json {
+        return Err(usage(
+            "-w - writes the capture to standard output, where --json lines cannot go too",
+        ));
+    }
+    let mut out = Printer::new(args, !to_stdout);
     let result = match args.via {
         MonitorVia::Tap => run_tap(args, deadline, &mut out),
         MonitorVia::Mroute => run_mroute(args, deadline, &mut out),
@@ -93,6 +106,7 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
         tap.path()
     );
     let ifindex = tap.ifindex();
+    let mut file = open_capture(args)?;
     let mut drops = 0;
     while let Some(wait) = go_on(args, out, deadline) {
         let batch = match tap.recv(Some(wait)) {
@@ -107,6 +121,9 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
             if args.count.is_some_and(|c| out.printed >= c) {
                 break;
             }
+            if let Some(f) = &mut file {
+                f.write(p.meta.timestamp, p.meta.orig_len, p.data)?;
+            }
             let mut packet = decode::ipv4_packet(p.data);
             packet.iface = Some(args.iface.clone());
             packet.ifindex = Some(ifindex);
@@ -114,13 +131,16 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
                 packet_type: p.meta.packet_type.as_str(),
                 src_mac: p.meta.src.to_string(),
             };
-            out.print(p.meta.timestamp, Some(&link), &packet)?;
+            out.print(p.meta.timestamp, Some(&link), packet)?;
+        }
+        if let Some(f) = &mut file {
+            f.flush()?;
         }
         let s = tap.stats()?;
         if s.drops > drops {
             eprintln!(
                 "{} ipv4kit: monitor: the kernel dropped {} messages on {} ({} in all)",
-                tcpdump_time(SystemTime::now()),
+                timestamp(SystemTime::now()).time_of_day(),
                 s.drops - drops,
                 args.iface,
                 s.drops
@@ -207,6 +227,7 @@ fn run_mroute(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) 
             Socket::Plain(_) => "",
         }
     );
+    let mut file = open_capture(args)?;
     let mut buf = vec![0u8; 65536];
     while let Some(wait) = go_on(args, out, deadline) {
         conn.set_read_timeout(Some(wait))?;
@@ -225,12 +246,103 @@ fn run_mroute(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) 
         if meta.cm.ifindex.is_some_and(|i| i != ifindex) {
             continue;
         }
+        if let Some(f) = &mut file {
+            f.write(now, bytes.len(), bytes)?;
+            f.flush()?;
+        }
         let mut packet = decode::ipv4_packet(bytes);
         packet.iface = Some(args.iface.clone());
         packet.ifindex = Some(ifindex);
-        out.print(now, None, &packet)?;
+        out.print(now, None, packet)?;
     }
     Ok(())
+}
+
+/// The kernel's time as the capture crate's [`Timestamp`]: nanoseconds, all
+/// 9 digits shown (a time before 1970 shows as the epoch).
+pub fn timestamp(t: SystemTime) -> Timestamp {
+    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    Timestamp {
+        secs: d.as_secs(),
+        nanos: d.subsec_nanos(),
+        digits: 9,
+    }
+}
+
+/// The snap length written in capture headers: the largest IPv4 datagram.
+const SNAPLEN: u32 = 65_535;
+
+/// LINKTYPE_RAW: the packet begins at its IP header (the tap is
+/// `SOCK_DGRAM`; the routing socket is raw IP). Chosen over LINKTYPE_IPV4
+/// (228) because every reader knows it and it will carry IPv6 (MLD) too.
+const LINKTYPE_RAW: u16 = 101;
+
+/// Where `-w` writes: nanosecond pcap (the default: every libpcap reads
+/// it, and it keeps the kernel's nanoseconds) or pcapng (for a FILE named
+/// `*.pcapng`: it records the interface's name).
+pub enum CaptureFile {
+    /// Nanosecond pcap, LINKTYPE_RAW.
+    Pcap(PcapWriter<BufWriter<Box<dyn Write>>>),
+    /// pcapng with one interface, LINKTYPE_RAW.
+    PcapNg(PcapNgWriter<BufWriter<Box<dyn Write>>>),
+}
+
+impl CaptureFile {
+    /// Creates `path` (`-`: standard output) for packets seen on `iface`.
+    pub fn create(path: &Path, iface: &str) -> io::Result<CaptureFile> {
+        let stdout = path.as_os_str() == "-";
+        let out: Box<dyn Write> = if stdout {
+            Box::new(io::stdout())
+        } else {
+            Box::new(File::create(path)?)
+        };
+        let out = BufWriter::with_capacity(1 << 16, out);
+        let ng = !stdout
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"));
+        let mut file = if ng {
+            let mut w = PcapNgWriter::new(out)?;
+            w.add_interface(LINKTYPE_RAW, SNAPLEN, iface)?;
+            CaptureFile::PcapNg(w)
+        } else {
+            CaptureFile::Pcap(PcapWriter::new_nanos(out, LINKTYPE_RAW.into(), SNAPLEN)?)
+        };
+        // The header goes out at once: a reader of `-w -` starts now.
+        file.flush()?;
+        Ok(file)
+    }
+
+    /// Writes one packet (from its IPv4 header) seen at `ts`, `orig_len`
+    /// octets long before any snap length cut it.
+    pub fn write(&mut self, ts: SystemTime, orig_len: usize, bytes: &[u8]) -> io::Result<()> {
+        let ts = ts
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let orig_len = u32::try_from(orig_len).unwrap_or(u32::MAX);
+        match self {
+            CaptureFile::Pcap(w) => w.write_packet(ts, orig_len, bytes),
+            CaptureFile::PcapNg(w) => w.write_packet(0, ts, orig_len, bytes),
+        }
+    }
+
+    /// Flushes what was written to the file.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            CaptureFile::Pcap(w) => w.flush(),
+            CaptureFile::PcapNg(w) => w.flush(),
+        }
+    }
+}
+
+/// Opens the `-w` file, if any, naming it in errors.
+fn open_capture(args: &MonitorArgs) -> Result<Option<CaptureFile>> {
+    let Some(path) = &args.write else {
+        return Ok(None);
+    };
+    CaptureFile::create(path, &args.iface)
+        .map(Some)
+        .map_err(|e| format!("creating {}: {e}", path.display()).into())
 }
 
 /// The link-layer facts the tap adds to a line.
@@ -239,63 +351,68 @@ struct LinkInfo {
     src_mac: String,
 }
 
-/// One JSON line: the time and link facts, then the decoded packet.
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    /// RFC 3339, UTC, nanoseconds.
-    ts: String,
-    /// `In`, `M`, `B`, `Out`... (tap only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    packet_type: Option<&'static str>,
-    /// The link-layer source address (tap only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    src_mac: Option<&'a str>,
-    #[serde(flatten)]
-    packet: &'a Packet,
-}
-
 /// Prints lines and keeps the counts for the summary.
 struct Printer {
     json: bool,
-    out: std::io::Stdout,
+    /// False for `-w -`: standard output carries the capture.
+    lines: bool,
+    out: io::Stdout,
+    buf: Vec<u8>,
     printed: u64,
     by_kind: BTreeMap<String, u64>,
     drops: u64,
 }
 
 impl Printer {
-    fn new(args: &MonitorArgs) -> Printer {
+    fn new(args: &MonitorArgs, lines: bool) -> Printer {
         Printer {
             json: args.json,
-            out: std::io::stdout(),
+            lines,
+            out: io::stdout(),
+            buf: Vec::with_capacity(512),
             printed: 0,
             by_kind: BTreeMap::new(),
             drops: 0,
         }
     }
 
-    fn print(&mut self, ts: SystemTime, link: Option<&LinkInfo>, packet: &Packet) -> Result<()> {
-        let mut out = self.out.lock();
-        if self.json {
-            let line = JsonLine {
-                ts: rfc3339(ts),
-                packet_type: link.map(|l| l.packet_type),
-                src_mac: link.map(|l| l.src_mac.as_str()),
-                packet,
-            };
-            writeln!(out, "{}", serde_json::to_string(&line)?)?;
-        } else {
-            // `12:00:00.123456 eth0 M 198.18.0.2 > 224.0.0.22: ...`
-            let mut bare = packet.clone();
-            let iface = bare.iface.take().unwrap_or_default();
-            match link {
-                Some(l) => writeln!(out, "{} {iface} {} {bare}", tcpdump_time(ts), l.packet_type)?,
-                None => writeln!(out, "{} {iface} {bare}", tcpdump_time(ts))?,
-            }
-        }
-        out.flush()?;
+    /// Prints `packet` seen at `ts` (and counts it).
+    fn print(&mut self, ts: SystemTime, link: Option<&LinkInfo>, mut packet: Packet) -> Result<()> {
+        *self.by_kind.entry(kind(&packet)).or_default() += 1;
         self.printed += 1;
-        *self.by_kind.entry(kind(packet)).or_default() += 1;
+        if !self.lines {
+            return Ok(());
+        }
+        let ts = timestamp(ts);
+        self.buf.clear();
+        if self.json {
+            // `decode --json`'s object, with the tap's facts at its end.
+            packet.ts = Some(ts);
+            packet.ts_epoch = Some(ts);
+            packet.write_json(&mut self.buf)?;
+            if let Some(l) = link {
+                self.buf.pop(); // the closing brace
+                write!(
+                    self.buf,
+                    ",\"packet_type\":{},\"src_mac\":{}}}",
+                    serde_json::to_string(l.packet_type)?,
+                    serde_json::to_string(&l.src_mac)?
+                )?;
+            }
+            self.buf.push(b'\n');
+        } else {
+            // `12:00:00.123456789 eth0 M 198.18.0.2 > 224.0.0.22: ...`: the
+            // direction goes between the interface and the packet.
+            let iface = packet.iface.take().unwrap_or_default();
+            write!(self.buf, "{} {iface} ", ts.time_of_day())?;
+            if let Some(l) = link {
+                write!(self.buf, "{} ", l.packet_type)?;
+            }
+            writeln!(self.buf, "{packet}")?;
+        }
+        let mut out = self.out.lock();
+        out.write_all(&self.buf)?;
+        out.flush()?;
         Ok(())
     }
 
@@ -330,75 +447,25 @@ fn kind(p: &Packet) -> String {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
-/// (H. Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn since_epoch(t: SystemTime) -> Duration {
-    t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()
-}
-
-/// `HH:MM:SS.uuuuuu`, UTC: tcpdump's default form.
-pub fn tcpdump_time(t: SystemTime) -> String {
-    let d = since_epoch(t);
-    let s = d.as_secs() % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:06}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_micros()
-    )
-}
-
-/// `2026-12-01T00:29:28.123456789Z` (RFC 3339, UTC).
-pub fn rfc3339(t: SystemTime) -> String {
-    let d = since_epoch(t);
-    let secs = d.as_secs() as i64;
-    let (y, m, day) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:09}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_nanos()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn times_print_as_tcpdump_and_rfc_3339_do() {
-        let t = SystemTime::UNIX_EPOCH + Duration::new(1_796_084_926, 929_431_735);
-        assert_eq!(tcpdump_time(t), "00:28:46.929431");
-        assert_eq!(rfc3339(t), "2026-12-01T00:28:46.929431735Z");
-        assert_eq!(
-            rfc3339(SystemTime::UNIX_EPOCH),
-            "1970-01-01T00:00:00.000000000Z"
-        );
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(&rfc3339(leap)[..10], "2000-02-29");
+    fn kernel_times_keep_all_nine_digits_in_text_and_json() {
+        let t = timestamp(SystemTime::UNIX_EPOCH + Duration::new(1_796_084_926, 929_431_735));
+        assert_eq!(t.time_of_day().to_string(), "00:28:46.929431735");
+        assert_eq!(t.rfc3339().to_string(), "2026-12-01T00:28:46.929431735Z");
+        assert_eq!(t.epoch().to_string(), "1796084926.929431735");
     }
 
     #[test]
     fn the_summary_counts_messages_by_version_and_type() {
         let mut p = Printer {
             json: false,
+            lines: true,
             out: std::io::stdout(),
+            buf: Vec::new(),
             printed: 0,
             by_kind: BTreeMap::new(),
             drops: 3,

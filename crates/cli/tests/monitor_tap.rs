@@ -94,10 +94,14 @@ fn monitor_sees_v2_reports_to_224_0_0_251_and_v3_reports_while_the_peer_sees_not
         "the peer saw packets from the monitoring host: {seen_by_b:#?} {td_err:?}"
     );
     for v in json_lines(&out) {
-        // RFC 3339 UTC with nanoseconds, the link facts, and the packet.
-        let ts = v["ts"].as_str().unwrap();
+        // As decode prints it: RFC 3339 UTC with nanoseconds and the same
+        // instant in seconds; then the link facts.
+        let ts = v["time"].as_str().unwrap();
         assert_eq!(ts.len(), 30, "{ts}");
         assert!(ts.ends_with('Z') && &ts[10..11] == "T", "{ts}");
+        let epoch = v["time_epoch"].as_str().unwrap();
+        assert_eq!(epoch[epoch.len() - 9..], ts[20..29], "{v}");
+        assert!(v.get("ts").is_none(), "{v}");
         assert_eq!(v["packet_type"], "M", "{v}");
         assert_eq!(v["src_mac"], b_mac.as_str(), "{v}");
     }
@@ -122,18 +126,18 @@ fn text_lines_start_with_the_kernel_time_as_tcpdump_prints_it() {
     assert!(seen, "nothing printed");
     let line = &out[0];
     let b = line.as_bytes();
-    // 00:28:46.929431 IF M 198.18.0.2 > 224.0.0.22: ...
+    // 00:28:46.929431735 IF M 198.18.0.2 > 224.0.0.22: ... (tcpdump --nano)
     assert!(
-        b.len() > 16
+        b.len() > 19
             && b[2] == b':'
             && b[5] == b':'
             && b[8] == b'.'
-            && b[9..15].iter().all(u8::is_ascii_digit)
-            && b[15] == b' ',
+            && b[9..18].iter().all(u8::is_ascii_digit)
+            && b[18] == b' ',
         "{line}"
     );
     assert!(
-        line[16..].starts_with(&format!("{} M {ADDR_B} > 224.0.0.22: ", link.if_a)),
+        line[19..].starts_with(&format!("{} M {ADDR_B} > 224.0.0.22: ", link.if_a)),
         "{line}"
     );
 }
