@@ -458,3 +458,51 @@ fn frame_sender_on_a_missing_interface_names_it() {
     let e = FrameSender::open("nope1").unwrap_err();
     assert!(e.to_string().contains("nope1"), "{e}");
 }
+
+/// `try_recv` never waits: `None` while nothing is queued, then (after b
+/// joins a group) the batch with b's report, which `last_batch` shows again.
+fn try_recv_takes_without_waiting_and_last_batch_repeats_it(mode: RingMode, path: RxPath) {
+    let link = Link::new().unwrap();
+    let config = TapConfig::default()
+        .with_ring(mode)
+        .with_retire_timeout(Duration::from_millis(10));
+    let mut tap = link
+        .a
+        .run(|| Tap::with_config(&link.if_a, &config).unwrap());
+    assert_eq!(tap.path(), path);
+    // Whatever the link said while coming up, then the quiet.
+    while tap.try_recv().unwrap().is_some() {}
+    let started = Instant::now();
+    assert!(tap.try_recv().unwrap().is_none());
+    assert!(started.elapsed() < Duration::from_millis(500), "it waited");
+    assert_eq!(tap.last_batch().count(), 0);
+    let group = Ipv4Addr::new(239, 1, 2, 9);
+    let _member = join_in_b(&link, group);
+    let end = Instant::now() + Duration::from_secs(5);
+    let first = loop {
+        assert!(Instant::now() < end, "no report through try_recv");
+        match tap.try_recv().unwrap() {
+            Some(batch) => {
+                let frames: Vec<Seen> = batch.map(|p| Seen::of(&p)).collect();
+                if frames.iter().any(|s| s.src() == ADDR_B) {
+                    break frames;
+                }
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let again: Vec<Seen> = tap.last_batch().map(|p| Seen::of(&p)).collect();
+    assert_eq!(again, first);
+}
+
+#[test]
+fn ring_try_recv_takes_without_waiting_and_last_batch_repeats_it() {
+    require_privileges!();
+    try_recv_takes_without_waiting_and_last_batch_repeats_it(RingMode::Required, RxPath::Ring);
+}
+
+#[test]
+fn recvmmsg_try_recv_takes_without_waiting_and_last_batch_repeats_it() {
+    require_privileges!();
+    try_recv_takes_without_waiting_and_last_batch_repeats_it(RingMode::Off, RxPath::Recvmmsg);
+}

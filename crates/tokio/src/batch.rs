@@ -4,7 +4,9 @@
 
 use std::os::fd::AsRawFd;
 
-use ipv4kit_net::{MrouteSocket, PacketConn, RawConn, RecvBatch, Result, SendBatch};
+use ipv4kit_net::{
+    Mroute6Socket, MrouteSocket, PacketConn, PacketConn6, RawConn, RecvBatch, Result, SendBatch,
+};
 
 use crate::AsyncSocket;
 
@@ -88,11 +90,46 @@ impl BatchSend for MrouteSocket {
     }
 }
 
+impl BatchRecv for PacketConn6 {
+    type RecvBatch = RecvBatch;
+    fn recv_batch(&self, batch: &mut RecvBatch) -> Result<usize> {
+        PacketConn6::recv_batch(self, batch)
+    }
+}
+
+impl BatchSend for PacketConn6 {
+    type SendBatch = SendBatch;
+    fn batch_len(batch: &SendBatch) -> usize {
+        batch.len()
+    }
+    fn send_batch(&self, batch: &mut SendBatch, from: usize) -> Result<usize> {
+        PacketConn6::send_batch(self, batch, from)
+    }
+}
+
+impl BatchRecv for Mroute6Socket {
+    type RecvBatch = RecvBatch;
+    fn recv_batch(&self, batch: &mut RecvBatch) -> Result<usize> {
+        Mroute6Socket::recv_batch(self, batch)
+    }
+}
+
+impl BatchSend for Mroute6Socket {
+    type SendBatch = SendBatch;
+    fn batch_len(batch: &SendBatch) -> usize {
+        batch.len()
+    }
+    fn send_batch(&self, batch: &mut SendBatch, from: usize) -> Result<usize> {
+        self.conn().send_batch(batch, from)
+    }
+}
+
 impl<S: BatchRecv> AsyncSocket<S> {
     /// Receives into the preallocated `batch`: waits until the socket is
     /// readable, then takes up to `batch`'s capacity of queued datagrams in
     /// one `recvmmsg`; returns how many (at least one). Iterate the batch
-    /// for them, as after the synchronous call. Nothing is allocated.
+    /// for them, as after the synchronous call (`iter6` for the IPv6
+    /// sockets). Nothing is allocated.
     ///
     /// Call it in a loop: readiness is kept after a call that returned
     /// datagrams, so the next call reads the queue again at once, and the

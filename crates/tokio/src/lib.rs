@@ -13,19 +13,29 @@
 //!   datagrams and kernel upcalls one by one
 //!   ([`recv_message`](AsyncSocket::recv_message)) or as a `Stream`
 //!   ([`messages`](AsyncSocket::messages));
+//! - [`AsyncPacketConn6`]: UDP over IPv6 or raw ICMPv6 (MLD) with
+//!   [`ControlMessage6`](ipv4kit_net::ControlMessage6)s (`recv_from`,
+//!   `send_to`);
+//! - [`AsyncMroute6Socket`]: the IPv6 multicast-routing socket (MRT6), its
+//!   ICMPv6 messages and upcalls one by one or as a `Stream`
+//!   ([`Mroute6Messages`]);
 //! - for all of them, [`recv_batch`](AsyncSocket::recv_batch) and
 //!   [`send_batch`](AsyncSocket::send_batch) over the same preallocated
 //!   [`RecvBatch`](ipv4kit_net::RecvBatch) and
 //!   [`SendBatch`](ipv4kit_net::SendBatch) as the synchronous calls
-//!   (`recvmmsg`/`sendmmsg`): nothing allocates in steady state.
+//!   (`recvmmsg`/`sendmmsg`; `iter6`/`push6` for IPv6): nothing allocates
+//!   in steady state;
+//! - [`AsyncTap`]: the `AF_PACKET` tap, each [`recv`](AsyncSocket::recv)
+//!   a batch of packets borrowed from the `TPACKET_V3` ring (woken when
+//!   the kernel retires a block) or the `recvmmsg` arena, with no copy and
+//!   no allocation per packet; [`AsyncFrameSender`] sends whole frames.
 //!
 //! Options (groups, interfaces, TTLs, control messages) are set on the
 //! socket itself, through [`AsyncSocket::get_ref`] and the option traits.
 //! Each method's documentation says what is lost when its future is dropped
 //! before it completes (for receives and single sends: nothing).
 //!
-//! A new socket type of `ipv4kit-net` (the IPv6 connections, the
-//! `AF_PACKET` tap) joins in three small steps, all in this crate: a line
+//! A new socket type of `ipv4kit-net` joins in three small steps, all in this crate: a line
 //! in the [`OwnedSocket`] list (it owns its descriptor), [`BatchRecv`] and
 //! [`BatchSend`] impls naming its batch types (one call each), and its
 //! single-datagram methods as one-line wrappers over
@@ -75,13 +85,17 @@ pub use ipv4kit_net as net;
 mod batch;
 mod conn;
 mod mroute;
+mod mroute6;
 mod socket;
+mod tap;
 
 pub use batch::{BatchRecv, BatchSend};
-pub use conn::{AsyncPacketConn, AsyncRawConn};
+pub use conn::{AsyncPacketConn, AsyncPacketConn6, AsyncRawConn};
 pub use futures_core::Stream;
 pub use mroute::{AsyncMrouteSocket, MrouteMessages, MrouteRecv};
+pub use mroute6::{AsyncMroute6Socket, Mroute6Messages, Mroute6Recv};
 pub use socket::{AsyncSocket, OwnedSocket};
+pub use tap::{AsyncFrameSender, AsyncTap};
 
 #[cfg(test)]
 mod tests {
@@ -94,6 +108,11 @@ mod tests {
         check::<crate::AsyncPacketConn>();
         check::<crate::AsyncMrouteSocket>();
         check::<crate::MrouteMessages<'static>>();
+        check::<crate::AsyncPacketConn6>();
+        check::<crate::AsyncMroute6Socket>();
+        check::<crate::Mroute6Messages<'static>>();
+        check::<crate::AsyncTap>();
+        check::<crate::AsyncFrameSender>();
     }
 
     /// The adapter makes the socket non-blocking; `into_inner` hands it

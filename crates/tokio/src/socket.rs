@@ -11,8 +11,8 @@ use tokio::io::unix::AsyncFd;
 
 /// What errors name when waiting for readiness fails (the runtime is
 /// shutting down, or the reactor is gone).
-const READABLE_OP: &str = "AsyncFd::readable (epoll)";
-const WRITABLE_OP: &str = "AsyncFd::writable (epoll)";
+pub(crate) const READABLE_OP: &str = "AsyncFd::readable (epoll)";
+pub(crate) const WRITABLE_OP: &str = "AsyncFd::writable (epoll)";
 
 /// A socket of `ipv4kit-net` (`S`: [`RawConn`](ipv4kit_net::RawConn),
 /// [`PacketConn`](ipv4kit_net::PacketConn),
@@ -42,7 +42,7 @@ const WRITABLE_OP: &str = "AsyncFd::writable (epoll)";
 /// [`write_with`](Self::write_with).
 #[derive(Debug)]
 pub struct AsyncSocket<S: AsRawFd> {
-    fd: AsyncFd<S>,
+    pub(crate) fd: AsyncFd<S>,
 }
 
 /// A socket type that owns its file descriptor and keeps it, unchanged,
@@ -50,9 +50,10 @@ pub struct AsyncSocket<S: AsRawFd> {
 /// `AsyncFd` deregisters the descriptor when it goes, so the descriptor must
 /// not be closed or reused by anyone else meanwhile).
 ///
-/// Sealed: implemented here for the socket types of `ipv4kit-net`, for
-/// `socket2::Socket` and for `std::net::UdpSocket`; a new socket type of
-/// `ipv4kit-net` (the IPv6 connections, the tap) is added to the list.
+/// Sealed: implemented here for the socket types of `ipv4kit-net` (IPv4,
+/// IPv6, the tap and its frame sender), for `socket2::Socket` and for
+/// `std::net::UdpSocket`; a new socket type of `ipv4kit-net` is added to
+/// the list.
 pub trait OwnedSocket: AsFd + AsRawFd + sealed::Sealed {}
 
 mod sealed {
@@ -70,6 +71,10 @@ owned_socket!(
     ipv4kit_net::RawConn,
     ipv4kit_net::PacketConn,
     ipv4kit_net::MrouteSocket,
+    ipv4kit_net::PacketConn6,
+    ipv4kit_net::Mroute6Socket,
+    ipv4kit_net::Tap,
+    ipv4kit_net::FrameSender,
     socket2::Socket,
     std::net::UdpSocket,
 );
@@ -113,6 +118,13 @@ impl<S: AsRawFd> AsyncSocket<S> {
     /// waiting.
     pub fn get_ref(&self) -> &S {
         self.fd.get_ref()
+    }
+
+    /// The socket, mutably: for the calls that take `&mut self` (the
+    /// tap's [`stats`](ipv4kit_net::Tap::stats)). Like
+    /// [`get_ref`](Self::get_ref), it is non-blocking.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.fd.get_mut()
     }
 
     /// Runs `op` on the socket once it is readable, again after every

@@ -6,7 +6,9 @@
 //! whole round runs on the test's thread, is the one that shows everything.
 //! Each round checks that the socket is empty when it starts, so its first
 //! receive registers for readiness, sleeps and is woken by the send: the
-//! test would prove little if every call found datagrams waiting.
+//! test would prove little if every call found datagrams waiting. The
+//! async tap is held to the same between namespaces: no allocation per
+//! frame or per ring block.
 
 mod common;
 
@@ -137,4 +139,113 @@ fn the_counter_sees_allocations() {
     let (v, n) = allocations(|| vec![1u8; 10]);
     assert_eq!(v.len(), 10);
     assert!(n >= 1);
+}
+
+const FRAMES: usize = 32;
+
+/// One tap round: the tap is empty, the frames are sent while it waits,
+/// and it receives them all. Returns a sum over their bytes.
+async fn tap_round(
+    tap: &mut ipv4kit_tokio::AsyncTap,
+    tx: &mut ipv4kit_tokio::AsyncFrameSender,
+    frames: &[&[u8]],
+) -> u64 {
+    assert!(
+        tap.get_mut().try_recv().unwrap().is_none(),
+        "empty at the start"
+    );
+    let mut got = 0;
+    let mut sum = 0u64;
+    let receive = async {
+        while got < FRAMES {
+            for p in tap.recv().await.unwrap() {
+                if p.data.len() == 28 && p.data[24..28] == [239, 3, 0, 1] {
+                    got += 1;
+                    sum += p.data.iter().map(|&b| u64::from(b)).sum::<u64>();
+                }
+            }
+        }
+    };
+    let send = async {
+        tokio::task::yield_now().await;
+        let mut from = 0;
+        while from < FRAMES {
+            from += tx.send(&frames[from..]).await.unwrap();
+        }
+    };
+    tokio::join!(receive, send);
+    sum
+}
+
+/// The async tap, on the ring and on the `recvmmsg` path, between two
+/// namespaces: rounds of 32 IGMP frames sent by the async frame sender in
+/// b, each round's receive starting on an empty tap (so it sleeps until
+/// the kernel retires a block or queues a frame), allocate nothing.
+fn async_tap_allocates_nothing_in_steady_state(mode: ipv4kit_net::RingMode) {
+    use ipv4kit_net::{FrameSender, Tap, TapConfig};
+    let link = ipv4kit_testnet::Link::new().unwrap();
+    let config = TapConfig::default()
+        .with_ring(mode)
+        .with_recv_buffer(4 << 20);
+    let tap = link
+        .a
+        .run(|| Tap::with_config(&link.if_a, &config).unwrap());
+    let tx = link.b.run(|| FrameSender::open(&link.if_b).unwrap());
+    // IGMPv2 reports from b to 239.3.0.1 (RFC 2236 §2), checksums left
+    // zero: the tap does not check them.
+    let mut frame = [0u8; 42];
+    frame[..6].copy_from_slice(&ipv4kit_net::multicast_mac(Ipv4Addr::new(239, 3, 0, 1)));
+    frame[6..12].copy_from_slice(&tx.mac());
+    frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+    frame[14..34].copy_from_slice(&header(
+        ipv4kit_testnet::ADDR_B,
+        Ipv4Addr::new(239, 3, 0, 1),
+        7,
+    ));
+    frame[23] = 2; // IGMP
+    frame[16..18].copy_from_slice(&28u16.to_be_bytes());
+    frame[34] = 0x16;
+    frame[38..42].copy_from_slice(&[239, 3, 0, 1]);
+    let frames = [&frame[..]; FRAMES];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut tap, mut tx) = rt.block_on(async {
+        (
+            AsyncSocket::new(tap).unwrap(),
+            AsyncSocket::new(tx).unwrap(),
+        )
+    });
+    // Whatever the link said while coming up.
+    rt.block_on(async {
+        while tokio::time::timeout(std::time::Duration::from_millis(100), tap.recv())
+            .await
+            .is_ok()
+        {}
+    });
+    for _ in 0..3 {
+        rt.block_on(tap_round(&mut tap, &mut tx, &frames));
+    }
+    let (_, baseline) = allocations(|| rt.block_on(tokio::task::yield_now()));
+    let (_, n) = allocations(|| {
+        rt.block_on(async {
+            for _ in 0..10 {
+                tap_round(&mut tap, &mut tx, &frames).await;
+            }
+        })
+    });
+    assert_eq!(n, baseline, "{mode:?}: steady-state tap rounds allocate");
+}
+
+#[test]
+fn async_ring_tap_allocates_nothing_in_steady_state() {
+    ipv4kit_testnet::require_privileges!();
+    async_tap_allocates_nothing_in_steady_state(ipv4kit_net::RingMode::Required);
+}
+
+#[test]
+fn async_recvmmsg_tap_allocates_nothing_in_steady_state() {
+    ipv4kit_testnet::require_privileges!();
+    async_tap_allocates_nothing_in_steady_state(ipv4kit_net::RingMode::Off);
 }

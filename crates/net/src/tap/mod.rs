@@ -7,7 +7,7 @@ pub(crate) mod block;
 mod filter;
 mod send;
 
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, InterfaceLost, Result};
@@ -384,6 +384,12 @@ impl AsFd for Tap {
     }
 }
 
+impl AsRawFd for Tap {
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
+    }
+}
+
 impl Tap {
     /// A tap on interface `name` with the default [`TapConfig`]: IGMP, the
     /// ring if possible, all-multicast.
@@ -539,10 +545,50 @@ impl Tap {
         }
     }
 
-    /// Waits for frames; `Ok(false)` on timeout.
+    /// Without waiting: gives back the last batch, then takes the next one
+    /// if the kernel has one (a retired ring block, or what `recvmmsg` finds
+    /// queued): `Ok(None)` when there is none yet. For event loops that
+    /// wait for the descriptor themselves (`epoll`, tokio's `AsyncFd`): the
+    /// ring's descriptor turns readable when the kernel retires a block.
+    ///
+    /// Unlike [`recv`](Self::recv) it does not look, once a second, whether
+    /// the interface still exists; on the `recvmmsg` path the kernel's
+    /// `ENETDOWN` still comes back as an error with
+    /// [`Error::interface_lost`] set.
+    pub fn try_recv(&mut self) -> Result<Option<TapBatch<'_>>> {
+        #[cfg(target_os = "linux")]
+        {
+            self.give_back();
+            let got = self
+                .try_take()
+                .map_err(|e| e.with_object(self.name.as_str()))?;
+            Ok(got.then(|| self.batch()))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(Error::unsupported("recvmmsg(AF_PACKET)"))
+        }
+    }
+
+    /// The batch the last [`recv`](Self::recv) or [`try_recv`](Self::try_recv)
+    /// handed out, again from its first frame (empty if there was none, or
+    /// it timed out). No call to the kernel: for code that had to let go of
+    /// the first borrow (an async adapter across its `await`).
+    pub fn last_batch(&self) -> TapBatch<'_> {
+        #[cfg(target_os = "linux")]
+        {
+            self.batch()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            TapBatch::empty()
+        }
+    }
+
+    /// Gives back the ring block (or resets the arena) the last call
+    /// handed out.
     #[cfg(target_os = "linux")]
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
-        // Give back what the last call handed out.
+    fn give_back(&mut self) {
         if let Rx::Ring { ring, next, held } = &mut self.rx {
             if let Some(b) = held.take() {
                 ring.release(b);
@@ -552,6 +598,12 @@ impl Tap {
         if let Rx::Mmsg { received, .. } = &mut self.rx {
             *received = 0;
         }
+    }
+
+    /// Waits for frames; `Ok(false)` on timeout.
+    #[cfg(target_os = "linux")]
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
+        self.give_back();
         loop {
             if self.try_take()? {
                 return Ok(true);

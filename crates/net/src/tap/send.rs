@@ -57,6 +57,12 @@ impl AsFd for FrameSender {
     }
 }
 
+impl std::os::fd::AsRawFd for FrameSender {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.sock.as_raw_fd()
+    }
+}
+
 /// IPv4's EtherType, given to the kernel with each frame.
 const ETH_P_IP: u16 = 0x0800;
 
