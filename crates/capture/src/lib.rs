@@ -3,7 +3,8 @@
 //! - [`read`]: pcap and pcapng files and streams, frame by frame (the
 //!   module says why `pcap-parser` reads them); [`write`](mod@write): pcap and pcapng
 //!   written; [`time`]: capture timestamps.
-//! - [`link`]: the link layers in front of IPv4.
+//! - [`link`]: the link layers in front of IPv4; [`hex`]: hex dumps as
+//!   input (`ipv4kit decode --hex`).
 //! - [`decode`]: an IPv4 datagram (and the IGMP message in it) dissected into
 //!   the [`model`], which serialises to JSON (serde) and prints as one text
 //!   line in the spirit of `tcpdump -v`.
@@ -25,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod decode;
+pub mod hex;
 pub mod json;
 pub mod link;
 pub mod model;

@@ -10,20 +10,6 @@ use ipv4kit_capture::text::TextOptions;
 
 use crate::{decode, model};
 
-/// Parses hex with optional whitespace, colons or a leading `0x`.
-pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim();
-    let s = s.strip_prefix("0x").unwrap_or(s);
-    let digits: Vec<u8> = s
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
-        .collect();
-    hex::decode(&digits).map_err(|e| match e {
-        hex::FromHexError::OddLength => format!("hex {s:?} has an odd number of digits"),
-        _ => format!("hex {s:?} has a non-hex digit"),
-    })
-}
-
 /// Writes one packet and a newline; `line` is scratch space reused across
 /// packets (formatting into a `String` and writing once is cheaper than
 /// formatting through `io::Write`).
@@ -63,7 +49,7 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(256);
     for h in &args.hex {
-        let bytes = parse_hex(h)?;
+        let bytes = ipv4kit_capture::hex::parse(h).map_err(|e| format!("hex {h:?}: {e}"))?;
         emit(&mut out, &mut line, &decode::ipv4_packet(&bytes), args)?;
     }
     let several = args.files.len() > 1;
@@ -118,16 +104,4 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_accepts_spaces_colons_and_prefix() {
-        assert_eq!(parse_hex("0x46 00:0a").unwrap(), vec![0x46, 0x00, 0x0a]);
-        assert!(parse_hex("123").unwrap_err().contains("odd"));
-        assert!(parse_hex("zz").unwrap_err().contains("non-hex"));
-    }
 }

@@ -130,6 +130,55 @@ impl FromStr for RecordSpec {
     }
 }
 
+/// Fuzz body for `report --record`: the text as a record spec parses or
+/// says why (naming the input); a spec that parses has a multicast group
+/// other than 224.0.0.1, unicast sources, at least one source for ALLOW and
+/// BLOCK, and written back as `TYPE:GROUP:SRC,...` parses to itself.
+///
+/// It lives here, not in `ipv4kit-fuzzing`, because the syntax is the
+/// command's; the cargo-fuzz target `cli_args` calls it, and
+/// `tests/record_spec_corpus.rs` replays that target's committed corpus.
+#[doc(hidden)]
+pub fn fuzz_record_spec(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let spec = match text.parse::<RecordSpec>() {
+        Ok(spec) => spec,
+        Err(e) => {
+            assert!(e.to_string().starts_with("bad record "), "{e}");
+            return;
+        }
+    };
+    assert!(spec.group.is_multicast() && spec.group != Ipv4Addr::new(224, 0, 0, 1));
+    assert!(spec.sources.len() <= usize::from(u16::MAX));
+    for s in &spec.sources {
+        assert!(!(s.is_multicast() || s.is_broadcast() || s.is_unspecified()));
+    }
+    if matches!(
+        spec.record_type,
+        GroupRecordType::AllowNewSources | GroupRecordType::BlockOldSources
+    ) {
+        assert!(!spec.sources.is_empty());
+    }
+    assert_eq!(spec.repr().sources, &spec.sources[..]);
+    let name = RECORD_TYPE_NAMES
+        .iter()
+        .find(|(_, t)| *t == spec.record_type)
+        .map(|(n, _)| *n)
+        .unwrap();
+    let mut written = format!("{name}:{}", spec.group);
+    for (i, s) in spec.sources.iter().enumerate() {
+        written.push(if i == 0 { ':' } else { ',' });
+        written.push_str(&s.to_string());
+    }
+    assert_eq!(
+        written.parse::<RecordSpec>().as_ref(),
+        Ok(&spec),
+        "{text:?}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
