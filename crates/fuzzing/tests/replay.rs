@@ -79,6 +79,22 @@ fn every_fuzz_target_file_has_a_body_and_every_body_a_target_file() {
             "{} does not call the body {name}",
             path.display()
         );
+        // The module the target imports from must be the one that defines
+        // the body (a renamed module once left two targets importing a path
+        // that no longer existed, and only the fuzz build noticed).
+        let module = text
+            .split("use ipv4kit_fuzzing::")
+            .nth(1)
+            .and_then(|rest| rest.split("::").next())
+            .unwrap_or_else(|| panic!("{} imports no ipv4kit_fuzzing body", path.display()));
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/{module}.rs"));
+        let body = fs::read_to_string(&source)
+            .unwrap_or_else(|e| panic!("{}: module {module}: {e}", path.display()));
+        assert!(
+            body.contains(&format!("pub fn {name}(")),
+            "{}: ipv4kit_fuzzing::{module} has no `pub fn {name}`",
+            path.display()
+        );
     }
     for (reserved, _) in RESERVED {
         assert!(!names.iter().any(|n| n == reserved));
