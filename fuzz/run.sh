@@ -78,6 +78,10 @@ for t in $targets; do
     crashed=1
     artifact=$(grep -o 'artifacts/[^ ]*' "$log" | tail -1)
     [ -n "$artifact" ] && status="CRASH: fuzz/$artifact"
+    # CI keeps only what is printed: show the panic and the input here.
+    echo "--- $log (last 40 lines)" >&2
+    tail -n 40 "$log" >&2
+    [ -n "$artifact" ] && [ -f "$artifact" ] && { echo "--- input (base64):" >&2; base64 -w0 "$artifact" >&2; echo >&2; }
   fi
   rows+=("$(printf '%-26s %12s %10s %6s %7s %5ss  %s' "$t" "$execs" "$rate" "${cov:-?}" "$corpus" "$elapsed" "$status")")
 done

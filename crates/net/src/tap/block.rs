@@ -101,7 +101,11 @@ impl<'a> Iterator for BlockFrames<'a> {
         match frame {
             Some((f, next)) => {
                 self.left -= 1;
-                if next == 0 && self.left > 0 {
+                // The kernel chains frames at least a header apart; an
+                // offset of 0 ends the chain and a shorter one is a lie
+                // that would make frames overlap (and their number grow
+                // with `num_pkts` instead of the block's size).
+                if next < TPACKET3_HDR_LEN {
                     self.left = 0;
                 }
                 self.at = self.at.saturating_add(next);
@@ -226,6 +230,14 @@ mod tests {
         assert_eq!(frames(&block).count(), 0);
         block[16..20].copy_from_slice(&0u32.to_ne_bytes());
         assert_eq!(frames(&block).count(), 0);
+        // A next-frame offset shorter than a frame header ends the walk
+        // after that frame: frames never overlap.
+        let mut block = build_block(512, &[(b"abc", 1, 2, 3), (b"de", 4, 5, 2)], &ll());
+        block[12..16].copy_from_slice(&1000u32.to_ne_bytes());
+        block[48..52].copy_from_slice(&1u32.to_ne_bytes());
+        assert_eq!(frames(&block).count(), 1);
+        block[48..52].copy_from_slice(&47u32.to_ne_bytes());
+        assert_eq!(frames(&block).count(), 1);
         // Every short prefix of a block is handled.
         let good = build_block(512, &[(b"abc", 1, 2, 3)], &ll());
         for n in 0..good.len() {
