@@ -219,39 +219,6 @@ fn multicast_data_without_a_forwarding_entry_comes_up_as_nocache() {
     });
     assert!(seen, "no NOCACHE upcall for ({ADDR_B}, {group}) on vif 5");
 }
-
-/// A third host c behind b: a second veth pair b <-> c, 198.19.0.1/24 on
-/// b's side, 198.19.0.2/24 on c's. Returns c and the two interface names.
-fn second_link(link: &Link) -> (Netns, String, String) {
-    let c = Netns::new().unwrap();
-    let pid = std::process::id();
-    let (if_bc, if_cb) = (format!("m{pid}bc"), format!("m{pid}cb"));
-    link.b
-        .ip(&[
-            "link",
-            "add",
-            &if_bc,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &if_cb,
-            "netns",
-            c.name(),
-        ])
-        .unwrap();
-    link.b
-        .ip(&["addr", "add", "198.19.0.1/24", "dev", &if_bc])
-        .unwrap();
-    c.ip(&["addr", "add", "198.19.0.2/24", "dev", &if_cb])
-        .unwrap();
-    link.b.ip(&["link", "set", &if_bc, "up"]).unwrap();
-    c.ip(&["link", "set", &if_cb, "up"]).unwrap();
-    link.b.wait_operational(&if_bc).unwrap();
-    c.wait_operational(&if_cb).unwrap();
-    (c, if_bc, if_cb)
-}
-
 /// b as a router between a and c: its routing socket with VIF 0 towards a
 /// and VIF 1 towards c (`if_bc`).
 fn router_b(link: &Link, if_bc: &str) -> MrouteSocket {
@@ -279,11 +246,12 @@ fn multicast_sender_a(link: &Link) -> PacketConn {
 fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
     require_privileges!();
     let link = Link::new().unwrap();
-    let (c, if_bc, if_cb) = second_link(&link);
+    let ext = link.extend().unwrap();
+    let (c, if_bc, if_cb) = (&ext.c, ext.if_bc.as_str(), ext.if_cb.as_str());
     let group = Ipv4Addr::new(239, 66, 0, 1);
     // b is the router: VIF 0 towards a, VIF 1 towards c, and an entry
     // (a, group) from VIF 0 to VIF 1.
-    let router = router_b(&link, &if_bc);
+    let router = router_b(&link, if_bc);
     assert_eq!(
         router
             .add_mfc(ADDR_A, group, 0, &[(1, 255)])
@@ -302,7 +270,7 @@ fn a_forwarding_entry_routes_multicast_from_one_vif_to_another() {
     // c listens on the group.
     let rx = c.run(|| {
         let s = PacketConn::bind_udp(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 5001)).unwrap();
-        s.join_group(interface_index(&if_cb).unwrap(), group)
+        s.join_group(interface_index(if_cb).unwrap(), group)
             .unwrap();
         s.set_read_timeout(Some(Duration::from_millis(200)))
             .unwrap();
@@ -376,11 +344,12 @@ fn a_routing_socket_per_table_and_the_default_one_coexist() {
 fn data_on_an_outgoing_vif_comes_up_as_wrongvif_only_with_asserts_on() {
     require_privileges!();
     let link = Link::new().unwrap();
-    let (_c, if_bc, _) = second_link(&link);
+    let ext = link.extend().unwrap();
+    let if_bc = ext.if_bc.as_str();
     let group = Ipv4Addr::new(239, 66, 0, 2);
     // b routes (a, group) from VIF 1 (towards c) to VIF 0 (towards a), so
     // data from a arrives on the entry's outgoing VIF, not its incoming one.
-    let router = router_b(&link, &if_bc);
+    let router = router_b(&link, if_bc);
     router.add_mfc(ADDR_A, group, 1, &[(0, 1)]).unwrap();
     let tx = multicast_sender_a(&link);
     let send = || {
