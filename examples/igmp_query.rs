@@ -6,8 +6,8 @@
 
 use std::net::Ipv4Addr;
 
-use ipv4kit::wire::igmp::{IgmpMessage, MaxRespCode, Qqic, QueryV3, IGMPV3_TOS, IGMP_TTL};
-use ipv4kit::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
+use ipv4kit::wire::igmp::{IgmpMessage, MaxRespCode, Qqic, QueryV3};
+use ipv4kit::wire::ipv4::Ipv4Packet;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sources = [Ipv4Addr::new(198, 18, 0, 10), Ipv4Addr::new(198, 18, 0, 11)];
@@ -20,17 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sources: &sources,
     };
 
-    // IGMP first, into the payload area, so the IPv4 header knows its length.
+    // The IPv4 header IGMPv3 prescribes (RFC 3376 §4): to the query's
+    // destination, TTL 1, TOS 0xc0, Router Alert, sized for the query.
     let mut datagram = [0u8; 64];
-    let header = Ipv4Repr::new(
-        Ipv4Addr::new(198, 18, 0, 1),
-        query.destination(),
-        IpProtocol::IGMP,
-        query.buffer_len(),
-    )
-    .with_ttl(IGMP_TTL)
-    .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-    .with_options(&ROUTER_ALERT);
+    let header = query.ipv4_repr(Ipv4Addr::new(198, 18, 0, 1));
     let header_len = header.header_len();
     let igmp_len = query.emit(&mut datagram[header_len..])?;
     header.emit(&mut datagram)?;

@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 
 use ipv4kit::net::{interface_index, DatagramOptions, IpOptions, PacketConn, RawConn, RecvBatch};
 use ipv4kit::wire::igmp::{
-    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV3, ALL_IGMPV3_ROUTERS, IGMPV3_TOS,
-    IGMP_TTL, IP_PROTOCOL_IGMP,
+    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV3, ALL_IGMPV3_ROUTERS,
 };
-use ipv4kit::wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
+use ipv4kit::wire::ipv4::IpProtocol;
 use ipv4kit_testnet::{require_privileges, Link, ADDR_B};
 
 const ASM_GROUP: Ipv4Addr = Ipv4Addr::new(239, 1, 2, 3);
@@ -26,7 +25,7 @@ type Record = (GroupRecordType, Ipv4Addr, Vec<Ipv4Addr>);
 /// The querier's raw IGMP socket: sends out of `ifindex` without hearing
 /// itself, and is a member of 224.0.0.22 so v3 reports reach it.
 fn querier(ifindex: u32) -> RawConn {
-    let q = RawConn::new(IP_PROTOCOL_IGMP).unwrap();
+    let q = RawConn::new(IpProtocol::IGMP).unwrap();
     q.set_multicast_interface_index(ifindex).unwrap();
     q.set_multicast_loop(false).unwrap();
     q.join_group(ifindex, ALL_IGMPV3_ROUTERS).unwrap();
@@ -48,15 +47,7 @@ fn ask(
 ) -> Vec<Record> {
     let mut igmp = [0u8; 64];
     let len = query.emit(&mut igmp).unwrap();
-    let header = Ipv4Repr::new(
-        Ipv4Addr::UNSPECIFIED,
-        query.destination(),
-        IpProtocol::IGMP,
-        len,
-    )
-    .with_ttl(IGMP_TTL)
-    .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-    .with_options(&ROUTER_ALERT);
+    let header = query.ipv4_repr(Ipv4Addr::UNSPECIFIED);
 
     let mut batch = RecvBatch::new(16, 2048);
     let end = Instant::now() + Duration::from_secs(10);

@@ -110,7 +110,7 @@ fn ipv4_packet_at(bytes: &[u8], depth: u8) -> Packet {
         return out;
     }
     // Only a first fragment starts with the IGMP header.
-    if protocol == ipv4kit_wire::igmp::IP_PROTOCOL_IGMP && packet.frag_offset() == 0 {
+    if protocol == ipv4kit_wire::ipv4::IpProtocol::IGMP && packet.frag_offset() == 0 {
         out.cut = None;
         if cut {
             out.cut = Some("igmp");

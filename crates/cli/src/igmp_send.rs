@@ -9,10 +9,10 @@ use std::time::Duration;
 use ipv4kit_net::{iface, ControlMessage, DatagramOptions, RawConn};
 use ipv4kit_wire::igmp::{
     max_igmp_len, LeaveV2, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ReportV1, ReportV2,
-    ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP, MAX_IGMP_LEN,
+    ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, MAX_IGMP_LEN,
 };
 use ipv4kit_wire::igmp::{GroupRecordRepr, GroupRecordType, FLOAT_CODE_MAX};
-use ipv4kit_wire::ipv4::{Ipv4Repr, ROUTER_ALERT};
+use ipv4kit_wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
 
 use crate::args::{usage, LeaveArgs, QueryArgs, ReportArgs};
 use crate::decode;
@@ -39,9 +39,9 @@ pub struct Encapsulation {
 /// its length.
 pub fn datagram(enc: &Encapsulation, msg: &[u8], buf: &mut [u8]) -> Result<usize> {
     let options: &[u8] = if enc.router_alert { &ROUTER_ALERT } else { &[] };
-    let repr = Ipv4Repr::new(enc.src, enc.dst, IP_PROTOCOL_IGMP, msg.len())
+    let repr = Ipv4Repr::new(enc.src, enc.dst, IpProtocol::IGMP, msg.len())
         .with_ttl(enc.ttl)
-        .with_dscp_ecn(enc.tos >> 2, enc.tos & 3)
+        .with_tos(enc.tos)
         .with_options(options);
     let n = repr.emit(buf)?;
     let end = n + msg.len();
@@ -64,7 +64,7 @@ impl IgmpSender {
     /// kernel answer it and suppress other hosts' v1/v2 reports).
     pub fn open(iface: &str) -> Result<IgmpSender> {
         let ifindex = iface_index(iface)?;
-        let conn = RawConn::new(IP_PROTOCOL_IGMP)?;
+        let conn = RawConn::new(IpProtocol::IGMP)?;
         conn.set_multicast_interface_index(ifindex)?;
         conn.set_multicast_loop(false)?;
         Ok(IgmpSender {

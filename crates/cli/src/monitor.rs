@@ -28,7 +28,8 @@ use std::time::{Duration, Instant, SystemTime};
 use ipv4kit_capture::time::Timestamp;
 use ipv4kit_capture::write::{PcapNgWriter, PcapWriter};
 
-use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS, IP_PROTOCOL_IGMP};
+use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS};
+use ipv4kit_net::wire::ipv4::IpProtocol;
 use ipv4kit_net::{
     ControlFlags, DatagramOptions, InterfaceLost, IpOptions, MrouteMessage, MrouteSocket, RawConn,
     Tap,
@@ -202,7 +203,7 @@ fn open_mroute(iface: &str, ifindex: u32) -> Result<Socket> {
                  memberships of 224.0.0.22 and 224.0.0.2 alone: IGMPv1/v2 reports for groups \
                  no one on this host joined will not be seen"
             );
-            Socket::Plain(RawConn::new(IP_PROTOCOL_IGMP)?)
+            Socket::Plain(RawConn::new(IpProtocol::IGMP)?)
         }
         Err(e) => return Err(e.into()),
     };

@@ -17,9 +17,13 @@ use std::time::{Duration, Instant as WallClock};
 
 use common::*;
 use ipv4kit_gmp::{Config, Igmp, Instant, Requester};
-use ipv4kit_net::wire::igmp::{IgmpMessage, ALL_ROUTERS, ALL_SYSTEMS, IGMPV3_TOS, IGMP_TTL};
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
-use ipv4kit_net::{interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn};
+use ipv4kit_net::wire::igmp::{
+    ipv4_repr, IgmpMessage, IgmpVersion, ALL_ROUTERS, ALL_SYSTEMS, IGMP_TTL,
+};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
+use ipv4kit_net::{
+    interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn, SocketOptions,
+};
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
 /// Unsolicited Report Interval given to both (kernel sysctl and engine
@@ -97,7 +101,7 @@ fn kernel(
     let ia = link.a.run(|| interface_index(&link.if_a).unwrap());
     let ib = link.b.run(|| interface_index(&link.if_b).unwrap());
     let rx = link.b.run(|| {
-        let c = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let c = RawConn::new(IpProtocol::IGMP).unwrap();
         for g in [Ipv4Addr::new(224, 0, 0, 22), ALL_ROUTERS]
             .iter()
             .chain(groups)
@@ -107,9 +111,7 @@ fn kernel(
         c.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
         c
     });
-    let tx = link
-        .b
-        .run(|| RawConn::new(IpProtocol::IGMP.into()).unwrap());
+    let tx = link.b.run(|| RawConn::new(IpProtocol::IGMP).unwrap());
     tx.set_multicast_loop(false).unwrap();
     let socks: Vec<UdpSocket> = link.a.run(|| {
         (0..3)
@@ -146,7 +148,7 @@ fn kernel(
     for (delay, sock, op) in steps {
         std::thread::sleep(Duration::from_millis(*delay));
         at.push(start.elapsed());
-        let s = &socks[*sock];
+        let s = SocketOptions::of(&socks[*sock]);
         let r = match op {
             Op::Join(g) => s.join_group(ia, *g),
             Op::Leave(g) => s.leave_group(ia, *g),
@@ -155,10 +157,7 @@ fn kernel(
             Op::Block(g, x) => s.block_source(ia, *g, *x),
             Op::Unblock(g, x) => s.unblock_source(ia, *g, *x),
             Op::Query(msg, dst) => {
-                let repr = Ipv4Repr::new(ADDR_B, *dst, IpProtocol::IGMP, msg.len())
-                    .with_ttl(IGMP_TTL)
-                    .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-                    .with_options(&ROUTER_ALERT);
+                let repr = ipv4_repr(IgmpVersion::V3, ADDR_B, *dst, msg.len());
                 let cm = ControlMessage {
                     ifindex: Some(ib),
                     ..Default::default()

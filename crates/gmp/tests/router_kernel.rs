@@ -9,9 +9,11 @@ use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant as WallClock};
 
 use ipv4kit_gmp::{Igmp, Instant, Router, RouterConfig, RouterRxMeta};
-use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS, IGMPV3_TOS, IGMP_TTL};
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
-use ipv4kit_net::{interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn};
+use ipv4kit_net::wire::igmp::{ipv4_repr, IgmpVersion, ALL_IGMPV3_ROUTERS, ALL_ROUTERS};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
+use ipv4kit_net::{
+    interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn, SocketOptions,
+};
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B, PREFIX_LEN};
 
 const GROUP: Ipv4Addr = Ipv4Addr::new(239, 3, 3, 3);
@@ -43,10 +45,7 @@ impl Driver {
             }
             while let Some(t) = self.router.poll_transmit(&mut out) {
                 let t = t.unwrap();
-                let repr = Ipv4Repr::new(ADDR_A, t.destination, IpProtocol::IGMP, t.len)
-                    .with_ttl(IGMP_TTL)
-                    .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-                    .with_options(&ROUTER_ALERT);
+                let repr = ipv4_repr(IgmpVersion::V3, ADDR_A, t.destination, t.len);
                 let cm = ControlMessage {
                     ifindex: Some(self.ifindex),
                     ..Default::default()
@@ -84,7 +83,7 @@ fn the_router_sees_the_kernels_join_and_its_leave_ends_the_group_within_lmqt() {
     let ia = link.a.run(|| interface_index(&link.if_a).unwrap());
     let ib = link.b.run(|| interface_index(&link.if_b).unwrap());
     let sock = link.a.run(|| {
-        let c = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let c = RawConn::new(IpProtocol::IGMP).unwrap();
         c.join_group(ia, ALL_IGMPV3_ROUTERS).unwrap();
         c.join_group(ia, ALL_ROUTERS).unwrap();
         c.set_multicast_loop(false).unwrap();
@@ -106,7 +105,7 @@ fn the_router_sees_the_kernels_join_and_its_leave_ends_the_group_within_lmqt() {
     let host = link
         .b
         .run(|| UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap());
-    host.join_group(ib, GROUP).unwrap();
+    SocketOptions::of(&host).join_group(ib, GROUP).unwrap();
     assert!(
         d.run_until(Duration::from_secs(5), |r| r.group(GROUP).is_some()),
         "the kernel's join (TO_EX {{}}) never made state"
@@ -121,7 +120,7 @@ fn the_router_sees_the_kernels_join_and_its_leave_ends_the_group_within_lmqt() {
         .forwards(&Ipv4Addr::new(198, 18, 0, 77)));
 
     let sent_before = d.router.counters().queries_sent;
-    host.leave_group(ib, GROUP).unwrap();
+    SocketOptions::of(&host).leave_group(ib, GROUP).unwrap();
     let left = WallClock::now();
     assert!(
         d.run_until(Duration::from_secs(6), |r| r.group(GROUP).is_none()),

@@ -67,7 +67,7 @@ fn main() {
                 .with_recv_buffer(1 << 30),
         )
         .expect("tap (recvmmsg)");
-        let raw = RawConn::new(IpProtocol::IGMP.into()).expect("raw socket");
+        let raw = RawConn::new(IpProtocol::IGMP).expect("raw socket");
         raw.join_group(interface_index(&link.if_a).unwrap(), GROUP)
             .expect("join");
         raw.set_recv_buffer_size(1 << 30).expect("SO_RCVBUF");
@@ -203,7 +203,7 @@ fn drain_raw(raw: &RawConn, n: u64) -> (u64, f64) {
 fn flood(link: &Link, n: u64) {
     link.b.run(|| {
         let ib = interface_index(&link.if_b).unwrap();
-        let tx = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let tx = RawConn::new(IpProtocol::IGMP).unwrap();
         tx.set_send_buffer_size(4 << 20).unwrap();
         let cm = ControlMessage {
             ifindex: Some(ib),

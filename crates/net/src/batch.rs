@@ -370,7 +370,7 @@ impl SendBatch {
     /// Queues a complete IPv4 datagram for a [`RawConn`](crate::RawConn),
     /// sent to the destination address in its header.
     pub fn push_datagram(&mut self, datagram: &[u8], cm: Option<&ControlMessage>) -> Result<()> {
-        let dst = crate::raw::header_dst(datagram, "SendBatch::push_datagram")?;
+        let dst = crate::inner::header_dst(datagram, "SendBatch::push_datagram")?;
         self.push(SocketAddrV4::new(dst, 0), datagram, cm)
     }
 

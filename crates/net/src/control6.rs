@@ -12,7 +12,11 @@ use std::net::{Ipv6Addr, SocketAddrV6};
 
 use crate::control::ControlFlags;
 use crate::error::{Error, Result};
-use crate::sys::inet6::MAX_HOPOPTS_LEN;
+
+/// The longest hop-by-hop options header a send-side control message may
+/// carry: what fits the control buffer `sys::inet6` sizes beside
+/// `IPV6_PKTINFO`, `IPV6_HOPLIMIT` and `IPV6_TCLASS` (it asserts so).
+pub(crate) const MAX_HOPOPTS_LEN: usize = 32;
 
 impl ControlFlags {
     /// IPv6: the received hop limit (`IPV6_RECVHOPLIMIT`); the same flag as

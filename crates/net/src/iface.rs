@@ -5,33 +5,17 @@
 use std::net::Ipv4Addr;
 
 use crate::error::{Error, Result};
-#[cfg(target_os = "linux")]
-use crate::sys::linux as ffi;
+use crate::sys::os as ffi;
 
-/// The index of the interface called `name` (`if_nametoindex`).
+/// The index of the interface called `name` (`if_nametoindex`); the error
+/// names the interface (`if_nametoindex on nope0 failed: No such device`).
 pub fn interface_index(name: &str) -> Result<u32> {
-    #[cfg(target_os = "linux")]
-    {
-        ffi::if_nametoindex(name)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = name;
-        Err(Error::unsupported("if_nametoindex"))
-    }
+    ffi::if_nametoindex(name).map_err(|e| e.with_object(name))
 }
 
 /// The name of the interface with index `index` (`if_indextoname`).
 pub fn interface_name(index: u32) -> Result<String> {
-    #[cfg(target_os = "linux")]
-    {
-        ffi::if_indextoname(index)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = index;
-        Err(Error::unsupported("if_indextoname"))
-    }
+    ffi::if_indextoname(index).map_err(|e| e.with_object(format!("ifindex {index}")))
 }
 
 /// An IPv4 address of an interface with its prefix length.
@@ -67,46 +51,40 @@ pub struct Interface {
 /// Every interface of the calling thread's network namespace
 /// (`getifaddrs`), with its IPv4 addresses.
 pub fn interfaces() -> Result<Vec<Interface>> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut out: Vec<Interface> = Vec::new();
-        for e in ffi::getifaddrs()? {
-            let pos = match out.iter().position(|i| i.name == e.name) {
-                Some(p) => p,
-                None => {
-                    let index = match ffi::if_nametoindex(&e.name) {
-                        Ok(i) => i,
-                        Err(_) => continue, // vanished meanwhile
-                    };
-                    let f = e.flags as libc::c_int;
-                    out.push(Interface {
-                        index,
-                        mtu: ffi::interface_mtu(&e.name).ok(),
-                        name: e.name.clone(),
-                        up: f & libc::IFF_UP != 0,
-                        running: f & libc::IFF_RUNNING != 0,
-                        multicast: f & libc::IFF_MULTICAST != 0,
-                        loopback: f & libc::IFF_LOOPBACK != 0,
-                        addrs: Vec::new(),
-                    });
-                    out.len() - 1
-                }
-            };
-            if let Some(addr) = e.addr {
-                let prefix_len = e.netmask.map_or(32, |m| u32::from(m).count_ones() as u8);
-                out[pos].addrs.push(InterfaceAddr { addr, prefix_len });
+    let mut out: Vec<Interface> = Vec::new();
+    for e in ffi::getifaddrs()? {
+        let pos = match out.iter().position(|i| i.name == e.name) {
+            Some(p) => p,
+            None => {
+                let index = match ffi::if_nametoindex(&e.name) {
+                    Ok(i) => i,
+                    Err(_) => continue, // vanished meanwhile
+                };
+                let f = e.flags as libc::c_int;
+                out.push(Interface {
+                    index,
+                    mtu: ffi::interface_mtu(&e.name).ok(),
+                    name: e.name.clone(),
+                    up: f & libc::IFF_UP != 0,
+                    running: f & libc::IFF_RUNNING != 0,
+                    multicast: f & libc::IFF_MULTICAST != 0,
+                    loopback: f & libc::IFF_LOOPBACK != 0,
+                    addrs: Vec::new(),
+                });
+                out.len() - 1
             }
+        };
+        if let Some(addr) = e.addr {
+            let prefix_len = e.netmask.map_or(32, |m| u32::from(m).count_ones() as u8);
+            out[pos].addrs.push(InterfaceAddr { addr, prefix_len });
         }
-        out.sort_by_key(|i| i.index);
-        Ok(out)
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Err(Error::unsupported("getifaddrs"))
-    }
+    out.sort_by_key(|i| i.index);
+    Ok(out)
 }
 
-/// The interface called `name`.
+/// The interface called `name`; an error naming it (`ENODEV`) if there is
+/// none.
 pub fn interface_by_name(name: &str) -> Result<Interface> {
     interfaces()?
         .into_iter()
@@ -116,10 +94,12 @@ pub fn interface_by_name(name: &str) -> Result<Interface> {
                 "getifaddrs",
                 std::io::Error::from_raw_os_error(libc::ENODEV),
             )
+            .with_object(name)
         })
 }
 
-/// The interface with index `index`.
+/// The interface with index `index`; an error naming it (`ENODEV`) if there
+/// is none.
 pub fn interface_by_index(index: u32) -> Result<Interface> {
     interfaces()?
         .into_iter()
@@ -129,6 +109,7 @@ pub fn interface_by_index(index: u32) -> Result<Interface> {
                 "getifaddrs",
                 std::io::Error::from_raw_os_error(libc::ENODEV),
             )
+            .with_object(format!("ifindex {index}"))
         })
 }
 
@@ -152,9 +133,22 @@ mod tests {
 
     #[test]
     #[cfg_attr(miri, ignore)]
-    fn unknown_names_fail_with_enodev() {
-        let e = interface_index("nonexistent0").unwrap_err();
+    fn unknown_interfaces_fail_with_enodev_naming_them() {
+        let e = interface_index("nope0").unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENODEV));
-        assert!(e.to_string().starts_with("if_nametoindex failed"));
+        assert_eq!(e.object(), Some("nope0"));
+        assert!(
+            e.to_string().starts_with("if_nametoindex on nope0 failed"),
+            "{e}"
+        );
+        let e = interface_name(u32::MAX).unwrap_err();
+        assert_eq!(e.object(), Some("ifindex 4294967295"));
+        let e = interface_by_name("nope0").unwrap_err();
+        assert_eq!(
+            (e.raw_os_error(), e.object()),
+            (Some(libc::ENODEV), Some("nope0"))
+        );
+        let e = interface_by_index(u32::MAX).unwrap_err();
+        assert_eq!(e.object(), Some("ifindex 4294967295"));
     }
 }

@@ -73,6 +73,7 @@ pub fn link_local_addr(index: u32) -> Result<InterfaceAddr6> {
                     "the interface has no link-local IPv6 address",
                 ),
             )
+            .with_object(format!("ifindex {index}"))
         })
 }
 

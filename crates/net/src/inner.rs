@@ -2,19 +2,15 @@
 //! [`PacketConn`](crate::PacketConn): the fd, which control messages are on,
 //! and single-datagram receive/send with control data.
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use socket2::{Socket, Type};
 
-use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
+use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
-#[cfg(target_os = "linux")]
-use crate::sys::{cmsg, linux as ffi};
+use crate::sys;
 
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -59,75 +55,17 @@ impl Inner {
     /// others as they are. `DST` and `INTERFACE` share `IP_PKTINFO`, which
     /// stays on while either of them is on.
     pub(crate) fn set_control_message(&self, flags: ControlFlags, on: bool) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            let old = self.control_flags();
-            let new = if on { old | flags } else { old.without(flags) };
-            let set = |name: libc::c_int, op: &'static str, v: bool| {
-                let v = libc::c_int::from(v);
-                ffi::setsockopt(self.fd(), libc::IPPROTO_IP, name, &v, op)
-            };
-            if flags.contains(ControlFlags::TTL) {
-                set(libc::IP_RECVTTL, "setsockopt(IP_RECVTTL)", on)?;
-            }
-            if flags.contains(ControlFlags::TOS) {
-                set(libc::IP_RECVTOS, "setsockopt(IP_RECVTOS)", on)?;
-            }
-            if flags.contains(ControlFlags::DROPS) {
-                let v = libc::c_int::from(on);
-                ffi::setsockopt(
-                    self.fd(),
-                    libc::SOL_SOCKET,
-                    libc::SO_RXQ_OVFL,
-                    &v,
-                    "setsockopt(SO_RXQ_OVFL)",
-                )?;
-            }
-            let pkt = ControlFlags::DST | ControlFlags::INTERFACE;
-            if flags.intersects(pkt) {
-                set(
-                    libc::IP_PKTINFO,
-                    "setsockopt(IP_PKTINFO)",
-                    new.intersects(pkt),
-                )?;
-            }
-            self.flags.store(new.bits(), Ordering::Relaxed);
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (flags, on);
-            Err(Error::unsupported("setsockopt(IP_PKTINFO)"))
-        }
+        let old = self.control_flags();
+        let new = if on { old | flags } else { old.without(flags) };
+        sys::os::set_recv_control(self.fd(), flags, new, on)?;
+        self.flags.store(new.bits(), Ordering::Relaxed);
+        Ok(())
     }
 
     /// One `recvmsg`, with `MSG_TRUNC` on datagram sockets so that a
     /// datagram longer than `buf` still reports its length.
     pub(crate) fn recv(&self, buf: &mut [u8]) -> Result<RecvMeta> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut ctrl = cmsg::CmsgBuf::new();
-            let r = ffi::recvmsg(self.fd(), buf, &mut ctrl, self.recv_flags)
-                .map_err(|e| Error::new("recvmsg", e))?;
-            let flags = self.control_flags();
-            let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);
-            Ok(RecvMeta {
-                len: r.len,
-                orig_len: r.full_len,
-                src: r
-                    .addr
-                    .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
-                cm: cm.filtered(flags),
-                truncated: r.msg_flags & libc::MSG_TRUNC != 0,
-                ctrl_truncated: r.msg_flags & libc::MSG_CTRUNC != 0,
-                drops: drops_if_asked(flags, drops),
-            })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = buf;
-            Err(Error::unsupported("recvmsg"))
-        }
+        sys::os::recv_meta(self.fd(), buf, self.recv_flags, self.control_flags())
     }
 
     /// One `sendmsg` of `parts` gathered (not copied), with `cm`'s send side.
@@ -137,22 +75,19 @@ impl Inner {
         dst: Option<SocketAddrV4>,
         cm: Option<&ControlMessage>,
     ) -> Result<usize> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut ctrl = cmsg::CmsgBuf::new();
-            let n = match cm {
-                Some(cm) => cmsg::encode(cm, &mut ctrl.0).map_err(|_| {
-                    Error::invalid("sendmsg", "control message does not fit the buffer")
-                })?,
-                None => 0,
-            };
-            ffi::sendmsg(self.fd(), parts, dst, &ctrl.0[..n], 0)
-                .map_err(|e| Error::new("sendmsg", e))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (parts, dst, cm);
-            Err(Error::unsupported("sendmsg"))
-        }
+        sys::os::send_parts(self.fd(), parts, dst, cm)
     }
+}
+
+/// The destination address in an IPv4 header (bytes 16..20).
+pub(crate) fn header_dst(header: &[u8], op: &'static str) -> Result<Ipv4Addr> {
+    if header.len() < 20 || header[0] >> 4 != 4 {
+        return Err(Error::invalid(
+            op,
+            "not an IPv4 header (too short or version != 4)",
+        ));
+    }
+    Ok(Ipv4Addr::new(
+        header[16], header[17], header[18], header[19],
+    ))
 }

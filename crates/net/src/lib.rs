@@ -32,25 +32,33 @@
 //!
 //! ```no_run
 //! use std::net::Ipv4Addr;
-//! use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
+//! use ipv4kit_net::wire::igmp::{MaxRespCode, Qqic, QueryV3, ALL_IGMPV3_ROUTERS};
+//! use ipv4kit_net::wire::ipv4::IpProtocol;
 //! use ipv4kit_net::{interface_index, ControlFlags, ControlMessage, DatagramOptions, RawConn, RecvBatch};
 //!
 //! # fn main() -> Result<(), ipv4kit_net::Error> {
 //! let ifindex = interface_index("eth0")?;
-//! let conn = RawConn::new(2)?; // IGMP
+//! let conn = RawConn::new(IpProtocol::IGMP)?;
 //! // IGMPv3 reports go to 224.0.0.22: be a member to receive them.
-//! conn.join_group(ifindex, Ipv4Addr::new(224, 0, 0, 22))?;
+//! conn.join_group(ifindex, ALL_IGMPV3_ROUTERS)?;
 //! conn.set_control_message(ControlFlags::INTERFACE | ControlFlags::TTL, true)?;
 //!
-//! // A general query (RFC 3376 §4.1), TTL 1 with Router Alert, out of eth0.
-//! let mut query = [0x11, 100, 0, 0, 0, 0, 0, 0, 0x02, 125, 0, 0];
-//! let sum = ipv4kit_net::wire::checksum::checksum(&query);
-//! query[2..4].copy_from_slice(&sum.to_be_bytes());
-//! let repr = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, Ipv4Addr::new(224, 0, 0, 1), IpProtocol::IGMP, query.len())
-//!     .with_ttl(1)
-//!     .with_options(&ROUTER_ALERT);
+//! // A general query (RFC 3376 §4.1) built by the codec, under the IPv4
+//! // header IGMPv3 prescribes (to 224.0.0.1, TTL 1, TOS 0xc0, Router Alert),
+//! // out of eth0; the kernel fills in the source.
+//! let query = QueryV3 {
+//!     max_resp_code: MaxRespCode::from_tenths(100),
+//!     group: Ipv4Addr::UNSPECIFIED,
+//!     s_flag: false,
+//!     qrv: 2,
+//!     qqic: Qqic::from_secs(125),
+//!     sources: &[],
+//! };
+//! let mut igmp = [0u8; 12];
+//! let len = query.emit(&mut igmp).expect("12 octets fit");
+//! let repr = query.ipv4_repr(Ipv4Addr::UNSPECIFIED);
 //! let out = ControlMessage { ifindex: Some(ifindex), ..Default::default() };
-//! conn.send_repr(&repr, &query, Some(&out))?;
+//! conn.send_repr(&repr, &igmp[..len], Some(&out))?;
 //!
 //! let mut batch = RecvBatch::new(64, 1500);
 //! loop {
@@ -89,6 +97,7 @@ mod options6;
 mod packet;
 mod packet6;
 mod raw;
+mod sockopt;
 mod sys;
 mod tap;
 
@@ -142,7 +151,7 @@ pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use mroute::{
     MrouteFlush, MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN,
 };
-pub use options::{DatagramOptions, IpOptions};
+pub use options::{DatagramOptions, IpOptions, SocketOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
 pub use tap::{

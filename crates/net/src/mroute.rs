@@ -310,7 +310,7 @@ impl MrouteSocket {
     }
 
     fn open(table: Option<u32>) -> Result<MrouteSocket> {
-        let conn = RawConn::new(crate::wire::igmp::IP_PROTOCOL_IGMP)?;
+        let conn = RawConn::new(crate::wire::ipv4::IpProtocol::IGMP)?;
         #[cfg(target_os = "linux")]
         {
             if let Some(table) = table {

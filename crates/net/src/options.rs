@@ -3,9 +3,10 @@
 //! Two extension traits (the idea of holo's `socket.rs`): [`IpOptions`] for
 //! everything (stream sockets included) and [`DatagramOptions`] for datagram
 //! and raw sockets. They are implemented for this crate's [`RawConn`],
-//! [`PacketConn`] and (`IpOptions` only) [`Conn`], and also for
-//! `socket2::Socket` and `std::net::UdpSocket`, so code that owns those can
-//! use the same methods without wrapping them.
+//! [`PacketConn`], [`MrouteSocket`](crate::MrouteSocket) and (`IpOptions`
+//! only) [`Conn`]. Code that owns a `socket2::Socket`, a std socket or any
+//! other [`AsFd`] type borrows it as a [`SocketOptions`], which says why the
+//! traits are not implemented for those types directly.
 //!
 //! socket2 sets the options it has; the others go through `setsockopt` in
 //! the crate's `sys` module. Options marked *Linux* return an error of kind
@@ -19,7 +20,7 @@
 #![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
 
 use std::net::Ipv4Addr;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use socket2::SockRef;
@@ -27,7 +28,7 @@ use socket2::SockRef;
 use crate::error::{Error, Result};
 use crate::filter::{BpfInstruction, IcmpFilter};
 #[cfg(target_os = "linux")]
-use crate::sys::{self, addr::to_in_addr, addr::to_sockaddr_storage, linux as ffi};
+use crate::sys::{self, addr::to_in_addr, linux as ffi};
 
 /// Runs `$body` on Linux; elsewhere returns an `Unsupported` error for `$op`.
 macro_rules! linux_only {
@@ -122,24 +123,18 @@ pub trait IpOptions: AsFd + Sized {
 
     /// Switches non-blocking mode on or off (`fcntl(O_NONBLOCK)`).
     fn set_nonblocking(&self, on: bool) -> Result<()> {
-        sock(self)
-            .set_nonblocking(on)
-            .map_err(|e| Error::new("fcntl(O_NONBLOCK)", e))
+        crate::sockopt::set_nonblocking(self.as_fd(), on)
     }
 
     /// The receive timeout (`getsockopt(SO_RCVTIMEO)`); `None` blocks forever.
     fn read_timeout(&self) -> Result<Option<Duration>> {
-        sock(self)
-            .read_timeout()
-            .map_err(|e| Error::new("getsockopt(SO_RCVTIMEO)", e))
+        crate::sockopt::read_timeout(self.as_fd())
     }
 
     /// Sets the receive timeout (`setsockopt(SO_RCVTIMEO)`); a receive that
     /// times out fails with kind `WouldBlock`.
     fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-        sock(self)
-            .set_read_timeout(timeout)
-            .map_err(|e| Error::new("setsockopt(SO_RCVTIMEO)", e))
+        crate::sockopt::set_read_timeout(self.as_fd(), timeout)
     }
 
     /// The send timeout (`getsockopt(SO_SNDTIMEO)`).
@@ -328,17 +323,13 @@ pub trait DatagramOptions: IpOptions {
 
     /// Whether `SO_REUSEADDR` is set (`getsockopt(SO_REUSEADDR)`).
     fn reuse_address(&self) -> Result<bool> {
-        sock(self)
-            .reuse_address()
-            .map_err(|e| Error::new("getsockopt(SO_REUSEADDR)", e))
+        crate::sockopt::reuse_address(self.as_fd())
     }
 
     /// Sets `SO_REUSEADDR`: several sockets may bind the same address and
     /// port (for multicast receivers).
     fn set_reuse_address(&self, on: bool) -> Result<()> {
-        sock(self)
-            .set_reuse_address(on)
-            .map_err(|e| Error::new("setsockopt(SO_REUSEADDR)", e))
+        crate::sockopt::set_reuse_address(self.as_fd(), on)
     }
 
     /// Whether `SO_REUSEPORT` is set. *Linux.*
@@ -400,18 +391,12 @@ pub trait DatagramOptions: IpOptions {
     /// Attaches a classic BPF program (`setsockopt(SO_ATTACH_FILTER)`); it
     /// replaces any program attached before. *Linux.*
     fn attach_filter(&self, program: &[BpfInstruction]) -> Result<()> {
-        linux_only!("setsockopt(SO_ATTACH_FILTER)", {
-            ffi::attach_filter(self.as_fd(), program)
-        })
+        crate::sockopt::attach_filter(self.as_fd(), program)
     }
 
     /// Removes the BPF program (`setsockopt(SO_DETACH_FILTER)`). *Linux.*
     fn detach_filter(&self) -> Result<()> {
-        linux_only!("setsockopt(SO_DETACH_FILTER)", {
-            sock(self)
-                .detach_filter()
-                .map_err(|e| Error::new("setsockopt(SO_DETACH_FILTER)", e))
-        })
+        crate::sockopt::detach_filter(self.as_fd())
     }
 
     /// The device the socket is bound to (`getsockopt(SO_BINDTODEVICE)`).
@@ -428,11 +413,7 @@ pub trait DatagramOptions: IpOptions {
     /// Binds the socket to a device by name, or unbinds it with `None`
     /// (`setsockopt(SO_BINDTODEVICE)`). *Linux.*
     fn bind_to_device(&self, name: Option<&str>) -> Result<()> {
-        linux_only!("setsockopt(SO_BINDTODEVICE)", {
-            sock(self)
-                .bind_device(name.map(str::as_bytes))
-                .map_err(|e| Error::new("setsockopt(SO_BINDTODEVICE)", e))
-        })
+        crate::sockopt::bind_to_device(self.as_fd(), name)
     }
 
     /// Whether the socket receives all datagrams with the Router Alert
@@ -468,9 +449,7 @@ pub trait DatagramOptions: IpOptions {
     /// The receive buffer size the kernel uses (`getsockopt(SO_RCVBUF)`; on
     /// Linux twice what was asked, for bookkeeping overhead).
     fn recv_buffer_size(&self) -> Result<usize> {
-        sock(self)
-            .recv_buffer_size()
-            .map_err(|e| Error::new("getsockopt(SO_RCVBUF)", e))
+        crate::sockopt::recv_buffer_size(self.as_fd())
     }
 
     /// Sets the receive buffer size (`setsockopt(SO_RCVBUF)`). When the
@@ -479,27 +458,7 @@ pub trait DatagramOptions: IpOptions {
     /// capped size stays and the call still succeeds. Check
     /// [`recv_buffer_size`](Self::recv_buffer_size) for what was granted.
     fn set_recv_buffer_size(&self, size: usize) -> Result<()> {
-        sock(self)
-            .set_recv_buffer_size(size)
-            .map_err(|e| Error::new("setsockopt(SO_RCVBUF)", e))?;
-        #[cfg(target_os = "linux")]
-        {
-            if self.recv_buffer_size()? < size {
-                let v = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
-                match ffi::setsockopt(
-                    self.as_fd(),
-                    libc::SOL_SOCKET,
-                    sys::SO_RCVBUFFORCE,
-                    &v,
-                    "setsockopt(SO_RCVBUFFORCE)",
-                ) {
-                    Ok(()) => {}
-                    Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(())
+        crate::sockopt::set_recv_buffer_size(self.as_fd(), size)
     }
 
     /// Sets the send buffer size (`setsockopt(SO_SNDBUF)`).
@@ -510,7 +469,6 @@ pub trait DatagramOptions: IpOptions {
     }
 }
 
-#[cfg(target_os = "linux")]
 fn group_req<T: AsFd + ?Sized>(
     s: &T,
     name: libc::c_int,
@@ -518,14 +476,9 @@ fn group_req<T: AsFd + ?Sized>(
     ifindex: u32,
     group: Ipv4Addr,
 ) -> Result<()> {
-    let req = libc::group_req {
-        gr_interface: ifindex,
-        gr_group: to_sockaddr_storage(group),
-    };
-    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IP, name, &req, op)
+    crate::sockopt::group_req(s.as_fd(), name, op, ifindex, group.into())
 }
 
-#[cfg(target_os = "linux")]
 fn group_source_req<T: AsFd + ?Sized>(
     s: &T,
     name: libc::c_int,
@@ -534,40 +487,69 @@ fn group_source_req<T: AsFd + ?Sized>(
     group: Ipv4Addr,
     source: Ipv4Addr,
 ) -> Result<()> {
-    let req = libc::group_source_req {
-        gsr_interface: ifindex,
-        gsr_group: to_sockaddr_storage(group),
-        gsr_source: to_sockaddr_storage(source),
-    };
-    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IP, name, &req, op)
+    crate::sockopt::group_source_req(s.as_fd(), name, op, ifindex, group.into(), source.into())
 }
 
-#[cfg(not(target_os = "linux"))]
-fn group_req<T: AsFd + ?Sized>(
-    _s: &T,
-    _name: i32,
-    op: &'static str,
-    _ifindex: u32,
-    _group: Ipv4Addr,
-) -> Result<()> {
-    Err(Error::unsupported(op))
+/// Any IPv4 socket, borrowed, seen through [`IpOptions`] and
+/// [`DatagramOptions`]: the way to set ipv4kit's options on a
+/// `socket2::Socket`, a `std::net::UdpSocket` or any other [`AsFd`] type.
+///
+/// The option traits are deliberately **not** implemented for those foreign
+/// types. Their own (inherent) methods share names with the traits'
+/// (`set_recv_buffer_size`, `set_read_timeout`, `set_ttl`,
+/// `set_nonblocking`, `attach_filter`, `device`, `set_reuse_port`...), and
+/// Rust resolves `socket.set_recv_buffer_size(n)` to the inherent method
+/// even with the trait imported: the call compiles and silently does
+/// something else (there, no `SO_RCVBUFFORCE` fallback, and an `io::Error`
+/// that names no option). Renaming the trait methods would only move the
+/// problem (socket2 and std add methods in minor releases, and the natural
+/// names are the ones they use); a wrapper that has no methods of its own
+/// and no `Deref` leaves the traits as the only candidates, now and after
+/// any upgrade.
+///
+/// It borrows the socket (no ownership, no `dup`), so it costs nothing to
+/// make one per call. The IPv6 traits are not implemented: a type with both
+/// families' traits would need qualified calls for every shared name; wrap an
+/// IPv6 socket with [`PacketConn6::from_socket`](crate::PacketConn6::from_socket).
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use ipv4kit_net::{DatagramOptions, SocketOptions};
+///
+/// let udp = UdpSocket::bind("127.0.0.1:0")?;
+/// let opts = SocketOptions::of(&udp);
+/// opts.set_recv_buffer_size(1 << 20)?; // ipv4kit's, with the SO_RCVBUFFORCE fallback
+/// opts.set_multicast_loop(false)?;
+/// assert!(!opts.multicast_loop()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// The traits are not implemented for the foreign types themselves:
+///
+/// ```compile_fail
+/// fn takes<T: ipv4kit_net::DatagramOptions>(_: &T) {}
+/// let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+/// takes(&udp);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SocketOptions<'a> {
+    fd: BorrowedFd<'a>,
 }
 
-#[cfg(not(target_os = "linux"))]
-fn group_source_req<T: AsFd + ?Sized>(
-    _s: &T,
-    _name: i32,
-    op: &'static str,
-    _ifindex: u32,
-    _group: Ipv4Addr,
-    _source: Ipv4Addr,
-) -> Result<()> {
-    Err(Error::unsupported(op))
+impl<'a> SocketOptions<'a> {
+    /// Borrows `socket` for the option traits.
+    #[inline]
+    pub fn of<S: AsFd + ?Sized>(socket: &'a S) -> SocketOptions<'a> {
+        SocketOptions { fd: socket.as_fd() }
+    }
 }
 
-impl IpOptions for socket2::Socket {}
-impl DatagramOptions for socket2::Socket {}
-impl IpOptions for std::net::UdpSocket {}
-impl DatagramOptions for std::net::UdpSocket {}
-impl IpOptions for std::net::TcpStream {}
-impl IpOptions for std::net::TcpListener {}
+impl AsFd for SocketOptions<'_> {
+    #[inline]
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd
+    }
+}
+
+impl IpOptions for SocketOptions<'_> {}
+impl DatagramOptions for SocketOptions<'_> {}

@@ -104,24 +104,18 @@ pub trait Ipv6Options: AsFd + Sized {
 
     /// Switches non-blocking mode on or off (`fcntl(O_NONBLOCK)`).
     fn set_nonblocking(&self, on: bool) -> Result<()> {
-        sock(self)
-            .set_nonblocking(on)
-            .map_err(|e| Error::new("fcntl(O_NONBLOCK)", e))
+        crate::sockopt::set_nonblocking(self.as_fd(), on)
     }
 
     /// The receive timeout (`getsockopt(SO_RCVTIMEO)`).
     fn read_timeout(&self) -> Result<Option<Duration>> {
-        sock(self)
-            .read_timeout()
-            .map_err(|e| Error::new("getsockopt(SO_RCVTIMEO)", e))
+        crate::sockopt::read_timeout(self.as_fd())
     }
 
     /// Sets the receive timeout (`setsockopt(SO_RCVTIMEO)`); a receive that
     /// times out fails with kind `WouldBlock`.
     fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
-        sock(self)
-            .set_read_timeout(timeout)
-            .map_err(|e| Error::new("setsockopt(SO_RCVTIMEO)", e))
+        crate::sockopt::set_read_timeout(self.as_fd(), timeout)
     }
 }
 
@@ -425,62 +419,45 @@ pub trait Datagram6Options: Ipv6Options {
     /// replaces any program attached before. On an IPv6 socket the program
     /// sees what the socket would receive (no IPv6 header). *Linux.*
     fn attach_filter(&self, program: &[BpfInstruction]) -> Result<()> {
-        linux_only!("setsockopt(SO_ATTACH_FILTER)", {
-            ffi::attach_filter(self.as_fd(), program)
-        })
+        crate::sockopt::attach_filter(self.as_fd(), program)
     }
 
     /// Removes the BPF program (`setsockopt(SO_DETACH_FILTER)`). *Linux.*
     fn detach_filter(&self) -> Result<()> {
-        linux_only!("setsockopt(SO_DETACH_FILTER)", {
-            sock(self)
-                .detach_filter()
-                .map_err(|e| Error::new("setsockopt(SO_DETACH_FILTER)", e))
-        })
+        crate::sockopt::detach_filter(self.as_fd())
     }
 
     /// Whether `SO_REUSEADDR` is set (`getsockopt(SO_REUSEADDR)`).
     fn reuse_address(&self) -> Result<bool> {
-        sock(self)
-            .reuse_address()
-            .map_err(|e| Error::new("getsockopt(SO_REUSEADDR)", e))
+        crate::sockopt::reuse_address(self.as_fd())
     }
 
     /// Sets `SO_REUSEADDR`: several sockets may bind the same address and
     /// port (multicast receivers; each gets a copy of every datagram).
     fn set_reuse_address(&self, on: bool) -> Result<()> {
-        sock(self)
-            .set_reuse_address(on)
-            .map_err(|e| Error::new("setsockopt(SO_REUSEADDR)", e))
+        crate::sockopt::set_reuse_address(self.as_fd(), on)
     }
 
     /// Binds the socket to a device by name, or unbinds it with `None`
     /// (`setsockopt(SO_BINDTODEVICE)`). *Linux.*
     fn bind_to_device(&self, name: Option<&str>) -> Result<()> {
-        linux_only!("setsockopt(SO_BINDTODEVICE)", {
-            sock(self)
-                .bind_device(name.map(str::as_bytes))
-                .map_err(|e| Error::new("setsockopt(SO_BINDTODEVICE)", e))
-        })
+        crate::sockopt::bind_to_device(self.as_fd(), name)
     }
 
     /// The receive buffer size the kernel uses (`getsockopt(SO_RCVBUF)`).
     fn recv_buffer_size(&self) -> Result<usize> {
-        sock(self)
-            .recv_buffer_size()
-            .map_err(|e| Error::new("getsockopt(SO_RCVBUF)", e))
+        crate::sockopt::recv_buffer_size(self.as_fd())
     }
 
-    /// Sets the receive buffer size (`setsockopt(SO_RCVBUF)`, capped by the
-    /// kernel at `net.core.rmem_max`).
+    /// Sets the receive buffer size (`setsockopt(SO_RCVBUF)`). When the
+    /// kernel caps it below `size` (at `net.core.rmem_max`), tries
+    /// `SO_RCVBUFFORCE`, which needs `CAP_NET_ADMIN`; if that is refused the
+    /// capped size stays and the call still succeeds, as for IPv4.
     fn set_recv_buffer_size(&self, size: usize) -> Result<()> {
-        sock(self)
-            .set_recv_buffer_size(size)
-            .map_err(|e| Error::new("setsockopt(SO_RCVBUF)", e))
+        crate::sockopt::set_recv_buffer_size(self.as_fd(), size)
     }
 }
 
-#[cfg(target_os = "linux")]
 fn group_req<T: AsFd + ?Sized>(
     s: &T,
     name: libc::c_int,
@@ -488,14 +465,9 @@ fn group_req<T: AsFd + ?Sized>(
     ifindex: u32,
     group: Ipv6Addr,
 ) -> Result<()> {
-    let req = libc::group_req {
-        gr_interface: ifindex,
-        gr_group: inet6::to_sockaddr_storage6(group),
-    };
-    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IPV6, name, &req, op)
+    crate::sockopt::group_req(s.as_fd(), name, op, ifindex, group.into())
 }
 
-#[cfg(target_os = "linux")]
 fn group_source_req<T: AsFd + ?Sized>(
     s: &T,
     name: libc::c_int,
@@ -504,33 +476,5 @@ fn group_source_req<T: AsFd + ?Sized>(
     group: Ipv6Addr,
     source: Ipv6Addr,
 ) -> Result<()> {
-    let req = libc::group_source_req {
-        gsr_interface: ifindex,
-        gsr_group: inet6::to_sockaddr_storage6(group),
-        gsr_source: inet6::to_sockaddr_storage6(source),
-    };
-    ffi::setsockopt(s.as_fd(), libc::IPPROTO_IPV6, name, &req, op)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn group_req<T: AsFd + ?Sized>(
-    _s: &T,
-    _name: i32,
-    op: &'static str,
-    _ifindex: u32,
-    _group: Ipv6Addr,
-) -> Result<()> {
-    Err(Error::unsupported(op))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn group_source_req<T: AsFd + ?Sized>(
-    _s: &T,
-    _name: i32,
-    op: &'static str,
-    _ifindex: u32,
-    _group: Ipv6Addr,
-    _source: Ipv6Addr,
-) -> Result<()> {
-    Err(Error::unsupported(op))
+    crate::sockopt::group_source_req(s.as_fd(), name, op, ifindex, group.into(), source.into())
 }

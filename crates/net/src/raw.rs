@@ -1,6 +1,6 @@
 //! [`RawConn`]: an IPv4 raw socket with `IP_HDRINCL`.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -9,22 +9,9 @@ use crate::batch::RecvPacket;
 use crate::batch::{RecvBatch, SendBatch};
 use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
-use crate::inner::Inner;
+use crate::inner::{header_dst, Inner};
 use crate::options::{DatagramOptions, IpOptions};
-use crate::wire::ipv4::{Ipv4Packet, Ipv4Repr, MAX_HEADER_LEN};
-
-/// The destination address in an IPv4 header (bytes 16..20).
-pub(crate) fn header_dst(header: &[u8], op: &'static str) -> Result<Ipv4Addr> {
-    if header.len() < 20 || header[0] >> 4 != 4 {
-        return Err(Error::invalid(
-            op,
-            "not an IPv4 header (too short or version != 4)",
-        ));
-    }
-    Ok(Ipv4Addr::new(
-        header[16], header[17], header[18], header[19],
-    ))
-}
+use crate::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, MAX_HEADER_LEN};
 
 /// An IPv4 raw socket for one protocol number, with the IP header included
 /// (`socket(AF_INET, SOCK_RAW, protocol)` + `IP_HDRINCL`).
@@ -51,24 +38,28 @@ pub(crate) fn header_dst(header: &[u8], op: &'static str) -> Result<Ipv4Addr> {
 #[derive(Debug)]
 pub struct RawConn {
     inner: Inner,
-    protocol: u8,
+    protocol: IpProtocol,
 }
 
 impl RawConn {
-    /// Opens a raw socket for IP protocol `protocol` (2 = IGMP, 89 = OSPF,
-    /// 112 = VRRP, 253/254 for experiments) with `IP_HDRINCL` set.
-    pub fn new(protocol: u8) -> Result<RawConn> {
+    /// Opens a raw socket for IP protocol `protocol` (the codec's
+    /// [`IpProtocol`], e.g. [`IpProtocol::IGMP`], [`IpProtocol::OSPF`],
+    /// [`IpProtocol::VRRP`], or a plain number such as 253/254 for
+    /// experiments) with `IP_HDRINCL` set.
+    pub fn new(protocol: impl Into<IpProtocol>) -> Result<RawConn> {
+        let protocol = protocol.into();
         let sock = Socket::new(
             Domain::IPV4,
             Type::RAW,
-            Some(Protocol::from(i32::from(protocol))),
+            Some(Protocol::from(i32::from(protocol.0))),
         )
         .map_err(|e| Error::raw_socket("socket(AF_INET, SOCK_RAW)", e))?;
         RawConn::from_socket(sock, protocol)
     }
 
     /// Wraps an existing raw IPv4 socket for `protocol`, setting `IP_HDRINCL`.
-    pub fn from_socket(sock: Socket, protocol: u8) -> Result<RawConn> {
+    pub fn from_socket(sock: Socket, protocol: impl Into<IpProtocol>) -> Result<RawConn> {
+        let protocol = protocol.into();
         sock.set_header_included_v4(true)
             .map_err(|e| Error::new("setsockopt(IP_HDRINCL)", e))?;
         Ok(RawConn {
@@ -77,8 +68,8 @@ impl RawConn {
         })
     }
 
-    /// The protocol number the socket was opened for.
-    pub fn protocol(&self) -> u8 {
+    /// The protocol the socket was opened for.
+    pub fn protocol(&self) -> IpProtocol {
         self.protocol
     }
 

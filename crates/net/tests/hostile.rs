@@ -258,7 +258,7 @@ impl Bench {
         self.seq.set(n + 1);
         let mut payload = b"sentinel".to_vec();
         payload.extend_from_slice(&n.to_be_bytes());
-        datagram(self.tx.protocol(), ADDR_B, &[], &payload)
+        datagram(self.tx.protocol().0, ADDR_B, &[], &payload)
     }
 
     /// Sends `d`, then a sentinel, and tells what became of `d`.

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use common::{drain, recv_raw_until};
 use ipv4kit_net::wire::igmp::{
-    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ALL_ROUTERS,
-    ALL_SYSTEMS, IGMPV3_TOS, IGMP_TTL,
+    ipv4_repr, GroupRecordType, IgmpMessage, IgmpVersion, MaxRespCode, Qqic, QueryV1, QueryV2,
+    QueryV3, ALL_ROUTERS, ALL_SYSTEMS, IGMP_TTL,
 };
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
 use ipv4kit_net::{
     interface_index, ControlFlags, ControlMessage, DatagramOptions, PacketConn, RawConn,
 };
@@ -28,7 +28,7 @@ const WAIT_V1: Duration = Duration::from_secs(12);
 fn setup(link: &Link, groups: &[Ipv4Addr]) -> (RawConn, u32, u32) {
     let (rx, ia) = link.a.run(|| {
         let ia = interface_index(&link.if_a).unwrap();
-        let c = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let c = RawConn::new(IpProtocol::IGMP).unwrap();
         for g in groups {
             c.join_group(ia, *g).unwrap();
         }
@@ -58,16 +58,11 @@ fn join_in_b(link: &Link, ib: u32, group: Ipv4Addr) -> PacketConn {
 /// which suppresses b's v1/v2 report (and later b's leave, since b is then
 /// no longer the last reporter).
 fn send_query(link: &Link, ia: u32, emit: impl Fn(&mut [u8]) -> usize) {
-    let tx = link
-        .a
-        .run(|| RawConn::new(IpProtocol::IGMP.into()).unwrap());
+    let tx = link.a.run(|| RawConn::new(IpProtocol::IGMP).unwrap());
     tx.set_multicast_loop(false).unwrap();
     let mut msg = [0u8; 64];
     let n = emit(&mut msg);
-    let repr = Ipv4Repr::new(ADDR_A, ALL_SYSTEMS, IpProtocol::IGMP, n)
-        .with_ttl(IGMP_TTL)
-        .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-        .with_options(&ROUTER_ALERT);
+    let repr = ipv4_repr(IgmpVersion::V3, ADDR_A, ALL_SYSTEMS, n);
     let cm = ControlMessage {
         ifindex: Some(ia),
         ..Default::default()

@@ -407,9 +407,12 @@ fn option_errors_name_the_option_and_the_errno() {
     let e = c.join_group(1, Ipv6Addr::LOCALHOST).unwrap_err();
     assert_eq!(e.op(), "setsockopt(MCAST_JOIN_GROUP)");
     assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
-    assert!(e
-        .to_string()
-        .starts_with("setsockopt(MCAST_JOIN_GROUP) failed"));
+    assert_eq!(e.object(), Some("group ::1, ifindex 1"));
+    assert!(
+        e.to_string()
+            .starts_with("setsockopt(MCAST_JOIN_GROUP) on group ::1, ifindex 1 failed"),
+        "{e}"
+    );
     // ICMP6_FILTER belongs to raw ICMPv6 sockets.
     let e = c.icmp6_filter().unwrap_err();
     assert_eq!(e.op(), "getsockopt(ICMP6_FILTER)");

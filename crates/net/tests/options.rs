@@ -7,7 +7,9 @@ use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::is_nothing;
-use ipv4kit_net::{Conn, ControlFlags, DatagramOptions, IpOptions, PacketConn, RawConn, RecvBatch};
+use ipv4kit_net::{
+    Conn, ControlFlags, DatagramOptions, IpOptions, PacketConn, RawConn, RecvBatch, SocketOptions,
+};
 use ipv4kit_testnet::{require_privileges, Link, ADDR_B};
 
 fn udp() -> PacketConn {
@@ -140,8 +142,8 @@ fn min_ttl_on_a_tcp_listener_refuses_peers_further_than_one_hop() {
     let link = Link::new().unwrap();
     let listener = link.b.run(|| {
         let l = TcpListener::bind(SocketAddrV4::new(ADDR_B, 179)).unwrap();
-        l.set_min_ttl(255).unwrap();
-        assert_eq!(l.min_ttl().unwrap(), 255);
+        SocketOptions::of(&l).set_min_ttl(255).unwrap();
+        assert_eq!(SocketOptions::of(&l).min_ttl().unwrap(), 255);
         l
     });
     let connect = |ttl: u8| {
@@ -173,4 +175,48 @@ fn raw_socket_creation_without_cap_net_raw_says_which_capability() {
             assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
         }
     }
+}
+
+/// `net.core.rmem_max`: what `SO_RCVBUF` is capped at.
+fn rmem_max() -> usize {
+    std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_foreign_socket_through_socket_options_gets_the_rcvbufforce_fallback() {
+    require_privileges!();
+    let want = 4 * rmem_max();
+    // socket2's own method (what `sock.set_recv_buffer_size` resolves to
+    // on a `socket2::Socket`): capped at rmem_max (doubled by the kernel).
+    let plain = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+    plain.set_recv_buffer_size(want).unwrap();
+    assert!(
+        plain.recv_buffer_size().unwrap() < want,
+        "capped without the fallback"
+    );
+    // The same socket type through `SocketOptions`: ipv4kit's method, which
+    // goes on to SO_RCVBUFFORCE (root has CAP_NET_ADMIN).
+    let forced = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+    let opts = SocketOptions::of(&forced);
+    opts.set_recv_buffer_size(want).unwrap();
+    assert!(opts.recv_buffer_size().unwrap() >= want, "SO_RCVBUFFORCE");
+    assert!(forced.recv_buffer_size().unwrap() >= want);
+    // And for a std socket.
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    SocketOptions::of(&udp).set_recv_buffer_size(want).unwrap();
+    assert!(SocketOptions::of(&udp).recv_buffer_size().unwrap() >= want);
+}
+
+#[test]
+fn socket_options_errors_name_the_option() {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let e = SocketOptions::of(&udp)
+        .join_group(u32::MAX, Ipv4Addr::new(239, 1, 1, 1))
+        .unwrap_err();
+    assert_eq!(e.op(), "setsockopt(MCAST_JOIN_GROUP)");
+    assert_eq!(e.object(), Some("group 239.1.1.1, ifindex 4294967295"));
 }

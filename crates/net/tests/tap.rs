@@ -8,10 +8,9 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant, SystemTime};
 
 use ipv4kit_net::wire::igmp::{
-    IgmpMessage, MaxRespCode, Qqic, QueryV3, ReportV2, ALL_ROUTERS, ALL_SYSTEMS, IGMPV3_TOS,
-    IGMP_TTL,
+    IgmpMessage, MaxRespCode, Qqic, QueryV3, ReportV2, ALL_ROUTERS, ALL_SYSTEMS,
 };
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
+use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr};
 use ipv4kit_net::{
     interface_index, multicast_mac, ControlMessage, DatagramOptions, FrameSender, InterfaceLost,
     PacketConn, PacketType, RawConn, RingMode, RxPath, SendBatch, Tap, TapConfig, TapPacket,
@@ -93,22 +92,18 @@ fn join_in_b(link: &Link, group: Ipv4Addr) -> PacketConn {
 fn query_from_b(link: &Link) {
     link.b.run(|| {
         let ib = interface_index(&link.if_b).unwrap();
-        let tx = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let tx = RawConn::new(IpProtocol::IGMP).unwrap();
         let mut msg = [0u8; 12];
-        let n = QueryV3 {
+        let query = QueryV3 {
             max_resp_code: MaxRespCode::from_tenths(10),
             group: Ipv4Addr::UNSPECIFIED,
             s_flag: false,
             qrv: 2,
             qqic: Qqic::from_secs(125),
             sources: &[],
-        }
-        .emit(&mut msg)
-        .unwrap();
-        let repr = Ipv4Repr::new(ADDR_B, ALL_SYSTEMS, IpProtocol::IGMP, n)
-            .with_ttl(IGMP_TTL)
-            .with_dscp_ecn(IGMPV3_TOS >> 2, 0)
-            .with_options(&ROUTER_ALERT);
+        };
+        let n = query.emit(&mut msg).unwrap();
+        let repr = query.ipv4_repr(ADDR_B);
         let cm = ControlMessage {
             ifindex: Some(ib),
             ..Default::default()
@@ -213,7 +208,7 @@ fn recvmmsg_tap_sees_v1_v2_v3_reports_to_any_group_leaves_and_queries() {
 fn send_reports_from_b(link: &Link, n: usize) {
     link.b.run(|| {
         let ib = interface_index(&link.if_b).unwrap();
-        let tx = RawConn::new(IpProtocol::IGMP.into()).unwrap();
+        let tx = RawConn::new(IpProtocol::IGMP).unwrap();
         let udp = std::net::UdpSocket::bind((ADDR_B, 0)).unwrap();
         let cm = ControlMessage {
             ifindex: Some(ib),

@@ -21,7 +21,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ipv4kit_net::{DatagramOptions, IpOptions, PacketConn, RecvBatch, SendBatch};
+use ipv4kit_net::{DatagramOptions, IpOptions, PacketConn, RecvBatch, SendBatch, SocketOptions};
 use ipv4kit_tokio::{AsyncPacketConn, AsyncSocket};
 use nix::time::{clock_gettime, ClockId};
 use tokio::runtime::Runtime;
@@ -92,7 +92,7 @@ fn setup() -> Setup {
     let tokio = rt.block_on(async {
         let bind = || {
             let s = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-            s.set_recv_buffer_size(4 << 20).unwrap();
+            SocketOptions::of(&s).set_recv_buffer_size(4 << 20).unwrap();
             s.set_nonblocking(true).unwrap();
             tokio::net::UdpSocket::from_std(s).unwrap()
         };

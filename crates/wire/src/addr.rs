@@ -16,9 +16,13 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-/// 224.0.0.1, all systems on this subnet (RFC 1112 §4, IANA).
+/// 224.0.0.1, all systems on this subnet: destination of General Queries
+/// (RFC 1112 §4, RFC 2236 §9, RFC 3376 §4.1.12). Also
+/// [`igmp::ALL_SYSTEMS`](crate::igmp::ALL_SYSTEMS), the same item.
 pub const ALL_SYSTEMS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
-/// 224.0.0.2, all routers on this subnet (RFC 2236 §9, IANA).
+/// 224.0.0.2, all routers on this subnet: destination of IGMPv2 Leave Group
+/// messages (RFC 2236 §9). Also [`igmp::ALL_ROUTERS`](crate::igmp::ALL_ROUTERS),
+/// the same item.
 pub const ALL_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 2);
 /// 224.0.0.4, DVMRP routers (RFC 1075).
 pub const DVMRP_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 4);
@@ -32,8 +36,16 @@ pub const RIP2_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 9);
 pub const ALL_PIM_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 13);
 /// 224.0.0.18, VRRP (RFC 9568 §5.1.1.2).
 pub const VRRP: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
-/// 224.0.0.22, all IGMPv3-capable multicast routers (RFC 3376 §4.2.14).
-pub const IGMPV3_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
+/// 224.0.0.22, all IGMPv3-capable multicast routers: destination of IGMPv3
+/// Reports (RFC 3376 §4.2.14). Also [`igmp::ALL_IGMPV3_ROUTERS`](crate::igmp::ALL_IGMPV3_ROUTERS),
+/// the same item.
+pub const ALL_IGMPV3_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
+/// 224.0.0.22 under its former name.
+#[deprecated(
+    since = "0.1.0",
+    note = "one name per constant: use `addr::ALL_IGMPV3_ROUTERS` (also `igmp::ALL_IGMPV3_ROUTERS`)"
+)]
+pub const IGMPV3_ROUTERS: Ipv4Addr = ALL_IGMPV3_ROUTERS;
 /// 224.0.0.251, multicast DNS (RFC 6762 §3).
 pub const MDNS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 251);
 /// 224.0.0.252, LLMNR (RFC 4795 §2).
@@ -256,7 +268,7 @@ mod tests {
             RIP2_ROUTERS,
             ALL_PIM_ROUTERS,
             VRRP,
-            IGMPV3_ROUTERS,
+            ALL_IGMPV3_ROUTERS,
             MDNS,
             LLMNR,
         ] {
@@ -331,7 +343,7 @@ mod tests {
         );
         assert_eq!(multicast_mac(ALL_SYSTEMS), [1, 0, 0x5e, 0, 0, 1]);
         assert_eq!(
-            multicast_mac(IGMPV3_ROUTERS),
+            multicast_mac(ALL_IGMPV3_ROUTERS),
             [0x01, 0x00, 0x5e, 0x00, 0x00, 0x16]
         );
     }

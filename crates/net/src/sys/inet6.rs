@@ -10,7 +10,7 @@ use std::mem::size_of;
 use std::net::{Ipv6Addr, SocketAddrV6};
 
 use super::cmsg::{cmsg_len, cmsg_space, messages, write_header, NoRoom};
-use crate::control6::ControlMessage6;
+use crate::control6::{ControlMessage6, MAX_HOPOPTS_LEN};
 
 /// `IPV6_MULTICAST_ALL` (`<linux/in6.h>`; libc lacks it).
 pub(crate) const IPV6_MULTICAST_ALL: libc::c_int = 29;
@@ -22,10 +22,6 @@ pub(crate) const ICMP6_FILTER: libc::c_int = 1;
 pub(crate) const PKTINFO6_LEN: usize = 20;
 const _: () = assert!(PKTINFO6_LEN == size_of::<libc::in6_pktinfo>());
 
-/// The longest hop-by-hop options header a send-side control message may
-/// carry: what fits the shared control buffer beside `IPV6_PKTINFO`,
-/// `IPV6_HOPLIMIT` and `IPV6_TCLASS`.
-pub(crate) const MAX_HOPOPTS_LEN: usize = 32;
 const _: () = assert!(
     cmsg_space(PKTINFO6_LEN)
         + 2 * cmsg_space(size_of::<libc::c_int>())

@@ -8,7 +8,9 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::addr::{from_sockaddr_in, to_sockaddr_in, zeroed_sockaddr_in};
-use super::cmsg::CmsgBuf;
+use super::cmsg::{self, CmsgBuf};
+use super::IfAddr;
+use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 
 /// Plain-old-data option values: any bit pattern is valid, no padding
@@ -247,14 +249,6 @@ pub(crate) fn if_indextoname(index: u32) -> Result<String> {
     Ok(name.to_string_lossy().into_owned())
 }
 
-/// One IPv4 entry of `getifaddrs`.
-pub(crate) struct IfAddr {
-    pub(crate) name: String,
-    pub(crate) flags: u32,
-    pub(crate) addr: Option<Ipv4Addr>,
-    pub(crate) netmask: Option<Ipv4Addr>,
-}
-
 fn sockaddr_v4(sa: *const libc::sockaddr) -> Option<Ipv4Addr> {
     if sa.is_null() {
         return None;
@@ -323,4 +317,165 @@ pub(crate) fn interface_mtu(name: &str) -> Result<u32> {
     }
     // SAFETY: SIOCGIFMTU succeeded, so the union holds `ifru_mtu`.
     Ok(unsafe { req.ifr_ifru.ifru_mtu } as u32)
+}
+
+/// Switches the IPv4 receive control messages for the flags in `changed`
+/// on or off (`IP_RECVTTL`, `IP_RECVTOS`, `SO_RXQ_OVFL`); `IP_PKTINFO`,
+/// which `DST` and `INTERFACE` share, is set to what `new` (the flags after
+/// the change) needs.
+pub(crate) fn set_recv_control(
+    fd: BorrowedFd<'_>,
+    changed: ControlFlags,
+    new: ControlFlags,
+    on: bool,
+) -> Result<()> {
+    let set = |level: libc::c_int, name: libc::c_int, op: &'static str, v: bool| {
+        setsockopt(fd, level, name, &libc::c_int::from(v), op)
+    };
+    if changed.contains(ControlFlags::TTL) {
+        set(
+            libc::IPPROTO_IP,
+            libc::IP_RECVTTL,
+            "setsockopt(IP_RECVTTL)",
+            on,
+        )?;
+    }
+    if changed.contains(ControlFlags::TOS) {
+        set(
+            libc::IPPROTO_IP,
+            libc::IP_RECVTOS,
+            "setsockopt(IP_RECVTOS)",
+            on,
+        )?;
+    }
+    if changed.contains(ControlFlags::DROPS) {
+        set(
+            libc::SOL_SOCKET,
+            libc::SO_RXQ_OVFL,
+            "setsockopt(SO_RXQ_OVFL)",
+            on,
+        )?;
+    }
+    let pkt = ControlFlags::DST | ControlFlags::INTERFACE;
+    if changed.intersects(pkt) {
+        set(
+            libc::IPPROTO_IP,
+            libc::IP_PKTINFO,
+            "setsockopt(IP_PKTINFO)",
+            new.intersects(pkt),
+        )?;
+    }
+    Ok(())
+}
+
+/// One `recvmsg` into `buf` with `recv_flags`, its control data decoded
+/// and kept to what `flags` asked for.
+pub(crate) fn recv_meta(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    recv_flags: libc::c_int,
+    flags: ControlFlags,
+) -> Result<RecvMeta> {
+    let mut ctrl = CmsgBuf::new();
+    let r = recvmsg(fd, buf, &mut ctrl, recv_flags).map_err(|e| Error::new("recvmsg", e))?;
+    let (cm, drops) = cmsg::decode_with_drops(&ctrl.0[..r.ctrl_len]);
+    Ok(RecvMeta {
+        len: r.len,
+        orig_len: r.full_len,
+        src: r
+            .addr
+            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+        cm: cm.filtered(flags),
+        truncated: r.msg_flags & libc::MSG_TRUNC != 0,
+        ctrl_truncated: r.msg_flags & libc::MSG_CTRUNC != 0,
+        drops: drops_if_asked(flags, drops),
+    })
+}
+
+/// One `sendmsg` of `parts` gathered (not copied), with `cm`'s send side.
+pub(crate) fn send_parts(
+    fd: BorrowedFd<'_>,
+    parts: &[&[u8]; 2],
+    dst: Option<SocketAddrV4>,
+    cm: Option<&ControlMessage>,
+) -> Result<usize> {
+    let mut ctrl = CmsgBuf::new();
+    let n = match cm {
+        Some(cm) => cmsg::encode(cm, &mut ctrl.0)
+            .map_err(|_| Error::invalid("sendmsg", "control message does not fit the buffer"))?,
+        None => 0,
+    };
+    sendmsg(fd, parts, dst, &ctrl.0[..n], 0).map_err(|e| Error::new("sendmsg", e))
+}
+
+/// `setsockopt(SO_DETACH_FILTER)`.
+pub(crate) fn detach_filter(fd: BorrowedFd<'_>) -> Result<()> {
+    socket2::SockRef::from(&fd)
+        .detach_filter()
+        .map_err(|e| Error::new("setsockopt(SO_DETACH_FILTER)", e))
+}
+
+/// `setsockopt(SO_BINDTODEVICE)` to `name`, or unbound with `None`.
+pub(crate) fn bind_to_device(fd: BorrowedFd<'_>, name: Option<&str>) -> Result<()> {
+    socket2::SockRef::from(&fd)
+        .bind_device(name.map(str::as_bytes))
+        .map_err(|e| Error::new("setsockopt(SO_BINDTODEVICE)", e))
+}
+
+/// `setsockopt(SO_RCVBUFFORCE)`; `EPERM` (no `CAP_NET_ADMIN`) is not an
+/// error: the size `SO_RCVBUF` got stays.
+pub(crate) fn force_recv_buffer_size(fd: BorrowedFd<'_>, size: usize) -> Result<()> {
+    let v = libc::c_int::try_from(size).unwrap_or(libc::c_int::MAX);
+    match setsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        super::SO_RCVBUFFORCE,
+        &v,
+        "setsockopt(SO_RCVBUFFORCE)",
+    ) {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => Ok(()),
+        r => r,
+    }
+}
+
+/// The `sockaddr_storage` of `addr` and the option level of its family.
+fn group_addr(addr: std::net::IpAddr) -> (libc::c_int, libc::sockaddr_storage) {
+    match addr {
+        std::net::IpAddr::V4(a) => (libc::IPPROTO_IP, super::addr::to_sockaddr_storage(a)),
+        std::net::IpAddr::V6(a) => (libc::IPPROTO_IPV6, super::inet6::to_sockaddr_storage6(a)),
+    }
+}
+
+/// An RFC 3678 `group_req` option at the group's family's level.
+pub(crate) fn group_req(
+    fd: BorrowedFd<'_>,
+    name: libc::c_int,
+    op: &'static str,
+    ifindex: u32,
+    group: std::net::IpAddr,
+) -> Result<()> {
+    let (level, gr_group) = group_addr(group);
+    let req = libc::group_req {
+        gr_interface: ifindex,
+        gr_group,
+    };
+    setsockopt(fd, level, name, &req, op)
+}
+
+/// An RFC 3678 `group_source_req` option at the group's family's level.
+pub(crate) fn group_source_req(
+    fd: BorrowedFd<'_>,
+    name: libc::c_int,
+    op: &'static str,
+    ifindex: u32,
+    group: std::net::IpAddr,
+    source: std::net::IpAddr,
+) -> Result<()> {
+    let (level, gsr_group) = group_addr(group);
+    let req = libc::group_source_req {
+        gsr_interface: ifindex,
+        gsr_group,
+        gsr_source: group_addr(source).1,
+    };
+    setsockopt(fd, level, name, &req, op)
 }

@@ -20,6 +20,27 @@ pub(crate) mod mroute;
 pub(crate) mod mroute6;
 #[cfg(target_os = "linux")]
 pub(crate) mod packet;
+#[cfg(not(target_os = "linux"))]
+pub(crate) mod unsupported;
+
+/// The calls code outside `sys` makes without a `cfg` of its own: Linux's,
+/// or elsewhere [`unsupported`]'s, with the same signatures.
+#[cfg(target_os = "linux")]
+pub(crate) use linux as os;
+#[cfg(not(target_os = "linux"))]
+pub(crate) use unsupported as os;
+
+/// One IPv4 entry of `getifaddrs`.
+pub(crate) struct IfAddr {
+    /// The interface's name.
+    pub(crate) name: String,
+    /// Its `IFF_*` flags.
+    pub(crate) flags: u32,
+    /// The entry's IPv4 address (`None` for other families).
+    pub(crate) addr: Option<std::net::Ipv4Addr>,
+    /// Its netmask.
+    pub(crate) netmask: Option<std::net::Ipv4Addr>,
+}
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]

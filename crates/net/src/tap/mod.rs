@@ -455,9 +455,10 @@ impl Tap {
                 }
                 packet::set_timestamps(fd)?;
                 if let Some(n) = config.recv_buffer {
-                    // The trait's method (with the SO_RCVBUFFORCE fallback), not
+                    // ipv4kit's method (with the SO_RCVBUFFORCE fallback), not
                     // socket2's own of the same name.
-                    crate::options::DatagramOptions::set_recv_buffer_size(&sock, n)?;
+                    use crate::options::{DatagramOptions, SocketOptions};
+                    SocketOptions::of(&sock).set_recv_buffer_size(n)?;
                 }
                 Rx::Mmsg {
                     mm: MmsgLl::new(config.batch),

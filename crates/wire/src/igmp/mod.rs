@@ -41,7 +41,10 @@
 //! budget requires (RFC 3376 §4.2.16). Every IGMP message is sent with TTL
 //! [`IGMP_TTL`] and, from v2 on, the IPv4 Router Alert option (RFC 2113:
 //! octets `94 04 00 00`, making the IPv4 header 24 octets; the IPv4 module
-//! builds it); v3 messages also with TOS [`IGMPV3_TOS`] (RFC 3376 §4).
+//! builds it); v3 messages also with TOS [`IGMPV3_TOS`] (RFC 3376 §4). Each
+//! repr's `ipv4_repr(src)` gives that header as an
+//! [`Ipv4Repr`](crate::ipv4::Ipv4Repr), destination and length included;
+//! [`ipv4_repr`] does the same for a message already encoded.
 //!
 //! ```
 //! use core::net::Ipv4Addr;
@@ -59,6 +62,13 @@
 //! let n = report.emit(&mut buf).unwrap();
 //! assert_eq!(n, report.buffer_len());
 //! assert_eq!(report.destination(), Ipv4Addr::new(224, 0, 0, 22));
+//!
+//! // Its IPv4 header: to 224.0.0.22, TTL 1, TOS 0xc0, Router Alert.
+//! let ip = report.ipv4_repr(Ipv4Addr::UNSPECIFIED);
+//! let mut datagram = [0u8; 64];
+//! let h = ip.emit(&mut datagram).unwrap();
+//! datagram[h..h + n].copy_from_slice(&buf[..n]);
+//! assert_eq!((h, ip.ttl, ip.tos()), (24, 1, 0xc0));
 //!
 //! let IgmpMessage::ReportV3(view) = IgmpMessage::parse(&buf[..n]).unwrap() else { panic!() };
 //! assert_eq!(view, report);
@@ -78,6 +88,7 @@ use crate::gmp;
 
 mod code;
 mod error;
+mod ip;
 mod query;
 mod report;
 mod split;
@@ -85,6 +96,7 @@ mod v3;
 
 pub use code::{MaxRespCode, Qqic, FLOAT_CODE_MAX};
 pub use error::{IgmpEmitError, IgmpError};
+pub use ip::{ipv4_repr, IgmpVersion};
 pub use query::{QueryV1, QueryV1View, QueryV2, QueryV2View, QueryV3, QueryV3View};
 pub use report::{LeaveV2, LeaveV2View, ReportV1, ReportV1View, ReportV2, ReportV2View};
 pub use split::{
@@ -93,6 +105,10 @@ pub use split::{
 pub use v3::{GroupRecord, GroupRecordRepr, GroupRecordType, GroupRecords, ReportV3, ReportV3View};
 
 /// IP protocol number of IGMP (RFC 1112 App. I; IANA protocol numbers).
+#[deprecated(
+    since = "0.1.0",
+    note = "one name per constant: use `ipv4::IpProtocol::IGMP` (`u8::from(IpProtocol::IGMP)` for the number)"
+)]
 pub const IP_PROTOCOL_IGMP: u8 = 2;
 
 /// Type 0x11, Membership Query, all versions (RFC 1112 App. I, RFC 2236 §2.1,
@@ -113,17 +129,9 @@ pub const IGMP_TTL: u8 = 1;
 /// IPv4 TOS of IGMPv3 messages: 0xc0, Internetwork Control (RFC 3376 §4).
 pub const IGMPV3_TOS: u8 = 0xc0;
 
-/// 224.0.0.1, all systems: destination of General Queries (RFC 3376 §4.1.12,
-/// RFC 2236 §9).
-pub const ALL_SYSTEMS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
-
-/// 224.0.0.2, all routers: destination of IGMPv2 Leave Group messages
-/// (RFC 2236 §9).
-pub const ALL_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 2);
-
-/// 224.0.0.22, all IGMPv3-capable multicast routers: destination of IGMPv3
-/// Reports (RFC 3376 §4.2.14).
-pub const ALL_IGMPV3_ROUTERS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
+/// The IGMP destinations (RFC 2236 §9, RFC 3376 §4.1.12, §4.2.14), defined
+/// in [`addr`](crate::addr) with the other well-known groups.
+pub use crate::addr::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS, ALL_SYSTEMS};
 
 /// The Max Resp Time, in tenths of a second, that hosts use for an IGMPv1
 /// query, whose code field is 0: 100 (10 s). RFC 2236's rules for IGMPv1

@@ -29,7 +29,8 @@
 //! ```
 
 use super::error::Ipv4Error;
-use super::packet::{field, MIN_HEADER_LEN};
+use super::limits::MIN_HEADER_LEN;
+use super::packet::field;
 
 /// What a BSD raw socket's received `ip_len` counts, compared with RFC 791 §3.1's
 /// Total Length (see the [module docs](self)).

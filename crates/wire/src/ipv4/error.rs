@@ -3,8 +3,7 @@
 
 use core::fmt;
 
-use super::packet::{MAX_OPTIONS_LEN, MIN_HEADER_LEN};
-use super::repr::MAX_TOTAL_LEN;
+use super::limits::{MAX_OPTIONS_LEN, MAX_TOTAL_LEN, MIN_HEADER_LEN};
 
 /// Why bytes are not a valid IPv4 header (RFC 791 §3.1, RFC 1122 §3.2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

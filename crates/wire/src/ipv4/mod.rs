@@ -20,19 +20,18 @@
 /// BSD raw-socket byte order of the RFC 791 §3.1 header fields `ip_len` and `ip_off`.
 pub mod bsd;
 mod error;
+mod limits;
 mod options;
 mod packet;
 mod protocol;
 mod repr;
 
 pub use error::{Ipv4EmitError, Ipv4Error, OptionEmitError, OptionError};
+pub use limits::{MAX_HEADER_LEN, MAX_OPTIONS_LEN, MAX_TOTAL_LEN, MIN_HEADER_LEN};
 pub use options::{
     is_known_kind, kind, Ipv4Option, Ipv4Options, RouteAddrs, RouteOption, TimestampOption,
     ROUTER_ALERT, ROUTE_POINTER_MIN, TIMESTAMP_POINTER_MIN, TS_AND_ADDR, TS_ONLY, TS_PRESPECIFIED,
 };
-pub use packet::{
-    Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FLAG_RESERVED, FRAG_OFFSET_MASK, MAX_HEADER_LEN,
-    MAX_OPTIONS_LEN, MIN_HEADER_LEN,
-};
+pub use packet::{Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FLAG_RESERVED, FRAG_OFFSET_MASK};
 pub use protocol::IpProtocol;
-pub use repr::{Ipv4Repr, DEFAULT_TTL, MAX_TOTAL_LEN};
+pub use repr::{Ipv4Repr, DEFAULT_TTL};

@@ -5,7 +5,7 @@ use core::iter::FusedIterator;
 use core::net::Ipv4Addr;
 
 use super::error::{OptionEmitError, OptionError};
-use super::packet::MAX_OPTIONS_LEN;
+use super::limits::MAX_OPTIONS_LEN;
 
 /// Option type octets ("copied" flag, class and number together; RFC 791 §3.1, IANA "IP Option Numbers").
 pub mod kind {

@@ -6,16 +6,10 @@ use zerocopy::network_endian::U16;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::error::Ipv4Error;
+use super::limits::MIN_HEADER_LEN;
 use super::options::{Ipv4Option, Ipv4Options};
 use super::protocol::IpProtocol;
 use crate::checksum::{self, Checksum};
-
-/// Length of the fixed part of the IPv4 header, in bytes (RFC 791 §3.1, IHL 5).
-pub const MIN_HEADER_LEN: usize = 20;
-/// Largest IPv4 header, in bytes: IHL 15 (RFC 791 §3.1).
-pub const MAX_HEADER_LEN: usize = 60;
-/// Largest options area, in bytes: 60 − 20 (RFC 791 §3.1).
-pub const MAX_OPTIONS_LEN: usize = MAX_HEADER_LEN - MIN_HEADER_LEN;
 
 /// Byte offsets of the header fields that are read or written as raw bytes
 /// (RFC 791 §3.1); every other access goes through [`Ipv4Header`]'s fields.

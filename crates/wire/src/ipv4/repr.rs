@@ -6,18 +6,14 @@ use zerocopy::network_endian::U16;
 use zerocopy::FromBytes;
 
 use super::error::Ipv4EmitError;
-use super::packet::{
-    Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FRAG_OFFSET_MASK, MAX_OPTIONS_LEN, MIN_HEADER_LEN,
-};
+use super::limits::{MAX_OPTIONS_LEN, MIN_HEADER_LEN};
+use super::packet::{Ipv4Header, Ipv4Packet, FLAG_DF, FLAG_MF, FRAG_OFFSET_MASK};
 use super::protocol::IpProtocol;
 use crate::checksum;
 
 /// Default Time to Live for [`Ipv4Repr::new`]: 64, the value RFC 1700 recommended
 /// and Linux, BSD and macOS use.
 pub const DEFAULT_TTL: u8 = 64;
-
-/// Largest Total Length, in bytes (RFC 791 §3.1: a 16-bit field).
-pub const MAX_TOTAL_LEN: usize = 65535;
 
 /// An IPv4 header as plain values, to build headers or to read one whole
 /// (RFC 791 §3.1).
@@ -120,6 +116,35 @@ impl<'a> Ipv4Repr<'a> {
         self.dscp = dscp;
         self.ecn = ecn;
         self
+    }
+
+    /// Sets the whole former TOS octet (RFC 791 §3.1), now DSCP in its upper
+    /// six bits (RFC 2474 §3) and ECN in its lower two (RFC 3168 §5): e.g.
+    /// 0xc0, Internetwork Control, which IGMPv3 uses (RFC 3376 §4).
+    ///
+    /// ```
+    /// use core::net::Ipv4Addr;
+    /// use ipv4kit_wire::ipv4::{IpProtocol, Ipv4Repr};
+    ///
+    /// let ip = Ipv4Repr::new(Ipv4Addr::UNSPECIFIED, Ipv4Addr::LOCALHOST, IpProtocol::UDP, 0)
+    ///     .with_tos(0xc1);
+    /// assert_eq!((ip.dscp, ip.ecn, ip.tos()), (48, 1, 0xc1));
+    /// ```
+    #[inline]
+    #[must_use]
+    pub const fn with_tos(mut self, tos: u8) -> Self {
+        self.dscp = tos >> 2;
+        self.ecn = tos & 3;
+        self
+    }
+
+    /// The TOS octet the header carries: DSCP shifted up two bits, ECN below
+    /// (RFC 2474 §3, RFC 3168 §5). Bits of `dscp` above the sixth and of
+    /// `ecn` above the second fall off here; [`emit`](Self::emit) refuses
+    /// such values.
+    #[inline]
+    pub const fn tos(&self) -> u8 {
+        (self.dscp << 2) | (self.ecn & 3)
     }
 
     /// Sets the Identification (RFC 791 §3.1, RFC 6864).

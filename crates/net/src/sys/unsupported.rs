@@ -1,0 +1,110 @@
+//! The system calls of [`linux`](super) that the rest of the crate makes
+//! without a `cfg` of its own, for other systems: the same signatures, each
+//! failing with an error of kind [`std::io::ErrorKind::Unsupported`] that
+//! names the call (the arrangement of socket2's `sys/unix.rs` beside its
+//! other systems). Code outside `sys` calls them as `sys::os::…` once, on
+//! every system.
+
+use std::net::SocketAddrV4;
+use std::os::fd::BorrowedFd;
+
+use super::IfAddr;
+use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::error::{Error, Result};
+
+/// `if_nametoindex`: unsupported here.
+pub(crate) fn if_nametoindex(_name: &str) -> Result<u32> {
+    Err(Error::unsupported("if_nametoindex"))
+}
+
+/// `if_indextoname`: unsupported here.
+pub(crate) fn if_indextoname(_index: u32) -> Result<String> {
+    Err(Error::unsupported("if_indextoname"))
+}
+
+/// `getifaddrs`: unsupported here.
+pub(crate) fn getifaddrs() -> Result<Vec<IfAddr>> {
+    Err(Error::unsupported("getifaddrs"))
+}
+
+/// `ioctl(SIOCGIFMTU)`: unsupported here.
+pub(crate) fn interface_mtu(_name: &str) -> Result<u32> {
+    Err(Error::unsupported("ioctl(SIOCGIFMTU)"))
+}
+
+/// The IPv4 receive control messages: unsupported here.
+pub(crate) fn set_recv_control(
+    _fd: BorrowedFd<'_>,
+    _changed: ControlFlags,
+    _new: ControlFlags,
+    _on: bool,
+) -> Result<()> {
+    Err(Error::unsupported("setsockopt(IP_PKTINFO)"))
+}
+
+/// `recvmsg` with control data: unsupported here.
+pub(crate) fn recv_meta(
+    _fd: BorrowedFd<'_>,
+    _buf: &mut [u8],
+    _recv_flags: libc::c_int,
+    _flags: ControlFlags,
+) -> Result<RecvMeta> {
+    Err(Error::unsupported("recvmsg"))
+}
+
+/// `sendmsg` with control data: unsupported here.
+pub(crate) fn send_parts(
+    _fd: BorrowedFd<'_>,
+    _parts: &[&[u8]; 2],
+    _dst: Option<SocketAddrV4>,
+    _cm: Option<&ControlMessage>,
+) -> Result<usize> {
+    Err(Error::unsupported("sendmsg"))
+}
+
+/// `setsockopt(SO_ATTACH_FILTER)`: unsupported here.
+pub(crate) fn attach_filter(
+    _fd: BorrowedFd<'_>,
+    _program: &[crate::filter::BpfInstruction],
+) -> Result<()> {
+    Err(Error::unsupported("setsockopt(SO_ATTACH_FILTER)"))
+}
+
+/// `setsockopt(SO_DETACH_FILTER)`: unsupported here.
+pub(crate) fn detach_filter(_fd: BorrowedFd<'_>) -> Result<()> {
+    Err(Error::unsupported("setsockopt(SO_DETACH_FILTER)"))
+}
+
+/// `setsockopt(SO_BINDTODEVICE)`: unsupported here.
+pub(crate) fn bind_to_device(_fd: BorrowedFd<'_>, _name: Option<&str>) -> Result<()> {
+    Err(Error::unsupported("setsockopt(SO_BINDTODEVICE)"))
+}
+
+/// No `SO_RCVBUFFORCE` here: the size `SO_RCVBUF` got stays, as when Linux
+/// refuses it.
+pub(crate) fn force_recv_buffer_size(_fd: BorrowedFd<'_>, _size: usize) -> Result<()> {
+    Ok(())
+}
+
+/// RFC 3678 `group_req` options: unsupported here.
+pub(crate) fn group_req(
+    _fd: BorrowedFd<'_>,
+    _name: libc::c_int,
+    op: &'static str,
+    _ifindex: u32,
+    _group: std::net::IpAddr,
+) -> Result<()> {
+    Err(Error::unsupported(op))
+}
+
+/// RFC 3678 `group_source_req` options: unsupported here.
+pub(crate) fn group_source_req(
+    _fd: BorrowedFd<'_>,
+    _name: libc::c_int,
+    op: &'static str,
+    _ifindex: u32,
+    _group: std::net::IpAddr,
+    _source: std::net::IpAddr,
+) -> Result<()> {
+    Err(Error::unsupported(op))
+}
