@@ -43,8 +43,10 @@
 //! [`write_with`](AsyncSocket::write_with), which also serve any call that
 //! has no wrapper yet.
 //!
-//! The drivers that run the `ipv4kit-gmp` engines on these sockets are not
-//! here yet.
+//! The [`driver`] module runs the `ipv4kit-gmp` engines on these sockets:
+//! a host's memberships ([`HostDriver`](driver::HostDriver)) or a querier
+//! ([`QuerierDriver`](driver::QuerierDriver)) on an interface, the timers
+//! on `tokio::time`, the events as a `Stream`.
 //!
 //! # Example: a batch of UDP datagrams over loopback
 //!
@@ -84,6 +86,7 @@ pub use ipv4kit_net as net;
 
 mod batch;
 mod conn;
+pub mod driver;
 mod mroute;
 mod mroute6;
 mod socket;
