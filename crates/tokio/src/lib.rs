@@ -102,8 +102,8 @@ pub use tap::{AsyncFrameSender, AsyncTap};
 
 #[cfg(test)]
 mod tests {
-    /// The adapters can move to and be shared between the tasks of a
-    /// multi-thread runtime.
+    /// The adapters, the drivers and their handles can move to and be
+    /// shared between the tasks of a multi-thread runtime.
     #[test]
     fn adapters_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
@@ -116,6 +116,14 @@ mod tests {
         check::<crate::Mroute6Messages<'static>>();
         check::<crate::AsyncTap>();
         check::<crate::AsyncFrameSender>();
+        use crate::driver::*;
+        use ipv4kit_gmp::Igmp;
+        use rand_xorshift::XorShiftRng;
+        check::<QuerierHandle<Igmp>>();
+        check::<HostHandle<Igmp, XorShiftRng>>();
+        check::<Events<ipv4kit_gmp::RouterEvent<std::net::Ipv4Addr>>>();
+        check::<QuerierDriver<Igmp, IgmpTapIo>>();
+        check::<HostDriver<Igmp, XorShiftRng, IgmpSocket>>();
     }
 
     /// The adapter makes the socket non-blocking; `into_inner` hands it

@@ -12,10 +12,10 @@ use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
 
 use common::*;
-use ipv4kit_gmp::{Config, Igmp, Requester, RouterConfig, RouterEvent};
+use ipv4kit_gmp::{Compat, Config, Event, Igmp, Requester, RouterConfig, RouterEvent};
 use ipv4kit_net::wire::igmp::{
-    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV3, ALL_IGMPV3_ROUTERS, ALL_SYSTEMS,
-    IGMPV3_TOS, IP_PROTOCOL_IGMP,
+    GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV2, QueryV3, ALL_IGMPV3_ROUTERS,
+    ALL_SYSTEMS, IGMPV3_TOS, IP_PROTOCOL_IGMP,
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
 use ipv4kit_net::{interface_index, PacketType, RawConn, Tap};
@@ -227,6 +227,12 @@ impl Peer {
 
     /// The next IGMPv3 report from a.
     async fn report(&mut self) -> SeenReport {
+        self.report_of(3).await
+    }
+
+    /// The next IGMPv`version` (2 or 3) report from a; a v2 report's group
+    /// is its one record, typed `ModeIsExclude`.
+    async fn report_of(&mut self, version: u8) -> SeenReport {
         loop {
             let batch = tokio::time::timeout(PATIENCE, self.tap.recv())
                 .await
@@ -240,15 +246,22 @@ impl Peer {
                 if ip.src() != ADDR_A || ip.protocol() != IpProtocol::IGMP {
                     continue;
                 }
-                if let Ok(IgmpMessage::ReportV3(r)) = IgmpMessage::parse(ip.payload()) {
-                    return SeenReport {
-                        dst: ip.dst(),
-                        ttl: ip.ttl(),
-                        tos: ip.tos(),
-                        router_alert: ip.router_alert().is_some(),
-                        records: r.records().map(|g| (g.record_type(), g.group())).collect(),
-                    };
-                }
+                let records = match (version, IgmpMessage::parse(ip.payload())) {
+                    (3, Ok(IgmpMessage::ReportV3(r))) => {
+                        r.records().map(|g| (g.record_type(), g.group())).collect()
+                    }
+                    (2, Ok(IgmpMessage::ReportV2(r))) => {
+                        vec![(GroupRecordType::ModeIsExclude, r.group())]
+                    }
+                    _ => continue,
+                };
+                return SeenReport {
+                    dst: ip.dst(),
+                    ttl: ip.ttl(),
+                    tos: ip.tos(),
+                    router_alert: ip.router_alert().is_some(),
+                    records,
+                };
             }
         }
     }
@@ -261,6 +274,25 @@ impl Peer {
                 return r;
             }
         }
+    }
+
+    /// Sends an IGMPv2 General Query with Max Response Time 1 s.
+    async fn general_query_v2(&self) {
+        let mut q = [0u8; 8];
+        QueryV2 {
+            max_resp_time: 10,
+            group: Ipv4Addr::UNSPECIFIED,
+        }
+        .emit(&mut q)
+        .unwrap();
+        self.sender
+            .send(Outbound {
+                destination: ALL_SYSTEMS,
+                v3: false,
+                message: &q,
+            })
+            .await
+            .unwrap();
     }
 
     /// Sends an IGMPv3 General Query with Max Resp Time 1 s.
@@ -292,6 +324,7 @@ fn host_driver(
 ) -> (
     HostDriver<Igmp, XorShiftRng, IgmpSocket>,
     HostHandle<Igmp, XorShiftRng>,
+    Events<Event>,
 ) {
     let (raw, ia) = link.a.run(|| {
         (
@@ -300,9 +333,7 @@ fn host_driver(
         )
     });
     let io = IgmpSocket::from_conn(raw, ia).unwrap();
-    let (driver, handle, _events) =
-        HostDriver::new(Config::default(), XorShiftRng::seed_from_u64(7), io);
-    (driver, handle)
+    HostDriver::new(Config::default(), XorShiftRng::seed_from_u64(7), io)
 }
 
 /// a's host driver joins and leaves; b sees each report, with TTL 1, ToS
@@ -349,7 +380,7 @@ fn a_host_drivers_reports_reach_the_peer_and_it_answers_a_query() {
         println!("{rt}");
         let link = Link::new().unwrap();
         let mut peer = Peer::open(&link);
-        let (mut driver, handle) = host_driver(&link);
+        let (mut driver, handle, _events) = host_driver(&link);
         let task = tokio::spawn(async move { driver.run().await });
         reports_and_answers(&handle, &mut peer).await;
         drop(handle);
@@ -368,7 +399,7 @@ fn a_host_driver_whose_run_is_cancelled_every_few_milliseconds_still_reports_and
         println!("{rt}");
         let link = Link::new().unwrap();
         let mut peer = Peer::open(&link);
-        let (mut driver, handle) = host_driver(&link);
+        let (mut driver, handle, _events) = host_driver(&link);
         let checks = reports_and_answers(&handle, &mut peer);
         tokio::pin!(checks);
         let mut cancelled = 0u32;
@@ -440,5 +471,44 @@ fn a_report_whose_send_was_cancelled_goes_out_on_the_next_run() {
         let _ = tokio::time::timeout(Duration::from_millis(100), driver.run()).await;
         let r = peer.report().await;
         assert_eq!(r.records, [(GroupRecordType::ChangeToExclude, G1)]);
+    });
+}
+
+#[test]
+fn a_host_driver_falls_back_to_igmpv2_on_a_v2_query_and_says_so_in_its_events() {
+    require_privileges!();
+    on_both_runtimes(|rt| async move {
+        println!("{rt}");
+        let link = Link::new().unwrap();
+        let mut peer = Peer::open(&link);
+        let (mut driver, handle, mut events) = host_driver(&link);
+        let task = tokio::spawn(async move { driver.run().await });
+        handle.join(Requester(1), G1).unwrap();
+        peer.report_with(&[(GroupRecordType::ChangeToExclude, G1)])
+            .await;
+        // RFC 3376 §7.2.1: an IGMPv2 query puts the host in IGMPv2 mode; it
+        // answers with an IGMPv2 report to the group (RFC 2236 §3), ToS 0.
+        peer.general_query_v2().await;
+        let e = tokio::time::timeout(PATIENCE, events.recv()).await.unwrap();
+        assert_eq!(
+            e,
+            Some(Event::CompatChanged {
+                from: Compat::V3,
+                to: Compat::V2
+            })
+        );
+        let r = peer.report_of(2).await;
+        assert_eq!(r.records, [(GroupRecordType::ModeIsExclude, G1)]);
+        assert_eq!(
+            (r.dst, r.ttl, r.tos, r.router_alert),
+            (G1, 1, 0, true),
+            "{r:?}"
+        );
+        assert_eq!(handle.with(|h| h.compat()), Compat::V2);
+        drop(handle);
+        assert!(matches!(
+            tokio::time::timeout(PATIENCE, task).await,
+            Ok(Ok(Ok(())))
+        ));
     });
 }
