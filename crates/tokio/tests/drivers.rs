@@ -1,10 +1,12 @@
 //! The drivers between namespaces, on both tokio runtimes: an async
 //! querier (tap + raw socket) sees the kernel of the peer namespace join
-//! and leave groups, IGMPv3 and IGMPv2, its events and its table in step;
-//! a host driver's reports reach the peer's tap with IGMP's IPv4 header
-//! and it answers the peer's query; both keep working when their `run` is
-//! cancelled over and over, and a report whose send was cancelled goes out
-//! on the next `run`.
+//! and leave groups, IGMPv3 and IGMPv2, its events and its table in step
+//! (and on a raw socket with the router groups, IGMPv3, skipping its own
+//! host's reports); a host driver's reports reach the peer's tap with
+//! IGMP's IPv4 header, it answers the peer's query and falls back to
+//! IGMPv2 on a v2 query; both keep working when their `run` is cancelled
+//! over and over, and a report whose send was cancelled goes out on the
+//! next `run`.
 
 mod common;
 
@@ -505,6 +507,47 @@ fn a_host_driver_falls_back_to_igmpv2_on_a_v2_query_and_says_so_in_its_events() 
             "{r:?}"
         );
         assert_eq!(handle.with(|h| h.compat()), Compat::V2);
+        drop(handle);
+        assert!(matches!(
+            tokio::time::timeout(PATIENCE, task).await,
+            Ok(Ok(Ok(())))
+        ));
+    });
+}
+
+#[test]
+fn a_querier_on_a_raw_socket_with_the_router_groups_sees_igmpv3_joins_and_leaves() {
+    require_privileges!();
+    on_both_runtimes(|rt| async move {
+        println!("{rt}");
+        let link = Link::new().unwrap();
+        let (raw, ia, ib) = link.a.run(|| {
+            (
+                RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+                interface_index(&link.if_a).unwrap(),
+                link.b.run(|| interface_index(&link.if_b).unwrap()),
+            )
+        });
+        let io = IgmpSocket::from_conn(raw, ia).unwrap().with_source(ADDR_A);
+        io.join_router_groups().unwrap();
+        let mut config = RouterConfig::<Igmp>::new(ADDR_A);
+        config.last_member_query_interval = Duration::from_millis(200);
+        let (mut driver, handle, mut events) = QuerierDriver::new(config, io);
+        let task = tokio::spawn(async move { driver.run().await });
+        let host = link
+            .b
+            .run(|| UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap());
+        host.join_multicast_v4_n(ib, G1);
+        let e = event_where(&mut events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
+        assert_eq!(e, RouterEvent::GroupAdded { group: G1 });
+        assert_eq!(table_groups(&handle), [(G1, ADDR_B)]);
+        host.leave_multicast_v4_n(ib, G1);
+        let e = event_where(&mut events, |e| {
+            matches!(e, RouterEvent::GroupExpired { .. })
+        })
+        .await;
+        assert_eq!(e, RouterEvent::GroupExpired { group: G1 });
+        assert!(table_groups(&handle).is_empty());
         drop(handle);
         assert!(matches!(
             tokio::time::timeout(PATIENCE, task).await,

@@ -67,8 +67,9 @@ impl IgmpSocket {
     }
 
     /// Sends from `source` (a querier's address: the election compares it,
-    /// RFC 3376 §6.6.2). By default 0.0.0.0, which the kernel replaces with
-    /// the interface's address.
+    /// RFC 3376 §6.6.2), and skips received datagrams from it (this host's
+    /// own). By default 0.0.0.0, which the kernel replaces with the
+    /// interface's address, and nothing is skipped.
     pub fn with_source(mut self, source: Ipv4Addr) -> IgmpSocket {
         self.source = source;
         self
@@ -117,8 +118,11 @@ impl IgmpSocket {
     }
 
     /// Receives one datagram from the interface and passes its IGMP message
-    /// to `deliver`; datagrams from other interfaces and with a broken IPv4
-    /// header are skipped.
+    /// to `deliver`; datagrams from other interfaces, with a broken IPv4
+    /// header, or from the [`with_source`](Self::with_source) address are
+    /// skipped (the last are this host's own: with
+    /// [`join_router_groups`](Self::join_router_groups) its kernel reports
+    /// 224.0.0.22 and 224.0.0.2, and those reports loop back here).
     ///
     /// **Cancellation**: safe; a dropped future has received nothing.
     pub async fn recv(
@@ -130,9 +134,14 @@ impl IgmpSocket {
             if meta.cm.ifindex.is_some_and(|i| i != self.ifindex) {
                 continue;
             }
-            if let Some(m) = inbound(&self.buf[..meta.len]) {
-                deliver(m);
-                return Ok(());
+            match inbound(&self.buf[..meta.len]) {
+                // This host's own messages, looped back by its kernel.
+                Some(m) if !self.source.is_unspecified() && m.source == self.source => {}
+                Some(m) => {
+                    deliver(m);
+                    return Ok(());
+                }
+                None => {}
             }
         }
     }
