@@ -43,8 +43,10 @@
 //! [`write_with`](AsyncSocket::write_with), which also serve any call that
 //! has no wrapper yet.
 //!
-//! The drivers that run the `ipv4kit-gmp` engines on these sockets are not
-//! here yet.
+//! The [`driver`] module runs the `ipv4kit-gmp` engines on these sockets:
+//! a host's memberships ([`HostDriver`](driver::HostDriver)) or a querier
+//! ([`QuerierDriver`](driver::QuerierDriver)) on an interface, the timers
+//! on `tokio::time`, the events as a `Stream`.
 //!
 //! # Example: a batch of UDP datagrams over loopback
 //!
@@ -84,6 +86,7 @@ pub use ipv4kit_net as net;
 
 mod batch;
 mod conn;
+pub mod driver;
 mod mroute;
 mod mroute6;
 mod socket;
@@ -99,8 +102,8 @@ pub use tap::{AsyncFrameSender, AsyncTap};
 
 #[cfg(test)]
 mod tests {
-    /// The adapters can move to and be shared between the tasks of a
-    /// multi-thread runtime.
+    /// The adapters, the drivers and their handles can move to and be
+    /// shared between the tasks of a multi-thread runtime.
     #[test]
     fn adapters_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
@@ -113,6 +116,14 @@ mod tests {
         check::<crate::Mroute6Messages<'static>>();
         check::<crate::AsyncTap>();
         check::<crate::AsyncFrameSender>();
+        use crate::driver::*;
+        use ipv4kit_gmp::Igmp;
+        use rand_xorshift::XorShiftRng;
+        check::<QuerierHandle<Igmp>>();
+        check::<HostHandle<Igmp, XorShiftRng>>();
+        check::<Events<ipv4kit_gmp::RouterEvent<std::net::Ipv4Addr>>>();
+        check::<QuerierDriver<Igmp, IgmpTapIo>>();
+        check::<HostDriver<Igmp, XorShiftRng, IgmpSocket>>();
     }
 
     /// The adapter makes the socket non-blocking; `into_inner` hands it
