@@ -19,7 +19,9 @@ use ipv4kit_gmp::{
     RouterRxMeta,
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
+#[cfg(target_os = "linux")]
 use nix::sys::signal::{SigSet, Signal};
+#[cfg(target_os = "linux")]
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use serde_json::{json, Map, Value};
 
@@ -29,41 +31,57 @@ use crate::monitor::timestamp;
 /// Blocks SIGUSR1 in the calling thread, so that [`Usr1`] can read it from a
 /// signalfd. Call it in `main` before any thread starts (the ctrlc handler
 /// thread inherits the mask; a thread that did not block it would take the
-/// signal's default action, which ends the process).
+/// signal's default action, which ends the process). *Linux*; elsewhere
+/// SIGUSR1 keeps its default action.
 pub fn block_sigusr1() {
-    let mut mask = SigSet::empty();
-    mask.add(Signal::SIGUSR1);
-    if let Err(e) = mask.thread_block() {
-        eprintln!("ipv4kit: cannot block SIGUSR1 ({e}); SIGUSR1 will end the program");
+    #[cfg(target_os = "linux")]
+    {
+        let mut mask = SigSet::empty();
+        mask.add(Signal::SIGUSR1);
+        if let Err(e) = mask.thread_block() {
+            eprintln!("ipv4kit: cannot block SIGUSR1 ({e}); SIGUSR1 will end the program");
+        }
     }
 }
 
 /// SIGUSR1, read without blocking from a signalfd (no handler, no unsafe).
+/// *Linux*; elsewhere it never fires.
 pub struct Usr1 {
+    #[cfg(target_os = "linux")]
     fd: Option<SignalFd>,
 }
 
 impl Usr1 {
-    /// Opens the signalfd; without one (an old kernel) SIGUSR1 is never seen.
+    /// Opens the signalfd; without one SIGUSR1 is never seen.
     pub fn open() -> Usr1 {
-        let mut mask = SigSet::empty();
-        mask.add(Signal::SIGUSR1);
-        let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-            .map_err(|e| eprintln!("ipv4kit: no signalfd for SIGUSR1 ({e})"))
-            .ok();
-        Usr1 { fd }
+        #[cfg(target_os = "linux")]
+        {
+            let mut mask = SigSet::empty();
+            mask.add(Signal::SIGUSR1);
+            let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+                .map_err(|e| eprintln!("ipv4kit: no signalfd for SIGUSR1 ({e})"))
+                .ok();
+            Usr1 { fd }
+        }
+        #[cfg(not(target_os = "linux"))]
+        Usr1 {}
     }
 
     /// Whether SIGUSR1 arrived since the last call.
     pub fn take(&mut self) -> bool {
-        let Some(fd) = &mut self.fd else {
-            return false;
-        };
-        let mut got = false;
-        while let Ok(Some(_)) = fd.read_signal() {
-            got = true;
+        #[cfg(target_os = "linux")]
+        {
+            let Some(fd) = &mut self.fd else {
+                return false;
+            };
+            let mut got = false;
+            while let Ok(Some(_)) = fd.read_signal() {
+                got = true;
+            }
+            got
         }
-        got
+        #[cfg(not(target_os = "linux"))]
+        false
     }
 }
 

@@ -109,6 +109,8 @@ fn the_table_holds_what_v3_v2_and_v1_kernel_hosts_joined_and_a_leave_empties_it_
     let v1 = join(&br, 3, "239.3.3.3", None);
     let v1_shared = join(&br, 3, "239.4.4.4", None);
     let v3_shared = join(&br, 1, "239.4.4.4", None);
+    // An any-source join of an SSM group: TO_EX, ignored (RFC 4604 §2.2.2).
+    let ssm_asm = join(&br, 1, "232.9.9.9", None);
     let all = q.read_until(|l| {
         [
             "239.1.1.1",
@@ -155,6 +157,11 @@ fn the_table_holds_what_v3_v2_and_v1_kernel_hosts_joined_and_a_leave_empties_it_
         assert_eq!(g["ipv4kit:version"], 1, "{gr}: {t}");
     }
     assert_eq!(interface(&t)["group"].as_array().unwrap().len(), 5, "{t}");
+    assert!(group(&t, "232.9.9.9").is_none(), "{t}");
+    assert!(
+        i["ipv4kit:statistics"]["ssm-exclude"].as_u64() >= Some(1),
+        "{t}"
+    );
 
     // The v3 host leaves 239.1.1.1 (TO_IN {}): Q(G) twice 200 ms apart,
     // then the group goes (§6.6.3.1: within the Last Member Query Time).
@@ -195,7 +202,7 @@ fn the_table_holds_what_v3_v2_and_v1_kernel_hosts_joined_and_a_leave_empties_it_
         last.get("ietf-igmp-mld:igmp").is_some(),
         "{out:#?} {err:#?}"
     );
-    drop((v3_ssm, v1, v1_shared, v3_shared));
+    drop((v3_ssm, v1, v1_shared, v3_shared, ssm_asm));
 }
 
 /// Keeps reading `q`'s lines for `d`.
@@ -269,4 +276,186 @@ fn two_queriers_elect_the_lower_address_and_the_other_takes_over_when_it_dies() 
         "took over after {took:?}"
     );
     assert!(high.read_until(|l| queries_sent(l, from) >= 1));
+}
+
+/// pimd's binary: `$IPV4KIT_PIMD`, else `pimd` on the PATH. Debian's pimd
+/// conflicts with smcroute, so CI unpacks it (`.ci/run`) and names it here.
+fn pimd() -> Option<String> {
+    if let Ok(p) = std::env::var("IPV4KIT_PIMD") {
+        return Some(p);
+    }
+    ipv4kit_testnet::run("sh", &["-c", "command -v pimd"])
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// Whether `tool` may be missing here (a skip is a failure in CI).
+fn skip_without(tool: &str, have: bool) -> bool {
+    if have {
+        return false;
+    }
+    assert_ne!(
+        std::env::var("IPV4KIT_REQUIRE_PRIVILEGED").as_deref(),
+        Ok("1"),
+        "{tool} is needed"
+    );
+    eprintln!("skipping: {tool} not installed");
+    true
+}
+
+/// Runs `program ARGS` in host `i` in the background.
+fn daemon(br: &Bridge, i: usize, program: &str, args: &[&str]) -> Background {
+    let mut c = std::process::Command::new("ip");
+    c.args(["netns", "exec", br.hosts[i].name(), program])
+        .args(args);
+    Background::spawn(c)
+}
+
+fn write_conf(name: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("{name}-{}.conf", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn pimd_as_the_other_querier_wins_with_the_lower_address_and_loses_with_the_higher() {
+    require_privileges!();
+    let Some(pimd) = pimd() else {
+        if skip_without("pimd", false) {
+            return;
+        }
+        unreachable!()
+    };
+    // IGMPv2: pimd 2.3.2's IGMPv3 queries carry a bad checksum (tcpdump says
+    // so too), which hosts and this querier rightly drop.
+    let conf = write_conf("pimd", "");
+    for (pimd_at, ours_at) in [(0, 1), (1, 0)] {
+        let br = Bridge::new(2).unwrap();
+        let text = format!("phyint {} enable igmpv2\n", br.ifaces[pimd_at]);
+        std::fs::write(&conf, text).unwrap();
+        let mut q = querier(
+            &br,
+            ours_at,
+            &["--query-interval-s", "10", "--max-resp-ms", "2000"],
+        );
+        let conf_s = conf.to_str().unwrap();
+        let _p = daemon(&br, pimd_at, &pimd, &["-f", "-N", "-c", conf_s]);
+        // §7.3.1: an IGMPv2 querier on the link, so this one runs v2.
+        let v2 = q.read_until(|l| {
+            json_lines(l)
+                .iter()
+                .any(|v| v["event"] == "version-changed" && v["to"] == 2)
+        });
+        assert!(v2, "pimd at {pimd_at}: {:#?}", q.out_lines);
+        if pimd_at < ours_at {
+            assert!(
+                q.read_until(|l| querier_is(l, bridge_addr(pimd_at), false)),
+                "{:#?}",
+                q.out_lines
+            );
+        } else {
+            let t = table(&mut q);
+            let i = interface(&t);
+            assert_eq!(i["ipv4kit:is-querier"], true, "{t}");
+            assert_eq!(i["querier"], bridge_addr(ours_at).to_string(), "{t}");
+            assert!(
+                i["ipv4kit:statistics"]["queries-received"].as_u64() >= Some(1),
+                "{t}"
+            );
+        }
+    }
+    let _ = std::fs::remove_file(conf);
+}
+
+#[test]
+fn igmpproxy_as_the_other_querier_loses_to_the_lower_address_and_makes_this_one_run_v2() {
+    require_privileges!();
+    let have = ipv4kit_testnet::run("sh", &["-c", "command -v igmpproxy"]).is_ok();
+    if skip_without("igmpproxy", have) {
+        return;
+    }
+    for (proxy_at, ours_at) in [(0, 1), (1, 0)] {
+        let br = Bridge::new(2).unwrap();
+        // igmpproxy needs an upstream interface with an address: a veth
+        // pair inside its host.
+        let ns = &br.hosts[proxy_at];
+        ns.ip(&["link", "add", "up0", "type", "veth", "peer", "name", "up1"])
+            .unwrap();
+        ns.ip(&["addr", "add", "198.19.5.1/24", "dev", "up0"])
+            .unwrap();
+        ns.ip(&["link", "set", "up0", "up"]).unwrap();
+        ns.ip(&["link", "set", "up1", "up"]).unwrap();
+        let conf = write_conf(
+            &format!("igmpproxy{proxy_at}"),
+            &format!(
+                "phyint up0 upstream ratelimit 0 threshold 1\n  altnet 0.0.0.0/0\n\
+                 phyint {} downstream ratelimit 0 threshold 1\n",
+                br.ifaces[proxy_at]
+            ),
+        );
+        let mut q = querier(
+            &br,
+            ours_at,
+            &["--query-interval-s", "10", "--max-resp-ms", "2000"],
+        );
+        let _p = daemon(&br, proxy_at, "igmpproxy", &["-n", conf.to_str().unwrap()]);
+        let v2 = q.read_until(|l| {
+            json_lines(l)
+                .iter()
+                .any(|v| v["event"] == "version-changed" && v["to"] == 2)
+        });
+        assert!(v2, "igmpproxy at {proxy_at}: {:#?}", q.out_lines);
+        if proxy_at < ours_at {
+            assert!(
+                q.read_until(|l| querier_is(l, bridge_addr(proxy_at), false)),
+                "{:#?}",
+                q.out_lines
+            );
+        } else {
+            let t = table(&mut q);
+            assert_eq!(interface(&t)["ipv4kit:is-querier"], true, "{t}");
+        }
+        let _ = std::fs::remove_file(conf);
+    }
+}
+
+#[test]
+fn monitor_table_keeps_the_same_table_passively_and_learns_the_querier() {
+    require_privileges!();
+    let br = Bridge::new(3).unwrap();
+    let _q = querier(
+        &br,
+        0,
+        &["--query-interval-s", "10", "--max-resp-ms", "2000"],
+    );
+    let mut m = Background::spawn(common::command(
+        &br.hosts[2],
+        &["monitor", "--iface", &br.ifaces[2], "--table", "--json"],
+    ));
+    m.wait_stderr("monitoring");
+    let _member = join(&br, 1, "239.5.5.5", None);
+    let seen = m.read_until(|l| {
+        json_lines(l)
+            .iter()
+            .any(|v| v["igmp"]["type"] == "query" && v["ipv4"]["src"] == bridge_addr(0).to_string())
+            && json_lines(l)
+                .iter()
+                .any(|v| v["ipv4"]["src"] == bridge_addr(1).to_string())
+    });
+    assert!(seen, "{:#?}", m.out_lines);
+    let t = table(&mut m);
+    let i = interface(&t);
+    assert_eq!(i["ipv4kit:passive"], true, "{t}");
+    assert_eq!(i["ipv4kit:is-querier"], false, "{t}");
+    assert_eq!(i["querier"], bridge_addr(0).to_string(), "{t}");
+    let g = group(&t, "239.5.5.5").unwrap();
+    assert_eq!(g["last-reporter"], bridge_addr(1).to_string(), "{t}");
+    // The monitoring host sent nothing: no query, no report from it.
+    assert!(json_lines(&m.out_lines)
+        .iter()
+        .all(|v| v["ipv4"]["src"] != bridge_addr(2).to_string()));
+    let (out, _) = m.stop();
+    let last: Value = serde_json::from_str(out.last().unwrap()).unwrap();
+    assert!(last.get("ietf-igmp-mld:igmp").is_some(), "{out:#?}");
 }
