@@ -80,6 +80,7 @@ pub enum Command {
     Monitor(MonitorArgs),
     Send(SendArgs),
     Sink(SinkArgs),
+    Querier(QuerierArgs),
 }
 
 /// Decode IPv4 packets, with IGMP in full, from pcap/pcapng files or hex.
@@ -287,6 +288,12 @@ pub struct MonitorArgs {
     /// `-` writes pcap to standard output and prints no lines.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Also keep the membership table passively, as `querier` keeps it but
+    /// never sending (the router engine in passive mode, fed from the tap),
+    /// and print it at exit and on SIGUSR1 (JSON with --json: RFC 8652's
+    /// names, as `querier` prints it).
+    #[arg(long)]
+    pub table: bool,
 }
 
 /// How `monitor` sees the link.
@@ -394,6 +401,85 @@ pub struct SinkArgs {
     #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_ms: u64,
     /// Print the summary as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run an IGMP querier (a multicast router's half of RFC 3376) on an interface.
+///
+/// The router engine of ipv4kit-gmp keeps the link's membership state
+/// (RFC 3376 §6): groups and sources with their timers, filter modes,
+/// compatibility with older hosts and queriers (§7.3), the SSM range (RFC
+/// 4604). It takes part in the querier election (§6.6.2: the lowest address
+/// wins; IF's first IPv4 address is ours), and while it is the Querier
+/// sends General Queries every --query-interval-s, and Group-Specific and
+/// Group-and-Source-Specific Queries when hosts leave (§6.6.3).
+///
+/// Receive path: the tap (an AF_PACKET socket on IF with a kernel IGMP
+/// filter and an all-multicast membership), which sees every report on the
+/// link and sends nothing. The multicast-routing socket would miss IGMPv1/v2
+/// reports to 224.0.0.0/24 and needs memberships that make this host report;
+/// a raw IGMP socket sees only groups this host joined. Queries go out of a
+/// raw IPv4 socket (IP_HDRINCL) from IF's address with TTL 1 and Router Alert
+/// (not on v1 queries, which RFC 1112 predates), TOS 0xc0 for v3, multicast
+/// loop off.
+///
+/// Output: one line per event as it happens (group or source added,
+/// removed or expired, querier or compatibility mode changed, query sent),
+/// timestamp first; JSON Lines with --json. The whole table goes to
+/// standard output on SIGUSR1 and at exit (SIGINT/SIGTERM); with --json
+/// one object whose names follow RFC 8652's ietf-igmp-mld module (times in
+/// seconds), what it lacks prefixed `ipv4kit:`. Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit querier --iface eth0
+  ipv4kit querier --iface eth0 --version 2 --query-interval-s 30 --json
+  ipv4kit querier --iface eth0 --ssm-range 232.0.0.0/8 --max-groups 1000 --max-sources 64
+  kill -USR1 $(pidof ipv4kit)          # print the table now")]
+pub struct QuerierArgs {
+    /// The interface to run on (it needs an IPv4 address).
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// MLD (IPv6) instead of IGMP.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// The version run as querier (RFC 3376 §7.3.1); lowered while an older
+    /// querier is heard.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub version: u8,
+    /// [Query Interval] in seconds (RFC 3376 §8.2), 1..=31744.
+    #[arg(long, default_value_t = 125, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=31744))]
+    pub query_interval_s: u32,
+    /// [Robustness Variable] (RFC 3376 §8.1), 1..=7.
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub robustness: u8,
+    /// [Query Response Interval] in milliseconds (RFC 3376 §8.3): less than
+    /// the query interval; v2 whole tenths up to 25500, v3 up to 3174400.
+    /// Not for v1 (fixed 10 s). Default 10000.
+    #[arg(long, value_name = "N")]
+    pub max_resp_ms: Option<u32>,
+    /// [Last Member Query Interval] in milliseconds (RFC 3376 §8.8), the
+    /// Max Resp Time of Group-Specific Queries; the same limits as --max-resp-ms.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub last_member_interval_ms: u32,
+    /// [Last Member Query Count] (RFC 3376 §8.9), 1..=255. Default: the
+    /// robustness.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub last_member_count: Option<u8>,
+    /// The SSM range (RFC 4604), a multicast prefix. Default 232.0.0.0/8.
+    #[arg(long, value_name = "PREFIX")]
+    pub ssm_range: Option<String>,
+    /// Ignore messages without the Router Alert option (RFC 3376 §9.2;
+    /// IGMPv1 hosts send none).
+    #[arg(long)]
+    pub require_router_alert: bool,
+    /// Groups kept; reports for more are refused and counted.
+    #[arg(long, default_value_t = 4096, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_groups: u64,
+    /// Sources kept per group; more are refused and counted.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_sources: u64,
+    /// Print JSON Lines (events) and a JSON object (the table).
     #[arg(long)]
     pub json: bool,
 }

@@ -9,7 +9,9 @@ pub mod decode_cmd;
 pub mod igmp_send;
 pub mod monitor;
 pub mod perf;
+pub mod querier;
 pub mod records;
 pub mod stop;
+pub mod table;
 
 pub use ipv4kit_capture::{decode, model};

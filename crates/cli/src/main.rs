@@ -8,12 +8,20 @@ use clap::Parser;
 
 use ipv4kit_cli::args::{Cli, Command};
 use ipv4kit_cli::{decode_cmd, igmp_send, monitor, perf, stop};
+use ipv4kit_cli::{querier, table};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // SIGUSR1 prints the table: blocked before any thread starts, read
+    // from a signalfd.
+    if matches!(&cli.command, Command::Querier(_))
+        || matches!(&cli.command, Command::Monitor(m) if m.table)
+    {
+        table::block_sigusr1();
+    }
     if matches!(
         cli.command,
-        Command::Monitor(_) | Command::Send(_) | Command::Sink(_)
+        Command::Monitor(_) | Command::Send(_) | Command::Sink(_) | Command::Querier(_)
     ) {
         stop::install();
     }
@@ -25,6 +33,7 @@ fn main() -> ExitCode {
         Command::Monitor(args) => monitor::run_monitor(args),
         Command::Send(args) => perf::run_send(args),
         Command::Sink(args) => perf::run_sink(args),
+        Command::Querier(args) => querier::run_querier(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,5 +77,6 @@ fn name(c: &Command) -> &'static str {
         Command::Monitor(_) => "monitor",
         Command::Send(_) => "send",
         Command::Sink(_) => "sink",
+        Command::Querier(_) => "querier",
     }
 }

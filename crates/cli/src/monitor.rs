@@ -55,6 +55,7 @@ pub const VIF: u16 = 0;
 
 /// `ipv4kit monitor`.
 pub fn run_monitor(args: &MonitorArgs) -> Result<()> {
+    crate::table::MonitorTable::check(args)?;
     // A timeout too large to add to the clock means none.
     let deadline = args
         .timeout_s
@@ -108,8 +109,12 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
     );
     let ifindex = tap.ifindex();
     let mut file = open_capture(args)?;
+    let mut table = crate::table::MonitorTable::open(args)?;
     let mut drops = 0;
     while let Some(wait) = go_on(args, out, deadline) {
+        if let Some(t) = &mut table {
+            t.tick(&mut io::stdout())?;
+        }
         let batch = match tap.recv(Some(wait)) {
             Ok(b) => b,
             Err(e) => {
@@ -124,6 +129,9 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
             }
             if let Some(f) = &mut file {
                 f.write(p.meta.timestamp, p.meta.orig_len, p.data)?;
+            }
+            if let Some(t) = &mut table {
+                t.feed(p.data);
             }
             let mut packet = decode::ipv4_packet(p.data);
             packet.iface = Some(args.iface.clone());
@@ -149,6 +157,9 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
             drops = s.drops;
         }
         out.drops = drops;
+    }
+    if let Some(t) = &mut table {
+        t.finish(&mut io::stdout())?;
     }
     Ok(())
 }

@@ -119,6 +119,68 @@ fn a_timeout_beyond_u64_exits_2() {
 }
 
 #[test]
+fn querier_arguments_that_cannot_work_exit_2_before_any_socket() {
+    refused(
+        &[
+            "querier",
+            "--iface",
+            "lo",
+            "--version",
+            "1",
+            "--max-resp-ms",
+            "1000",
+        ],
+        "IGMPv1 queries carry no max response time",
+    );
+    refused(
+        &[
+            "querier",
+            "--iface",
+            "lo",
+            "--version",
+            "2",
+            "--max-resp-ms",
+            "150",
+        ],
+        "IGMPv2 sends whole tenths of a second",
+    );
+    refused(
+        &[
+            "querier",
+            "--iface",
+            "lo",
+            "--query-interval-s",
+            "5",
+            "--max-resp-ms",
+            "5000",
+        ],
+        "must be less than the query interval",
+    );
+    refused(
+        &["querier", "--iface", "lo", "--ssm-range", "10.0.0.0/8"],
+        "not in 224.0.0.0/4",
+    );
+    refused(
+        &["querier", "--iface", "lo", "--robustness", "0"],
+        "--robustness",
+    );
+    refused(
+        &["querier", "--iface", "lo", "--max-groups", "0"],
+        "--max-groups",
+    );
+    refused(&["querier", "--iface", "lo", "-6"], "not implemented yet");
+    refused(&["querier", "--iface", "lo", "--table"], "--table");
+    refused(
+        &["monitor", "--iface", "lo", "--table", "--via", "mroute"],
+        "--table needs the tap",
+    );
+    refused(
+        &["monitor", "--iface", "lo", "--table", "-w", "-"],
+        "where -w - writes the capture",
+    );
+}
+
+#[test]
 fn help_of_every_subcommand_shows_its_long_description() {
     for (cmd, says) in [
         ("query", "Needs CAP_NET_RAW"),
@@ -127,6 +189,8 @@ fn help_of_every_subcommand_shows_its_long_description() {
         ("send", "SIGINT (Ctrl-C) or SIGTERM stops it early"),
         ("sink", "drops=N"),
         ("decode", "Link types"),
+        ("querier", "multicast-routing socket would miss"),
+        ("querier", "SIGUSR1"),
     ] {
         let out = Command::new(BIN).args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());

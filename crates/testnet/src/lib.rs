@@ -480,6 +480,78 @@ pub struct Extension {
     pub if_cb: String,
 }
 
+/// Address of host `i` on a [`Bridge`]: 198.18.0.(i+1).
+pub fn bridge_addr(i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(198, 18, 0, u8::try_from(i + 1).unwrap_or(u8::MAX))
+}
+
+/// Several test hosts on one Linux bridge, the way hosts share an Ethernet
+/// segment: a namespace `hub` holds bridge `br0` (multicast snooping off, so
+/// it floods every multicast frame like a hub); host `i` is a namespace
+/// with [`bridge_addr`]`(i)`/24 on interface [`ifaces`](Self::ifaces)`[i]`,
+/// a veth pair whose other end is a port of `br0`. Dropping it deletes
+/// every namespace (and with them the pairs and the bridge).
+#[derive(Debug)]
+pub struct Bridge {
+    /// The hosts, in address order.
+    pub hosts: Vec<Netns>,
+    /// Each host's interface on the bridge.
+    pub ifaces: Vec<String>,
+    /// The namespace holding the bridge (dropped last).
+    pub hub: Netns,
+}
+
+impl Bridge {
+    /// Creates `n` hosts (at most 250) on a new bridge, every link up.
+    pub fn new(n: usize) -> Result<Bridge, CmdError> {
+        let hub = Netns::new()?;
+        hub.ip(&[
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+            "mcast_snooping",
+            "0",
+        ])?;
+        hub.ip(&["link", "set", "br0", "up"])?;
+        let mut bridge = Bridge {
+            hosts: Vec::new(),
+            ifaces: Vec::new(),
+            hub,
+        };
+        for i in 0..n.min(250) {
+            let host = Netns::new()?;
+            let (pid, k) = next_id();
+            let dev = format!("v{pid}x{k}h");
+            let port = format!("v{pid}x{k}p");
+            debug_assert!(dev.len() <= 15);
+            bridge.hub.ip(&[
+                "link",
+                "add",
+                &port,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &dev,
+                "netns",
+                host.name(),
+            ])?;
+            bridge.hub.ip(&["link", "set", &port, "master", "br0"])?;
+            bridge.hub.ip(&["link", "set", &port, "up"])?;
+            let addr = format!("{}/{PREFIX_LEN}", bridge_addr(i));
+            host.ip(&["addr", "add", &addr, "dev", &dev])?;
+            host.ip(&["link", "set", &dev, "up"])?;
+            host.ip(&["route", "add", "224.0.0.0/4", "dev", &dev])?;
+            host.wait_operational(&dev)?;
+            bridge.hosts.push(host);
+            bridge.ifaces.push(dev);
+        }
+        Ok(bridge)
+    }
+}
+
 /// Deletes `v4k-<pid>-<n>` namespaces whose process is gone.
 fn remove_stale_namespaces() {
     let Ok(list) = run("ip", &["netns", "list"]) else {
