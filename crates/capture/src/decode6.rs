@@ -92,7 +92,7 @@ pub fn ipv6_packet(bytes: &[u8]) -> Packet {
         router_alert: None,
     };
     let mut headers = ExtHeaders::new(packet.next_header(), payload);
-    let mut later_fragment = false;
+    let mut fragmented = false;
     let mut error = None;
     let mut header_cut = false;
     for h in headers.by_ref() {
@@ -108,9 +108,11 @@ pub fn ipv6_packet(bytes: &[u8]) -> Packet {
                 } else if let Ok(Some(v)) = ra {
                     ipv6.router_alert = Some(v);
                 }
-                later_fragment |= model.frag_offset.is_some_and(|o| o != 0);
+                // A piece of a packet (not an atomic fragment, RFC 6946):
+                // its upper layer is not whole, so it is not decoded.
+                fragmented |= model.frag_offset.is_some_and(|o| o != 0) || model.mf == Some(true);
                 ipv6.ext_headers.push(model);
-                if error.is_some() || later_fragment {
+                if error.is_some() || fragmented {
                     break;
                 }
             }
@@ -144,7 +146,7 @@ pub fn ipv6_packet(bytes: &[u8]) -> Packet {
     let present = present.saturating_sub(offset).min(upper.len());
     let cut = present < upper.len();
     out.cut = None;
-    if protocol != NEXT_HEADER_ICMPV6 || later_fragment {
+    if protocol != NEXT_HEADER_ICMPV6 || fragmented {
         out.payload_len = Some(upper.len());
         if cut {
             out.cut = Some(protocol_name(protocol));

@@ -144,6 +144,38 @@ fn every_capture_decodes_to_the_reviewed_json_lines() {
     );
 }
 
+/// Every link layer `decode` knows that carries IPv6 (Ethernet, 802.1Q,
+/// raw IP and raw IPv6, Linux cooked v1/v2, BSD NULL with AF_INET6 = 24, 28
+/// and 30 in either byte order, LOOP, PPP, Cisco HDLC: one pcapng
+/// interface each, see `tests/data/built/make_mld.py`) gives the same MLD
+/// report.
+#[test]
+fn every_link_layer_that_carries_ipv6_gives_the_same_mld_report() {
+    let out = decode(&["--json", &built("mld-link-layers.pcapng")]);
+    assert_eq!(out.status.code(), Some(0));
+    let frames: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(frames.len(), 15);
+    let linktypes: Vec<u64> = frames
+        .iter()
+        .map(|f| f["link"]["linktype"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        linktypes,
+        [1, 1, 101, 12, 14, 229, 113, 276, 0, 0, 0, 0, 108, 9, 104]
+    );
+    for f in &frames {
+        assert_eq!(f["mld"], frames[0]["mld"], "{f}");
+        assert_eq!(f["ipv6"], frames[0]["ipv6"], "{f}");
+    }
+    let m = &frames[0]["mld"];
+    assert_eq!(m["checksum_ok"], true);
+    assert_eq!(m["records"][1]["sources"][1], "2001:db8::8");
+}
+
 /// The MLD frames of `tests/data/mld/INDEX.md`'s inventory, field by field
 /// (as the IGMP ones below), under the same keys IGMP uses.
 #[test]
