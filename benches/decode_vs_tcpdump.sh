@@ -6,16 +6,21 @@
 # measures the neighbours.
 #
 #   benches/decode_vs_tcpdump.sh [MEGABYTES]      (default 200)
+#   benches/decode_vs_tcpdump.sh MEGABYTES mld    (an MLD capture instead)
 #
 # The capture (target/bench/igmp-<N>mb.pcap, not in git) is written by
-# `cargo run --release -p ipv4kit-capture --example igmp_capture`.
+# `cargo run --release -p ipv4kit-capture --example igmp_capture`; with
+# `mld`, target/bench/mld-<N>mb.pcap by the example `mld_capture`
+# (MLDv1/v2 behind hop-by-hop Router Alert, IPv6 over Ethernet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-200}
-file=target/bench/igmp-${mb}mb.pcap
+kind=${2:-igmp}
+case $kind in igmp | mld) ;; *) echo "usage: $0 [MEGABYTES] [igmp|mld]" >&2; exit 2 ;; esac
+file=target/bench/${kind}-${mb}mb.pcap
 mkdir -p target/bench
 cargo build --release -q -p ipv4kit-cli
-[ -f "$file" ] || cargo run --release -q -p ipv4kit-capture --example igmp_capture -- "$file" "$mb"
+[ -f "$file" ] || cargo run --release -q -p ipv4kit-capture --example "${kind}_capture" -- "$file" "$mb"
 bin=target/release/ipv4kit
 cat "$file" >/dev/null # page cache warm for everyone
 

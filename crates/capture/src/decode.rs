@@ -1,4 +1,5 @@
-//! Turning bytes into the [`model`](crate::model) form with the ipv4kit-wire views.
+//! Turning bytes into the [`model`](crate::model) form with the ipv4kit-wire
+//! views: IPv4 and IGMP here, IPv6, ICMPv6 and MLD in [`ipv6_packet`].
 
 use std::fmt::Write as _;
 
@@ -6,8 +7,24 @@ use ipv4kit_wire::igmp::{GroupRecordType, IgmpError, IgmpMessage};
 use ipv4kit_wire::ipv4::{Ipv4Error, Ipv4Option, Ipv4Packet};
 
 use crate::link::{self, linktype_name, Link};
-use crate::model::{Encap, GroupRecord, Igmp, Ipv4, Ipv4Option as OptionModel, LayerError, Packet};
+use crate::model::{
+    Encap, Gmp, GroupRecord, Igmp, Ipv4, Ipv4Option as OptionModel, LayerError, Packet,
+};
 use crate::read::Frame;
+
+#[path = "decode6.rs"]
+mod v6;
+pub use v6::{icmpv6_type_name, ipv6_packet, mld_message};
+
+/// Decodes one IP packet, IPv4 or IPv6 by its version nibble (an IPv4
+/// datagram, and anything that is neither, goes to [`ipv4_packet`], which
+/// names what is wrong).
+pub fn ip_packet(bytes: &[u8]) -> Packet {
+    match bytes.first() {
+        Some(b) if b >> 4 == 6 => ipv6_packet(bytes),
+        _ => ipv4_packet(bytes),
+    }
+}
 
 /// Decodes one IPv4 datagram (link padding may follow it).
 ///
@@ -122,7 +139,7 @@ fn ipv4_packet_at(bytes: &[u8], depth: u8) -> Packet {
         match igmp_message(payload) {
             Ok(mut igmp) => {
                 if cut {
-                    trim_to_captured(&mut igmp, present.len());
+                    trim_to_captured(&mut igmp, present.len(), &IGMP_LAYOUT);
                 }
                 out.igmp = Some(igmp)
             }
@@ -200,6 +217,7 @@ fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
             let body = payload.get(at..)?;
             let inner = match proto {
                 0x0800 => ipv4_packet_at(body, depth + 1),
+                0x86dd => ipv6_packet(body),
                 // Transparent Ethernet Bridging.
                 0x6558 => inner_frame(crate::link::linktype::ETHERNET, body, depth),
                 _ => return None,
@@ -223,39 +241,72 @@ fn inner_frame(linktype: u32, data: &[u8], depth: u8) -> Packet {
     p
 }
 
-/// Leaves out what a cut-short IGMP message does not hold: `igmp` was decoded
-/// from a copy padded with zeros, of which only `present` octets are real.
-fn trim_to_captured(igmp: &mut Igmp, present: usize) {
-    igmp.checksum_ok = None;
-    igmp.checksum = None;
-    igmp.checksum_computed = None;
-    igmp.extra_len = None;
-    if present < 8 {
-        igmp.group = None;
-        // A v3 report's record count is in octets 6-7.
-        igmp.records = None;
+/// Where a group-membership message's fields end: the octets a message cut
+/// short must hold for each.
+pub(crate) struct Layout {
+    /// The Max Resp Code.
+    pub(crate) code_end: usize,
+    /// The group address.
+    pub(crate) group_end: usize,
+    /// A report's record count (records start here).
+    pub(crate) records_start: usize,
+    /// A v3/MLDv2 query's S flag and QRV.
+    pub(crate) flags_end: usize,
+    /// A v3/MLDv2 query's QQIC.
+    pub(crate) qqic_end: usize,
+    /// A v3/MLDv2 query's first source.
+    pub(crate) sources_start: usize,
+    /// An address's octets.
+    pub(crate) addr_len: usize,
+}
+
+/// Where IGMP's fields end (RFC 2236 §2, RFC 3376 §4.1 and §4.2).
+const IGMP_LAYOUT: Layout = Layout {
+    code_end: 2,
+    group_end: 8,
+    records_start: 8,
+    flags_end: 9,
+    qqic_end: 10,
+    sources_start: 12,
+    addr_len: 4,
+};
+
+/// Leaves out what a cut-short IGMP or MLD message does not hold: `m` was
+/// decoded from a copy padded with zeros, of which only `present` octets
+/// are real.
+pub(crate) fn trim_to_captured<A>(m: &mut Gmp<A>, present: usize, l: &Layout) {
+    m.checksum_ok = None;
+    m.checksum = None;
+    m.checksum_computed = None;
+    m.extra_len = None;
+    if present < l.group_end {
+        m.group = None;
     }
-    if present < 2 {
-        igmp.max_resp_code = None;
-        igmp.max_resp_time_ms = None;
+    if present < l.records_start {
+        // A report's record count is in the octets before the records.
+        m.records = None;
     }
-    if present < 9 {
-        igmp.s_flag = None;
-        igmp.qrv = None;
+    if present < l.code_end {
+        m.max_resp_code = None;
+        m.max_resp_time_ms = None;
     }
-    if present < 10 {
-        igmp.qqic = None;
-        igmp.qqi_s = None;
+    if present < l.flags_end {
+        m.s_flag = None;
+        m.qrv = None;
     }
-    if let Some(sources) = &mut igmp.sources {
-        sources.truncate(present.saturating_sub(12) / 4);
+    if present < l.qqic_end {
+        m.qqic = None;
+        m.qqi_s = None;
     }
-    if let Some(records) = &mut igmp.records {
+    if let Some(sources) = &mut m.sources {
+        sources.truncate(present.saturating_sub(l.sources_start) / l.addr_len);
+    }
+    if let Some(records) = &mut m.records {
         // Keep the records whose every octet was captured.
-        let mut end = 8;
+        let mut end = l.records_start;
         let mut keep = 0;
         for r in records.iter() {
-            end += 8 + 4 * r.sources.len() + 4 * usize::from(r.aux_data_len);
+            end += 4 + l.addr_len + l.addr_len * r.sources.len() + 4 * usize::from(r.aux_data_len);
             if end > present {
                 break;
             }
@@ -421,13 +472,13 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
         },
         IgmpMessage::QueryV2(q) => Igmp {
             group: Some(q.group()),
-            max_resp_code: Some(q.max_resp_time()),
+            max_resp_code: Some(q.max_resp_time().into()),
             max_resp_time_ms: Some(u32::from(q.max_resp_time()) * 100),
             ..base("query", 2)
         },
         IgmpMessage::QueryV3(q) => Igmp {
             group: Some(q.group()),
-            max_resp_code: Some(q.max_resp_code().0),
+            max_resp_code: Some(q.max_resp_code().0.into()),
             max_resp_time_ms: Some(u32::from(q.max_resp_code().tenths()) * 100),
             s_flag: Some(q.s_flag()),
             qrv: Some(q.qrv()),
@@ -485,9 +536,9 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
     })
 }
 
-/// Decodes one captured frame: its link layer, then the IPv4 datagram in it.
-/// Frames that hold no IPv4 say why in `not_decoded`; a link header cut short
-/// also has `cut: "link"`. The caller adds `file`.
+/// Decodes one captured frame: its link layer, then the IPv4 or IPv6 packet
+/// in it. Frames that hold no IP say why in `not_decoded`; a link header cut
+/// short also has `cut: "link"`. The caller adds `file`.
 pub fn frame(frame: &Frame<'_>) -> Packet {
     let (header, link) = link::dissect(frame.linktype, frame.data);
     let mut packet = link_packet(link, 0);
@@ -508,11 +559,7 @@ pub fn frame(frame: &Frame<'_>) -> Packet {
 fn link_packet(link: Link<'_>, depth: u8) -> Packet {
     match link {
         Link::Ipv4(bytes) => ipv4_packet_at(bytes, depth),
-        // The hook for MLD: ipv4kit-wire's IPv6 codec plugs in here.
-        Link::Ipv6(_) => Packet {
-            not_decoded: Some("IPv6, not decoded yet".into()),
-            ..Packet::default()
-        },
+        Link::Ipv6(bytes) => ipv6_packet(bytes),
         Link::NotIp(what) => Packet {
             not_decoded: Some(format!("{what}, not IP")),
             ..Packet::default()

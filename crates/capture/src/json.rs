@@ -5,10 +5,12 @@
 //! serde spent most of `decode --json`'s time escaping keys.
 
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::link::{LinkHeader, Mac};
-use crate::model::{GroupRecord, Igmp, Ipv4, Ipv4Option, LayerError, Packet};
+use crate::model::{
+    Gmp, GroupRecord, Icmpv6, Ipv4, Ipv4Option, Ipv6, Ipv6ExtHeader, LayerError, Packet,
+};
 use crate::time::Timestamp;
 
 /// Writes `packet` as one JSON object (no newline), exactly as
@@ -43,9 +45,21 @@ pub fn write_packet(out: &mut impl Write, p: &Packet) -> io::Result<()> {
         o.key("ipv4")?;
         ipv4(o.out, ip)?;
     }
+    if let Some(ip) = &p.ipv6 {
+        o.key("ipv6")?;
+        ipv6(o.out, ip)?;
+    }
     if let Some(m) = &p.igmp {
         o.key("igmp")?;
         igmp(o.out, m)?;
+    }
+    if let Some(m) = &p.mld {
+        o.key("mld")?;
+        igmp(o.out, m)?;
+    }
+    if let Some(m) = &p.icmpv6 {
+        o.key("icmpv6")?;
+        icmpv6(o.out, m)?;
     }
     o.opt_num("payload_len", p.payload_len)?;
     if let Some(c) = p.cut {
@@ -123,9 +137,9 @@ impl<'w, W: Write> Obj<'w, W> {
         serde_json::to_writer(&mut *self.out, s).map_err(io::Error::from)
     }
 
-    fn addr(&mut self, key: &str, a: Ipv4Addr) -> io::Result<()> {
+    fn addr(&mut self, key: &str, a: impl JsonAddr) -> io::Result<()> {
         self.key(key)?;
-        addr(self.out, a)
+        a.write(self.out)
     }
 
     fn end(self) -> io::Result<()> {
@@ -146,13 +160,30 @@ fn addr(out: &mut impl Write, a: Ipv4Addr) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
-fn addrs(out: &mut impl Write, list: &[Ipv4Addr]) -> io::Result<()> {
+/// An address as a JSON string, as serde writes it (its `Display` form).
+trait JsonAddr: Copy {
+    fn write(self, out: &mut impl Write) -> io::Result<()>;
+}
+
+impl JsonAddr for Ipv4Addr {
+    fn write(self, out: &mut impl Write) -> io::Result<()> {
+        addr(out, self)
+    }
+}
+
+impl JsonAddr for Ipv6Addr {
+    fn write(self, out: &mut impl Write) -> io::Result<()> {
+        write!(out, "\"{self}\"")
+    }
+}
+
+fn addrs<A: JsonAddr>(out: &mut impl Write, list: &[A]) -> io::Result<()> {
     out.write_all(b"[")?;
     for (i, a) in list.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        addr(out, *a)?;
+        a.write(out)?;
     }
     out.write_all(b"]")
 }
@@ -270,7 +301,73 @@ fn option(out: &mut impl Write, op: &Ipv4Option) -> io::Result<()> {
     o.end()
 }
 
-fn igmp(out: &mut impl Write, m: &Igmp) -> io::Result<()> {
+fn ipv6(out: &mut impl Write, ip: &Ipv6) -> io::Result<()> {
+    let mut o = Obj::new(out)?;
+    o.addr("src", ip.src)?;
+    o.addr("dst", ip.dst)?;
+    o.num("hop_limit", ip.hop_limit)?;
+    o.num("traffic_class", ip.traffic_class)?;
+    o.num("flow_label", ip.flow_label)?;
+    o.num("payload_len", ip.payload_len)?;
+    o.num("next_header", ip.next_header)?;
+    o.key("ext_headers")?;
+    o.out.write_all(b"[")?;
+    for (i, h) in ip.ext_headers.iter().enumerate() {
+        if i > 0 {
+            o.out.write_all(b",")?;
+        }
+        ext_header(o.out, h)?;
+    }
+    o.out.write_all(b"]")?;
+    o.num("protocol", ip.protocol)?;
+    o.raw_str("protocol_name", ip.protocol_name)?;
+    o.opt_num("router_alert", ip.router_alert)?;
+    o.end()
+}
+
+fn ext_header(out: &mut impl Write, h: &Ipv6ExtHeader) -> io::Result<()> {
+    let mut o = Obj::new(out)?;
+    o.raw_str("type", h.kind)?;
+    o.num("len", h.len)?;
+    if let Some(options) = &h.options {
+        o.key("options")?;
+        o.out.write_all(b"[")?;
+        for (i, op) in options.iter().enumerate() {
+            if i > 0 {
+                o.out.write_all(b",")?;
+            }
+            let mut t = Obj::new(o.out)?;
+            t.raw_str("kind", op.kind)?;
+            t.opt_num("value", op.value)?;
+            t.opt_num("type", op.type_code)?;
+            t.opt_num("len", op.len)?;
+            t.end()?;
+        }
+        o.out.write_all(b"]")?;
+    }
+    o.opt_num("frag_offset", h.frag_offset)?;
+    if let Some(b) = h.mf {
+        o.bool("mf", b)?;
+    }
+    o.opt_num("id", h.id)?;
+    o.end()
+}
+
+fn icmpv6(out: &mut impl Write, m: &Icmpv6) -> io::Result<()> {
+    let mut o = Obj::new(out)?;
+    o.raw_str("type", m.kind)?;
+    o.num("type_code", m.type_code)?;
+    o.num("code", m.code)?;
+    if let Some(b) = m.checksum_ok {
+        o.bool("checksum_ok", b)?;
+    }
+    o.opt_num("checksum", m.checksum)?;
+    o.opt_num("checksum_computed", m.checksum_computed)?;
+    o.num("len", m.len)?;
+    o.end()
+}
+
+fn igmp<A: JsonAddr>(out: &mut impl Write, m: &Gmp<A>) -> io::Result<()> {
     let mut o = Obj::new(out)?;
     o.raw_str("type", m.kind)?;
     o.opt_num("type_code", m.type_code)?;
@@ -310,7 +407,7 @@ fn igmp(out: &mut impl Write, m: &Igmp) -> io::Result<()> {
     o.end()
 }
 
-fn record(out: &mut impl Write, r: &GroupRecord) -> io::Result<()> {
+fn record<A: JsonAddr>(out: &mut impl Write, r: &GroupRecord<A>) -> io::Result<()> {
     let mut o = Obj::new(out)?;
     o.num("record_type", r.record_type)?;
     o.raw_str("record_type_name", r.record_type_name)?;

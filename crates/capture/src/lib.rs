@@ -3,11 +3,12 @@
 //! - [`read`]: pcap and pcapng files and streams, frame by frame (the
 //!   module says why `pcap-parser` reads them); [`write`](mod@write): pcap and pcapng
 //!   written; [`time`]: capture timestamps.
-//! - [`link`]: the link layers in front of IPv4; [`hex`]: hex dumps as
-//!   input (`ipv4kit decode --hex`).
-//! - [`decode`]: an IPv4 datagram (and the IGMP message in it) dissected into
-//!   the [`model`], which serialises to JSON (serde) and prints as one text
-//!   line in the spirit of `tcpdump -v`.
+//! - [`link`]: the link layers in front of IPv4 and IPv6; [`hex`]: hex
+//!   dumps as input (`ipv4kit decode --hex`).
+//! - [`decode`]: an IPv4 datagram (and the IGMP message in it) or an IPv6
+//!   packet (its extension headers, and the MLD or other ICMPv6 message in
+//!   it) dissected into the [`model`], which serialises to JSON (serde) and
+//!   prints as one text line in the spirit of `tcpdump -v`.
 //!
 //! ```
 //! use ipv4kit_capture::decode::ipv4_packet;

@@ -118,7 +118,8 @@ pub struct LinkHeader {
 pub enum Link<'a> {
     /// An IPv4 datagram (the bytes from the IPv4 header on, link padding included).
     Ipv4(&'a [u8]),
-    /// An IPv6 packet (decoded by a later version; MLD lives there).
+    /// An IPv6 packet (the bytes from the IPv6 header on, link padding
+    /// included): [`decode::ipv6_packet`](crate::decode::ipv6_packet).
     Ipv6(&'a [u8]),
     /// Something other than IP, e.g. "ARP (ethertype 0x0806)".
     NotIp(String),

@@ -1,9 +1,13 @@
 //! The text form of a [`Packet`]: one line, timestamp first, in the spirit
-//! of `tcpdump -v`.
+//! of `tcpdump -v`: for IPv4 `198.18.0.1 > 224.0.0.22: ttl 1 tos 0xc0 id 0
+//! len 40 [RA] igmp v3 report ...`, for IPv6 `fe80::1 > ff02::16: hlim 1
+//! len 36 HBH (rtalert: 0x0000) (padn) mld v2 report 1 record(s) ...`.
 
 use std::fmt::{self, Write as _};
 
-use crate::model::{Igmp, Ipv4, Ipv4Option, Packet};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::model::{Gmp, Icmpv6, Ipv4, Ipv4Option, Ipv6, Packet};
 
 /// What the text line shows besides the packet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -103,9 +107,23 @@ impl fmt::Display for Text<'_> {
         if let Some(ip) = &p.ipv4 {
             ipv4(f, ip)?;
         }
+        if let Some(ip) = &p.ipv6 {
+            ipv6(f, ip)?;
+        }
+        let has_ip = p.ipv4.is_some() || p.ipv6.is_some();
         if let Some(igmp) = &p.igmp {
-            igmp_text(f, igmp)?;
+            gmp_text(f, "igmp", igmp)?;
+        } else if let Some(mld) = &p.mld {
+            gmp_text(f, "mld", mld)?;
+        } else if let Some(m) = &p.icmpv6 {
+            icmpv6(f, m)?;
         } else if let (Some(ip), Some(len)) = (&p.ipv4, p.payload_len) {
+            write!(
+                f,
+                " proto {} ({}) length {len}",
+                ip.protocol_name, ip.protocol
+            )?;
+        } else if let (Some(ip), Some(len)) = (&p.ipv6, p.payload_len) {
             write!(
                 f,
                 " proto {} ({}) length {len}",
@@ -113,14 +131,14 @@ impl fmt::Display for Text<'_> {
             )?;
         }
         if let Some(cut) = p.cut {
-            if p.ipv4.is_none() && p.not_decoded.is_none() {
+            if !has_ip && p.not_decoded.is_none() {
                 write!(f, "[|{cut}]")?;
             } else {
                 write!(f, " [|{cut}]")?;
             }
         }
         if let Some(e) = &p.error {
-            if p.ipv4.is_none() && p.not_decoded.is_none() && p.cut.is_none() {
+            if !has_ip && p.not_decoded.is_none() && p.cut.is_none() {
                 write!(f, "error ({}): {}", e.layer, e.message)?;
             } else {
                 write!(f, " error ({}): {}", e.layer, e.message)?;
@@ -237,8 +255,88 @@ fn option(f: &mut fmt::Formatter<'_>, o: &Ipv4Option) -> fmt::Result {
     Ok(())
 }
 
-fn igmp_text(f: &mut fmt::Formatter<'_>, igmp: &Igmp) -> fmt::Result {
-    f.write_str(" igmp")?;
+/// An address in a text line.
+trait TextAddr: fmt::Display {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl TextAddr for Ipv4Addr {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        addr(f, *self)
+    }
+}
+
+impl TextAddr for Ipv6Addr {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `fe80::1 > ff02::16: hlim 1 len 36 HBH (rtalert: 0x0000) (padn)`, as
+/// `tcpdump -v` names the extension headers and options; traffic class and
+/// flow label only when not zero, as tcpdump.
+fn ipv6(f: &mut fmt::Formatter<'_>, ip: &Ipv6) -> fmt::Result {
+    write!(f, "{} > {}: hlim {}", ip.src, ip.dst, ip.hop_limit)?;
+    if ip.traffic_class != 0 {
+        write!(f, " class 0x{:02x}", ip.traffic_class)?;
+    }
+    if ip.flow_label != 0 {
+        write!(f, " flowlabel 0x{:05x}", ip.flow_label)?;
+    }
+    write!(f, " len {}", ip.payload_len)?;
+    for h in &ip.ext_headers {
+        match h.kind {
+            "hop_by_hop" => f.write_str(" HBH")?,
+            "dest_opts" => f.write_str(" DSTOPT")?,
+            "routing" => f.write_str(" srcrt")?,
+            "fragment" => write!(
+                f,
+                " frag (0x{:08x}:{}{})",
+                h.id.unwrap_or(0),
+                u32::from(h.frag_offset.unwrap_or(0)) * 8,
+                if h.mf == Some(true) { "+" } else { "" }
+            )?,
+            other => write!(f, " {other}")?,
+        }
+        for o in h.options.iter().flatten() {
+            match o.kind {
+                "router_alert" => write!(f, " (rtalert: 0x{:04x})", o.value.unwrap_or(0))?,
+                "padn" => f.write_str(" (padn)")?,
+                "pad1" => f.write_str(" (pad1)")?,
+                _ => write!(f, " (opt_type 0x{:02x})", o.type_code.unwrap_or(0))?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn icmpv6(f: &mut fmt::Formatter<'_>, m: &Icmpv6) -> fmt::Result {
+    f.write_str(" icmp6 ")?;
+    if m.kind == "unknown" {
+        write!(f, "type {}", m.type_code)?;
+    } else {
+        for (i, word) in m.kind.split('_').enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(word)?;
+        }
+    }
+    write!(f, ", length {}", m.len)?;
+    if m.checksum_ok == Some(false) {
+        match (m.checksum, m.checksum_computed) {
+            (Some(s), Some(c)) => write!(f, " [bad icmp6 cksum 0x{s:04x} (->0x{c:04x})]")?,
+            _ => f.write_str(" [bad icmp6 cksum]")?,
+        }
+    }
+    Ok(())
+}
+
+/// An IGMP (`name` "igmp") or MLD ("mld") message. MLD's times have
+/// millisecond resolution, IGMP's tenths of a second.
+fn gmp_text<A: TextAddr>(f: &mut fmt::Formatter<'_>, name: &str, igmp: &Gmp<A>) -> fmt::Result {
+    f.write_str(" ")?;
+    f.write_str(name)?;
     if let Some(v) = igmp.version {
         write!(f, " v{v}")?;
     }
@@ -247,12 +345,16 @@ fn igmp_text(f: &mut fmt::Formatter<'_>, igmp: &Igmp) -> fmt::Result {
         "mtrace_resp" => f.write_str(" mtrace resp")?,
         kind => write!(f, " {kind}")?,
     }
-    if let Some(g) = igmp.group {
+    if let Some(g) = &igmp.group {
         f.write_str(" ")?;
-        addr(f, g)?;
+        g.put(f)?;
     }
     if let Some(ms) = igmp.max_resp_time_ms {
-        write!(f, " max resp {}.{:01}s", ms / 1000, (ms % 1000) / 100)?;
+        if name == "mld" {
+            write!(f, " max resp {}.{:03}s", ms / 1000, ms % 1000)?;
+        } else {
+            write!(f, " max resp {}.{:01}s", ms / 1000, (ms % 1000) / 100)?;
+        }
     }
     if igmp.s_flag == Some(true) {
         f.write_str(" S")?;
@@ -285,8 +387,8 @@ fn igmp_text(f: &mut fmt::Formatter<'_>, igmp: &Igmp) -> fmt::Result {
     }
     if igmp.checksum_ok == Some(false) {
         match (igmp.checksum, igmp.checksum_computed) {
-            (Some(s), Some(c)) => write!(f, " [bad igmp cksum 0x{s:04x} (->0x{c:04x})]")?,
-            _ => f.write_str(" [bad igmp cksum]")?,
+            (Some(s), Some(c)) => write!(f, " [bad {name} cksum 0x{s:04x} (->0x{c:04x})]")?,
+            _ => write!(f, " [bad {name} cksum]")?,
         }
     }
     Ok(())

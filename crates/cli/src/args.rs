@@ -224,7 +224,7 @@ pub struct LeaveArgs {
     pub group: Ipv4Addr,
 }
 
-/// Print every IGMP message on an interface's link, with kernel timestamps.
+/// Print every IGMP and MLD message on an interface's link, with kernel timestamps.
 ///
 /// Each message is printed as `decode` prints it, with the kernel's
 /// timestamp, the interface's name and index.
@@ -234,6 +234,11 @@ pub struct LeaveArgs {
 /// IGMP message on the link (reports to any group, 224.0.0.x included,
 /// leaves, other hosts' queries, this host's own messages) and sends
 /// nothing: no join, no report. Needs CAP_NET_RAW only.
+///
+/// The tap shows MLD (IPv6: MLDv1 queries, reports and dones, MLDv2 queries
+/// and reports, RFC 2710 and 3810) beside IGMP, under the same JSON keys
+/// (`mld` beside `igmp`, `ipv6` beside `ipv4`); other ICMPv6 messages are
+/// left out. -4 shows IGMP only, -6 MLD only. --via mroute sees IGMP only.
 ///
 /// Text lines read like tcpdump's (with --nano): the time (UTC,
 /// nanoseconds), the interface, the direction (In, M multicast, B
@@ -254,7 +259,7 @@ pub struct LeaveArgs {
 /// -w FILE also writes every message seen, with the kernel's timestamp, as
 /// a capture that tcpdump and `ipv4kit decode` read: nanosecond pcap, or
 /// pcapng (recording IF's name) when FILE ends in `.pcapng`; the packets
-/// begin at their IPv4 header (LINKTYPE_RAW). The file is flushed after
+/// begin at their IPv4 or IPv6 header (LINKTYPE_RAW). The file is flushed after
 /// every batch of packets and at exit, so it is complete whenever monitor
 /// ends. `-w -` writes the pcap to standard output and prints no lines.
 ///
@@ -266,7 +271,8 @@ pub struct LeaveArgs {
   ipv4kit monitor --iface eth0 --json --count 10 --timeout-s 30
   ipv4kit monitor --iface eth0 --via mroute
   ipv4kit monitor --iface eth0 -w igmp.pcapng
-  ipv4kit monitor --iface eth0 -w - | tcpdump -n -v -r -")]
+  ipv4kit monitor --iface eth0 -w - | tcpdump -n -v -r -
+  ipv4kit monitor --iface eth0 -6 --json")]
 pub struct MonitorArgs {
     /// The interface to watch.
     #[arg(long, value_name = "IF")]
@@ -284,7 +290,7 @@ pub struct MonitorArgs {
     #[arg(long, value_enum, default_value_t = MonitorVia::Tap, value_name = "HOW")]
     pub via: MonitorVia,
     /// Also write every message seen to FILE: pcapng (with IF's name) when
-    /// FILE ends in `.pcapng`, else nanosecond pcap; raw IPv4 (LINKTYPE_RAW).
+    /// FILE ends in `.pcapng`, else nanosecond pcap; raw IP (LINKTYPE_RAW).
     /// `-` writes pcap to standard output and prints no lines.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub write: Option<PathBuf>,
@@ -294,6 +300,12 @@ pub struct MonitorArgs {
     /// names, as `querier` prints it).
     #[arg(long)]
     pub table: bool,
+    /// IGMP (IPv4) only.
+    #[arg(short = '4', conflicts_with = "mld_only")]
+    pub igmp_only: bool,
+    /// MLD (IPv6) only (the tap; not with --via mroute).
+    #[arg(short = '6')]
+    pub mld_only: bool,
 }
 
 /// How `monitor` sees the link.

@@ -1,4 +1,5 @@
-//! `decode`: IPv4/IGMP from capture files or hex, as text or JSON Lines.
+//! `decode`: IPv4/IGMP and IPv6/MLD from capture files or hex, as text or
+//! JSON Lines.
 
 use std::io::{self, BufWriter, Write};
 
@@ -50,7 +51,7 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut line = String::with_capacity(256);
     for h in &args.hex {
         let bytes = ipv4kit_capture::hex::parse(h).map_err(|e| format!("hex {h:?}: {e}"))?;
-        emit(&mut out, &mut line, &decode::ipv4_packet(&bytes), args)?;
+        emit(&mut out, &mut line, &decode::ip_packet(&bytes), args)?;
     }
     let several = args.files.len() > 1;
     let mut failed = 0usize;

@@ -1,9 +1,12 @@
-//! `monitor`: every IGMP message on one interface.
+//! `monitor`: every IGMP and MLD message on one interface.
 //!
 //! By default on the tap ([`ipv4kit_net::Tap`]): an `AF_PACKET` socket with a
-//! kernel filter for IGMP and an all-multicast membership, which sees every
-//! message on the link (reports to any group, 224.0.0.x included, leaves,
-//! queries, this host's own) and sends nothing. Each line carries the
+//! kernel filter for IGMP and ICMPv6 (`TapProtocols::BOTH`; `-4` IGMP only,
+//! `-6` MLD only) and an all-multicast membership, which sees every
+//! message on the link (reports to any group, 224.0.0.x and ff02::x
+//! included, leaves and dones, queries, this host's own) and sends nothing.
+//! ICMPv6 messages other than MLD (neighbor discovery...) pass the filter
+//! but are not shown, counted or written. Each line carries the
 //! kernel's timestamp; drops are reported as they happen and in the summary.
 //!
 //! `--via mroute` keeps the older way, what a router daemon does: one raw
@@ -32,7 +35,7 @@ use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS};
 use ipv4kit_net::wire::ipv4::IpProtocol;
 use ipv4kit_net::{
     ControlFlags, DatagramOptions, InterfaceLost, IpOptions, MrouteMessage, MrouteSocket, RawConn,
-    Tap,
+    Tap, TapConfig, TapProtocols,
 };
 
 use crate::args::{usage, MonitorArgs, MonitorVia};
@@ -64,6 +67,11 @@ pub fn run_monitor(args: &MonitorArgs) -> Result<()> {
     if to_stdout && args.json {
         return Err(usage(
             "-w - writes the capture to standard output, where --json lines cannot go too",
+        ));
+    }
+    if args.mld_only && args.via == MonitorVia::Mroute {
+        return Err(usage(
+            "-6 needs the tap: --via mroute sees IGMP only (leave out --via)",
         ));
     }
     let mut out = Printer::new(args, !to_stdout);
@@ -99,8 +107,19 @@ fn go_on(args: &MonitorArgs, out: &Printer, deadline: Option<Instant>) -> Option
     }
 }
 
+/// What the tap keeps: IGMP and MLD, or one of them (`-4`, `-6`).
+fn tap_protocols(args: &MonitorArgs) -> TapProtocols {
+    match (args.igmp_only, args.mld_only) {
+        (true, _) => TapProtocols::IGMP,
+        (_, true) => TapProtocols::MLD,
+        _ => TapProtocols::BOTH,
+    }
+}
+
 fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> Result<()> {
-    let mut tap = Tap::open(&args.iface).map_err(|e| format!("opening the tap: {e}"))?;
+    let config = TapConfig::default().with_protocols(tap_protocols(args));
+    let mut tap =
+        Tap::with_config(&args.iface, &config).map_err(|e| format!("opening the tap: {e}"))?;
     eprintln!(
         "ipv4kit: monitoring {} (ifindex {}) on an AF_PACKET tap ({:?} path), sending nothing",
         args.iface,
@@ -127,13 +146,17 @@ fn run_tap(args: &MonitorArgs, deadline: Option<Instant>, out: &mut Printer) -> 
             if args.count.is_some_and(|c| out.printed >= c) {
                 break;
             }
+            let mut packet = decode::ip_packet(p.data);
+            // The filter keeps all of ICMPv6; MLD is what monitor shows.
+            if packet.icmpv6.is_some() {
+                continue;
+            }
             if let Some(f) = &mut file {
                 f.write(p.meta.timestamp, p.meta.orig_len, p.data)?;
             }
             if let Some(t) = &mut table {
                 t.feed(p.data);
             }
-            let mut packet = decode::ipv4_packet(p.data);
             packet.iface = Some(args.iface.clone());
             packet.ifindex = Some(ifindex);
             let link = LinkInfo {
@@ -286,7 +309,7 @@ const SNAPLEN: u32 = 65_535;
 
 /// LINKTYPE_RAW: the packet begins at its IP header (the tap is
 /// `SOCK_DGRAM`; the routing socket is raw IP). Chosen over LINKTYPE_IPV4
-/// (228) because every reader knows it and it will carry IPv6 (MLD) too.
+/// (228) because every reader knows it and it carries IPv6 (MLD) too.
 const LINKTYPE_RAW: u16 = 101;
 
 /// Where `-w` writes: nanosecond pcap (the default: every libpcap reads
@@ -325,7 +348,7 @@ impl CaptureFile {
         Ok(file)
     }
 
-    /// Writes one packet (from its IPv4 header) seen at `ts`, `orig_len`
+    /// Writes one packet (from its IPv4 or IPv6 header) seen at `ts`, `orig_len`
     /// octets long before any snap length cut it.
     pub fn write(&mut self, ts: SystemTime, orig_len: usize, bytes: &[u8]) -> io::Result<()> {
         let ts = ts
@@ -448,14 +471,19 @@ impl Printer {
     }
 }
 
-/// `v3 report`, `v2 leave`, `v1 query`, `unknown`, `invalid`.
+/// `v3 report`, `v2 leave`, `v1 query`, `unknown`, `mld v2 report`, `mld
+/// v1 done`, `invalid`.
 fn kind(p: &Packet) -> String {
-    match &p.igmp {
-        Some(i) => match i.version {
+    match (&p.igmp, &p.mld) {
+        (Some(i), _) => match i.version {
             Some(v) => format!("v{v} {}", i.kind),
             None => i.kind.to_string(),
         },
-        None => "invalid".to_string(),
+        (None, Some(m)) => match m.version {
+            Some(v) => format!("mld v{v} {}", m.kind),
+            None => format!("mld {}", m.kind),
+        },
+        _ => "invalid".to_string(),
     }
 }
 

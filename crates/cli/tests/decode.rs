@@ -35,6 +35,18 @@
 //! hoobr_pimv1 frame 9 read at all (pcap-file stopped before it; tcpdump
 //! prints `igmp pimv1 [|pimv1]`), and one line per frame that is not IPv4
 //! where there was a count.
+//!
+//! Re-blessed for issue 12 (IPv6 and MLD dissected): the only changes in
+//! the old files are the IPv6 frames (`not_decoded: "IPv6, not decoded
+//! yet"` became `ipv6` with PIM's `payload_len`, checked against tcpdump's
+//! class, flow label, hop limit and length). The MLD captures
+//! (`tests/data/mld`, see its INDEX.md) were added and checked field by
+//! field against INDEX.md's packet inventory and tcpdump: icmpv6.pcap 2-5
+//! (TO_EX/IS_EX/TO_IN records, the v2 general query with MRC 10000, QRV 2,
+//! QQIC 60, checksum 0x623a verified), icmp6-mldv1.pcap 1-4 (v1 report and
+//! done, with and without Router Alert), icmp6-mld-query.pcap 1 (a
+//! 24-octet query: v1 by its length, RFC 3810 §8.1), icmp6-mldv2.pcap 3 and
+//! 5 (records that run past the message: an `mld` error).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,7 +64,7 @@ fn expected_dir() -> PathBuf {
 /// Every capture under tests/data, as (subdirectory, file name).
 fn captures() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in ["tcpdump", "zeek", "built"] {
+    for dir in ["tcpdump", "zeek", "built", "mld/tcpdump", "mld/zeek"] {
         for entry in std::fs::read_dir(data_dir().join(dir)).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             // These two end in an error; `a_bad_file_...` covers them.
@@ -130,6 +142,126 @@ fn every_capture_decodes_to_the_reviewed_json_lines() {
         "decode output differs from tests/expected for {differ:?} \
          (if the change is intended: IPV4KIT_BLESS=1, then review the diff)"
     );
+}
+
+/// Every link layer `decode` knows that carries IPv6 (Ethernet, 802.1Q,
+/// raw IP and raw IPv6, Linux cooked v1/v2, BSD NULL with AF_INET6 = 24, 28
+/// and 30 in either byte order, LOOP, PPP, Cisco HDLC: one pcapng
+/// interface each, see `tests/data/built/make_mld.py`) gives the same MLD
+/// report.
+#[test]
+fn every_link_layer_that_carries_ipv6_gives_the_same_mld_report() {
+    let out = decode(&["--json", &built("mld-link-layers.pcapng")]);
+    assert_eq!(out.status.code(), Some(0));
+    let frames: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(frames.len(), 15);
+    let linktypes: Vec<u64> = frames
+        .iter()
+        .map(|f| f["link"]["linktype"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        linktypes,
+        [1, 1, 101, 12, 14, 229, 113, 276, 0, 0, 0, 0, 108, 9, 104]
+    );
+    for f in &frames {
+        assert_eq!(f["mld"], frames[0]["mld"], "{f}");
+        assert_eq!(f["ipv6"], frames[0]["ipv6"], "{f}");
+    }
+    let m = &frames[0]["mld"];
+    assert_eq!(m["checksum_ok"], true);
+    assert_eq!(m["records"][1]["sources"][1], "2001:db8::8");
+}
+
+/// The MLD frames of `tests/data/mld/INDEX.md`'s inventory, field by field
+/// (as the IGMP ones below), under the same keys IGMP uses.
+#[test]
+fn reviewed_mld_frames_hold_the_fields_the_inventory_lists() {
+    let frame = |dir: &str, name: &str, n: u64| -> serde_json::Value {
+        let text = std::fs::read_to_string(expected_dir().join(dir).join(format!("{name}.jsonl")))
+            .unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["frame"] == n)
+            .unwrap_or_else(|| panic!("{name} frame {n} missing"))
+    };
+    let f = frame("mld/tcpdump", "icmpv6.pcap", 3);
+    assert_eq!(f["ipv6"]["src"], "fe80::b2a8:6eff:fe0c:d4e8");
+    assert_eq!(f["ipv6"]["dst"], "ff02::1");
+    assert_eq!(f["ipv6"]["hop_limit"], 1);
+    assert_eq!(f["ipv6"]["router_alert"], 0);
+    assert_eq!(f["ipv6"]["ext_headers"][0]["type"], "hop_by_hop");
+    let m = &f["mld"];
+    assert_eq!(
+        (m["type"].as_str(), m["version"].as_u64()),
+        (Some("query"), Some(2))
+    );
+    assert_eq!(m["group"], "::");
+    assert_eq!(m["max_resp_code"], 10_000);
+    assert_eq!(m["max_resp_time_ms"], 10_000);
+    assert_eq!(
+        (m["s_flag"].as_bool(), m["qrv"].as_u64()),
+        (Some(false), Some(2))
+    );
+    assert_eq!(
+        (m["qqic"].as_u64(), m["qqi_s"].as_u64()),
+        (Some(60), Some(60))
+    );
+    assert_eq!(m["checksum_ok"], true);
+    let f = frame("mld/tcpdump", "icmpv6.pcap", 4);
+    let recs = f["mld"]["records"].as_array().unwrap();
+    let groups: Vec<&str> = recs.iter().map(|r| r["group"].as_str().unwrap()).collect();
+    assert_eq!(
+        groups,
+        [
+            "ff02::db8:1122:3344",
+            "ff02::1:ffcc:e546",
+            "ff02::1:ffa7:10ad",
+            "ff02::1:ff00:2"
+        ]
+    );
+    assert!(recs
+        .iter()
+        .all(|r| r["record_type_name"] == "MODE_IS_EXCLUDE"));
+    let f = frame("mld/tcpdump", "icmpv6.pcap", 5);
+    assert_eq!(
+        f["mld"]["records"][0]["record_type_name"],
+        "CHANGE_TO_INCLUDE_MODE"
+    );
+    for (n, kind, hbh) in [
+        (1, "report", false),
+        (2, "done", false),
+        (3, "report", true),
+        (4, "done", true),
+    ] {
+        let f = frame("mld/zeek", "icmp6-mldv1.pcap", n);
+        assert_eq!(f["mld"]["type"], kind);
+        assert_eq!(f["mld"]["version"], 1);
+        assert_eq!(f["mld"]["group"], "ff02::1:ff9a:3b7c");
+        assert_eq!(f["ipv6"].get("router_alert").is_some(), hbh);
+    }
+    // 24 octets: MLDv1 by its length (RFC 3810 §8.1).
+    let f = frame("mld/zeek", "icmp6-mld-query.pcap", 1);
+    assert_eq!(
+        (f["mld"]["type"].as_str(), f["mld"]["version"].as_u64()),
+        (Some("query"), Some(1))
+    );
+    assert_eq!(f["mld"]["max_resp_time_ms"], 10_000);
+    let f = frame("mld/zeek", "icmp6-mldv2.pcap", 1);
+    let r = &f["mld"]["records"][0];
+    assert_eq!(r["record_type_name"], "MODE_IS_INCLUDE");
+    assert_eq!(r["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        frame("mld/zeek", "icmp6-mldv2.pcap", 3)["error"]["layer"],
+        "mld"
+    );
+    let f = frame("mld/zeek", "icmp6-nd-options.pcap", 1);
+    assert_eq!(f["icmpv6"]["type"], "neighbor_solicitation");
+    assert_eq!(f["icmpv6"]["checksum_ok"], true);
+    assert_eq!(f["ipv6"]["traffic_class"], 0xe0);
 }
 
 /// A few frames of the reviewed files, asserted field by field so that a
@@ -342,7 +474,8 @@ fn unsupported_link_types_and_other_protocols_are_named_in_text_and_json() {
     let (_, out, _) = text(&[&built("ipv6-and-arp.pcap")]);
     assert_eq!(
         out,
-        "22:13:20.000000 1 IPv6, not decoded yet\n22:13:21.001000 2 ARP (ethertype 0x0806), not IP\n"
+        "22:13:20.000000 1 :: > ::: hlim 1 len 8 icmp6 type 0, length 8 \
+         [bad icmp6 cksum 0x0000 (->0xffbd)]\n22:13:21.001000 2 ARP (ethertype 0x0806), not IP\n"
     );
 }
 

@@ -25,6 +25,7 @@ fn monitor_a(link: &Link) -> Background {
             "monitor",
             "--iface",
             &link.if_a,
+            "-4", // IGMP only: not the MLD of new link-local addresses
             "--json",
             "--timeout-s",
             "60",
@@ -186,6 +187,7 @@ fn monitor_goes_on_with_memberships_when_another_program_holds_the_routing_socke
             "monitor",
             "--iface",
             &link.if_a,
+            "-4", // IGMP only: not the MLD of new link-local addresses
             "--json",
             "--timeout-s",
             "60",
@@ -437,6 +439,7 @@ fn v3_report_records_are_split_across_reports_to_fit_the_interface_mtu() {
             "monitor",
             "--iface",
             &link.if_b,
+            "-4", // IGMP only: not the MLD of new link-local addresses
             "--json",
             "--timeout-s",
             "60",
@@ -531,7 +534,7 @@ fn monitor_stops_at_its_count_or_timeout_and_query_repeats_count_times() {
     // membership, so nothing is sent and nothing printed.
     let out = run(
         &link.b,
-        &["monitor", "--iface", &link.if_b, "--timeout-s", "1"],
+        &["monitor", "--iface", &link.if_b, "-4", "--timeout-s", "1"],
     );
     assert!(
         out.status.success(),
@@ -548,6 +551,7 @@ fn monitor_stops_at_its_count_or_timeout_and_query_repeats_count_times() {
             "monitor",
             "--iface",
             &link.if_a,
+            "-4", // IGMP only: not the MLD of new link-local addresses
             "--count",
             "2",
             "--timeout-s",

@@ -71,6 +71,9 @@ fn monitor_writing(link: &Link, path: &Path) -> Vec<serde_json::Value> {
             "monitor",
             "--iface",
             &link.if_a,
+            // IGMP only: b's kernel may send MLD reports for its
+            // link-local address meanwhile (monitor_mld covers those).
+            "-4",
             "--json",
             "--timeout-s",
             "60",
@@ -166,7 +169,9 @@ fn monitor_w_dash_writes_pcap_to_standard_output_and_no_lines() {
     let path = dir.0.join("stdout.pcap");
     let mut child = common::command(
         &link.a,
-        &["monitor", "--iface", &link.if_a, "-w", "-", "--count", "2"],
+        &[
+            "monitor", "--iface", &link.if_a, "-4", "-w", "-", "--count", "2",
+        ],
     )
     .args(["--timeout-s", "30"])
     .stdin(Stdio::null())

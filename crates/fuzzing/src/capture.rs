@@ -1,6 +1,6 @@
 //! Bodies over the `ipv4kit decode` path: `cli_capture` (a capture stream
 //! through `read::for_each_frame_in`, `link::ipv4_of` and
-//! `decode::ipv4_packet` to both printed forms), `cli_args` (the `--hex`
+//! `decode::ipv4_packet` / `decode::ipv6_packet` to both printed forms), `cli_args` (the `--hex`
 //! argument, parsed by `hex::parse`) and `capture_pcapng_blocks`.
 
 use std::ops::ControlFlow;
@@ -21,6 +21,9 @@ const LINKTYPES: [u32; 7] = [
     linktype::LINUX_SLL2,
     147, // LINKTYPE_USER0: not known, always Other
 ];
+
+/// The same under the link types that carry IPv6 only.
+const LINKTYPES_V6: [u32; 1] = [linktype::IPV6];
 
 /// The bytes as a pcap/pcapng stream: `for_each_frame_in` hands out frames
 /// with indices 1, 2, ... or returns an error with a message, never panics;
@@ -47,7 +50,7 @@ pub fn cli_capture(data: &[u8]) {
 
 /// Link layer, decode and both printed forms for one frame.
 fn frame(data: &[u8], linktype: Option<u32>) {
-    for lt in linktype.into_iter().chain(LINKTYPES) {
+    for lt in linktype.into_iter().chain(LINKTYPES).chain(LINKTYPES_V6) {
         match link::ipv4_of(lt, data) {
             Link::Ipv4(bytes) => {
                 let start = bytes.as_ptr() as usize - data.as_ptr() as usize;
@@ -58,7 +61,23 @@ fn frame(data: &[u8], linktype: Option<u32>) {
                 assert_eq!(&data[start..start + bytes.len()], bytes);
                 render(decode::ipv4_packet(bytes));
             }
-            Link::Ipv6(_) | Link::NotIp(_) | Link::Unsupported(_) | Link::Truncated(_) => {}
+            Link::Ipv6(bytes) => {
+                let start = bytes.as_ptr() as usize - data.as_ptr() as usize;
+                assert!(
+                    start + bytes.len() <= data.len(),
+                    "packet outside the frame"
+                );
+                let packet = decode::ipv6_packet(bytes);
+                // A decoded MLD message holds no more records or sources
+                // than its octets have room for.
+                if let Some(m) = &packet.mld {
+                    let room = bytes.len() / 16 + 1;
+                    assert!(m.sources.as_ref().is_none_or(|s| s.len() <= room));
+                    assert!(m.records.as_ref().is_none_or(|r| r.len() <= room));
+                }
+                render(packet);
+            }
+            Link::NotIp(_) | Link::Unsupported(_) | Link::Truncated(_) => {}
         }
         if linktype.is_some() {
             // The frame's own link type is enough for frames read from a file.
