@@ -7,6 +7,7 @@
 pub mod args;
 pub mod decode_cmd;
 pub mod igmp_send;
+pub mod mld_send;
 pub mod monitor;
 pub mod perf;
 pub mod records;
