@@ -46,9 +46,11 @@ impl MldSender {
     /// Opens the socket for messages to `dst` out of `iface`: multicast
     /// interface by index, loopback off (this host's own MLD stack would
     /// answer a looped query), `hop_limit`, the Router Alert hop-by-hop
-    /// header unless `router_alert` is false, bound to `source` if given,
-    /// then connected to `dst` (scope: the interface) so the kernel picks
-    /// the source address now.
+    /// header unless `router_alert` is false, bound to `source` if given or
+    /// else to the interface's link-local address, then connected to `dst`
+    /// (scope: the interface); the source printed is what `getsockname`
+    /// then says (the kernel's choice when the interface has no link-local
+    /// address).
     pub fn open(
         iface: &str,
         dst: Ipv6Addr,
@@ -65,6 +67,10 @@ impl MldSender {
         if router_alert {
             conn.set_hop_by_hop_options(HopByHopOptions::ROUTER_ALERT_MLD.as_bytes())?;
         }
+        // RFC 3810 §5 and RFC 2710 §3: the source is link-local. The kernel
+        // would pick a global address for a group of wider scope, so bind
+        // the interface's link-local address unless told otherwise.
+        let source = source.or_else(|| ipv4kit_net::link_local_addr(ifindex).ok().map(|a| a.addr));
         if let Some(s) = source {
             let scope = if is_link_local(s) { ifindex } else { 0 };
             conn.bind(SocketAddrV6::new(s, 0, 0, scope)).map_err(|e| {
