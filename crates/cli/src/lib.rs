@@ -10,6 +10,7 @@ pub mod igmp_send;
 pub mod mld_send;
 pub mod monitor;
 pub mod perf;
+pub mod perf6;
 pub mod records;
 pub mod stop;
 

@@ -6,7 +6,7 @@
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use ipv4kit_net::iface::{interface_by_name, Interface};
@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::args::{usage, SendArgs, SendVia, SinkArgs};
 use crate::igmp_send::{explain_send_error, io_errno, usable_interface};
-use crate::stop;
+use crate::{perf6, stop};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -213,54 +213,10 @@ impl Sender {
     }
 }
 
-/// The IPv6 sending side: a raw IPv6 socket for the protocol and a batch
-/// of identical payloads (the kernel writes the IPv6 header).
-pub struct Sender6 {
-    conn: PacketConn6,
-    batch: SendBatch,
-}
-
-impl Sender6 {
-    /// Opens the socket (hop limit `hops` for unicast and multicast,
-    /// multicast out of `ifindex` if given) and fills a batch of `batch`
-    /// copies of `payload` to `dst`.
-    pub fn new(
-        protocol: u8,
-        dst: SocketAddrV6,
-        payload: &[u8],
-        batch: usize,
-        hops: u8,
-        ifindex: Option<u32>,
-    ) -> Result<Sender6> {
-        let conn = PacketConn6::raw(protocol)?;
-        conn.set_unicast_hops(hops)?;
-        conn.set_multicast_hops(hops)?;
-        if let Some(i) = ifindex {
-            conn.set_multicast_interface(i)?;
-        }
-        let mut b = SendBatch::new(batch, payload.len().max(1));
-        for _ in 0..batch {
-            b.push6(dst, payload, None)?;
-        }
-        Ok(Sender6 { conn, batch: b })
-    }
-
-    /// One `sendmmsg` of `n` datagrams, as [`Sender::send`].
-    #[inline]
-    pub fn send(&mut self, n: usize) -> Result<usize> {
-        let len = self.batch.len();
-        match self.conn.send_batch(&mut self.batch, len - n.min(len)) {
-            Ok(k) => Ok(k),
-            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(0),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
 /// Says what to do about a failed send to `dst`: a broadcast address
 /// needs --broadcast, a multicast group an interface, a datagram larger
 /// than the MTU a smaller --size, a down interface bringing up.
-fn explain(args: &SendArgs, e: Box<dyn Error>) -> Box<dyn Error> {
+pub(crate) fn explain(args: &SendArgs, e: Box<dyn Error>) -> Box<dyn Error> {
     let dst = args.dst;
     let size = args.size;
     match io_errno(e.as_ref()) {
@@ -314,7 +270,7 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
     let batch_len = usize::from(args.batch);
     let dst4 = match args.dst {
         IpAddr::V4(d) => d,
-        IpAddr::V6(d) => return run_send6(args, d, ifc.map(|i| i.index), batch_len),
+        IpAddr::V6(d) => return perf6::run_send6(args, d, ifc.map(|i| i.index), batch_len),
     };
     let datagram = build_datagram(dst4, args.protocol, args.ttl, size)?;
     let cm = ifc.as_ref().map(|i| ControlMessage {
@@ -336,48 +292,9 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
     })
 }
 
-/// `ipv4kit send` to an IPv6 destination.
-fn run_send6(args: &SendArgs, dst: Ipv6Addr, ifindex: Option<u32>, batch_len: usize) -> Result<()> {
-    if args.via == SendVia::Packet {
-        return Err(usage(
-            "--via packet sends IPv4 frames only (use the raw path for IPv6)",
-        ));
-    }
-    let size = usize::from(args.size);
-    let Some(payload_len) = size.checked_sub(40) else {
-        return Err(usage(format!(
-            "--size {size}: an IPv6 header alone is 40 bytes"
-        )));
-    };
-    // Link-local unicast and interface- or link-local multicast name their
-    // interface in the scope id (RFC 4007 §6).
-    let needs_scope = dst.segments()[0] & 0xffc0 == 0xfe80
-        || (dst.is_multicast() && dst.segments()[0] & 0xf <= 2);
-    if needs_scope && ifindex.is_none() {
-        return Err(usage(format!(
-            "{dst} is link-scoped: add --iface IF (the interface to send out of)"
-        )));
-    }
-    let scope = if needs_scope { ifindex.unwrap_or(0) } else { 0 };
-    let pattern = payload_pattern();
-    let to = SocketAddrV6::new(dst, 0, 0, scope);
-    let mut sender = Sender6::new(
-        args.protocol,
-        to,
-        &pattern[..payload_len],
-        batch_len,
-        args.ttl,
-        ifindex,
-    )?;
-    let args6 = args;
-    send_loop(args, batch_len, |n| {
-        sender.send(n).map_err(|e| explain(args6, e))
-    })
-}
-
 /// The loop of `send` on either path: `send(n)` sends `n` datagrams and
 /// says how many went (0 for a full device queue, retried).
-fn send_loop(
+pub(crate) fn send_loop(
     args: &SendArgs,
     batch_len: usize,
     mut send: impl FnMut(usize) -> Result<usize>,
@@ -543,12 +460,6 @@ enum SinkConn {
     V6(PacketConn6),
 }
 
-/// Whether an IPv6 payload is one `send` could have sent: whole, and the
-/// payload pattern.
-pub fn is_valid6(data: &[u8], truncated: bool, pattern: &[u8]) -> bool {
-    !truncated && pattern.get(..data.len()) == Some(data)
-}
-
 /// The receiving side: a raw socket with a large buffer and a receive
 /// batch, both made once, and the payload pattern to check against.
 pub struct Sink {
@@ -621,7 +532,7 @@ impl Sink {
             Ok(n) if matches!(self.conn, SinkConn::V6(_)) => {
                 let mut invalid = 0;
                 for d in self.batch.iter6() {
-                    if !is_valid6(d.data, d.meta.truncated, &self.pattern) {
+                    if !perf6::is_valid6(d.data, d.meta.truncated, &self.pattern) {
                         invalid += 1;
                     }
                     if let Some(drops) = d.meta.drops {
