@@ -1,11 +1,11 @@
 //! The command line (clap): every subcommand, its flags and its help text.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::records::RecordSpec;
+use crate::records::AnyRecordSpec;
 
 /// A command line that parsed but asks for something impossible (a value
 /// out of range for the version chosen, flags that do not go together).
@@ -46,6 +46,29 @@ fn group(s: &str) -> Result<Ipv4Addr, String> {
         );
     }
     Ok(g)
+}
+
+/// `--group` of either family: an IPv4 group as [`group`] takes it, or an
+/// IPv6 multicast address a listener reports (link scope or wider, not
+/// ff02::1, all nodes: RFC 3810 §6, the twin of 224.0.0.1).
+fn group_any(s: &str) -> Result<IpAddr, String> {
+    let Ok(g) = s.parse::<std::net::Ipv6Addr>() else {
+        return group(s).map(IpAddr::V4);
+    };
+    if !g.is_multicast() {
+        return Err(format!("{g} is not a multicast address (ff00::/8)"));
+    }
+    if g == ipv4kit_wire::mld::ALL_NODES {
+        return Err(
+            "ff02::1 (all nodes) is never reported, left or queried by name (RFC 3810 §6)".into(),
+        );
+    }
+    if !ipv4kit_wire::mld::is_reported(g) {
+        return Err(format!(
+            "{g} has interface-local or reserved scope: MLD never reports it (RFC 3810 §6)"
+        ));
+    }
+    Ok(IpAddr::V6(g))
 }
 
 /// Seconds as a positive, finite number of at most 1e6.
@@ -114,7 +137,7 @@ pub struct DecodeArgs {
     pub files: Vec<PathBuf>,
 }
 
-/// Send IGMP Membership Queries out of an interface (a querier's job).
+/// Send IGMP or MLD Membership Queries out of an interface (a querier's job).
 ///
 /// Without --group: a General Query to 224.0.0.1. With --group: a
 /// Group-Specific Query, and with --source (v3 only) a
@@ -123,53 +146,71 @@ pub struct DecodeArgs {
 /// option (v3 also with TOS 0xc0; v1 queries carry no Router Alert, which
 /// RFC 1112 predates); the kernel fills in the source address unless
 /// --source-address gives one. Each query sent is
-/// printed as `decode` prints it. Needs CAP_NET_RAW.
+/// printed as `decode` prints it, with the source address the kernel
+/// chose (asked with getsockname on the connected socket). Needs CAP_NET_RAW.
+///
+/// IPv6 (-6, or implied by an IPv6 --group, --source or --source-address):
+/// MLD queries (RFC 3810; --version 1 for RFC 2710), ICMPv6 from the
+/// interface's link-local address unless --source-address says otherwise,
+/// hop limit 1, a hop-by-hop header with Router Alert 0 (MLD), to ff02::1
+/// for a General Query, to the group otherwise. The kernel computes the
+/// ICMPv6 checksum. MLDv2 max response: 0..=8387584 ms (16-bit code,
+/// rounded down to what it can express); MLDv1: 0..=65535 ms.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit query --iface eth0                              # v3 general query
   ipv4kit query --iface eth0 --version 2 --max-resp-ms 2000
   ipv4kit query --iface eth0 --group 239.1.1.1 --source 10.0.0.1 --source 10.0.0.2
   ipv4kit query --iface eth0 --count 3 --interval-ms 1000 --qrv 2 --qqi 125
-  ipv4kit query --iface eth0 --source-address 192.0.2.1")]
+  ipv4kit query --iface eth0 --source-address 192.0.2.1
+  ipv4kit query -6 --iface eth0                           # MLDv2 general query
+  ipv4kit query -6 --iface eth0 --version 1 --max-resp-ms 2000
+  ipv4kit query --iface eth0 --group ff3e::8000:1 --source 2001:db8::1 --s-flag")]
 pub struct QueryArgs {
     /// The interface to send out of.
     #[arg(long, value_name = "IF")]
     pub iface: String,
-    /// IGMP version of the query.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
-    pub version: u8,
+    /// Send MLD over IPv6 instead of IGMP (implied by an IPv6 --group,
+    /// --source or --source-address).
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// Version of the query: IGMP 1..=3 (default 3), MLD 1 or 2 (default 2).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub version: Option<u8>,
     /// The group of a Group-Specific Query (default: a General Query).
-    #[arg(long, value_name = "G", value_parser = group)]
-    pub group: Option<Ipv4Addr>,
-    /// A source of a Group-and-Source-Specific Query (v3, needs --group); may repeat.
+    #[arg(long, value_name = "G", value_parser = group_any)]
+    pub group: Option<IpAddr>,
+    /// A source of a Group-and-Source-Specific Query (IGMPv3/MLDv2, needs
+    /// --group); may repeat.
     #[arg(long = "source", value_name = "S")]
-    pub sources: Vec<Ipv4Addr>,
+    pub sources: Vec<IpAddr>,
     /// Maximum response time in milliseconds (v2: 100..=25500 in steps of 100;
     /// v3: 0 or 100..=3174400, encoded as Max Resp Code, rounded down to what
-    /// the code can express). Default 10000.
+    /// the code can express; MLDv1 0..=65535; MLDv2 0..=8387584). Default 10000.
     #[arg(long, value_name = "N")]
     pub max_resp_ms: Option<u32>,
-    /// Set the S flag, Suppress Router-Side Processing (v3).
+    /// Set the S flag, Suppress Router-Side Processing (IGMPv3, MLDv2).
     #[arg(long)]
     pub s_flag: bool,
-    /// Querier's Robustness Variable, 0..=7 (v3). Default 2.
+    /// Querier's Robustness Variable, 0..=7 (IGMPv3, MLDv2). Default 2.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=7))]
     pub qrv: Option<u8>,
-    /// Querier's Query Interval in seconds, 0..=31744, encoded as QQIC (v3),
+    /// Querier's Query Interval in seconds, 0..=31744, encoded as QQIC (IGMPv3, MLDv2),
     /// rounded down to what the code can express. Default 125.
     #[arg(long, value_name = "SECS")]
     pub qqi: Option<u32>,
-    /// Leave the Router Alert option out (v2, v3).
+    /// Leave the Router Alert option out (IGMPv2, v3; MLD: the hop-by-hop header).
     #[arg(long)]
     pub no_router_alert: bool,
-    /// IP time to live.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// IP time to live (IPv6: hop limit).
+    #[arg(long, alias = "hop-limit", default_value_t = 1, value_name = "N")]
     pub ttl: u8,
-    /// The IPv4 source address of the queries (default: 0.0.0.0, which the
-    /// kernel replaces with the interface's address). RFC 3376 §6.6.2 elects
-    /// the querier with the lowest address, so this chooses who wins.
+    /// The source address of the queries (default: the one the kernel
+    /// picks for the interface; MLD: its link-local address). RFC 3376
+    /// §6.6.2 and RFC 3810 §7.6.2 elect the querier with the lowest address,
+    /// so this chooses who wins. One of the interface's own, usually.
     #[arg(long, value_name = "ADDR")]
-    pub source_address: Option<Ipv4Addr>,
+    pub source_address: Option<IpAddr>,
     /// How many queries to send.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
@@ -178,7 +219,7 @@ pub struct QueryArgs {
     pub interval_ms: u64,
 }
 
-/// Send IGMP Membership Reports out of an interface, as a host would.
+/// Send IGMP or MLD Membership Reports out of an interface, as a host would.
 ///
 /// v1 and v2: one report for --group, sent to the group (TTL 1; v2 with
 /// Router Alert). v3: one or more reports to 224.0.0.22 (TTL 1, TOS 0xc0,
@@ -187,8 +228,20 @@ pub struct QueryArgs {
 /// --record to-ex:G, a join. Record TYPE is one of is-in, is-ex, to-in,
 /// to-ex, allow, block. The kernel fills in the source address; the
 /// interface's own membership state is not changed. Needs CAP_NET_RAW.
+///
+/// IPv6 groups make MLD reports (ICMPv6 from the interface's link-local
+/// address, hop limit 1, hop-by-hop Router Alert): --version 1 one MLDv1
+/// report to the group (RFC 2710), --version 2 MLDv2 reports to ff02::16
+/// (RFC 3810 §5.2) carrying the records, split to fit the MTU. IPv6
+/// records are written TYPE/GROUP[/SRC,SRC...] (the slash form works for
+/// IPv4 too): `--record allow/ff3e::1/2001:db8::1,2001:db8::2`. One
+/// invocation sends one family.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
+  ipv4kit report --iface eth0 --version 2 --group ff3e::8000:1      # MLDv2 join
+  ipv4kit report --iface eth0 --version 2 --record is-ex/ff05::1:3 \\
+                 --record allow/ff3e::1/2001:db8::1,2001:db8::2
+  ipv4kit report --iface eth0 --version 1 --group ff05::1:3         # MLDv1
   ipv4kit report --iface eth0 --version 2 --group 239.1.1.1
   ipv4kit report --iface eth0 --version 3 --record to-ex:239.1.1.1
   ipv4kit report --iface eth0 --version 3 --record allow:232.1.1.1:10.0.0.1,10.0.0.2 \\
@@ -197,31 +250,36 @@ pub struct ReportArgs {
     /// The interface to send out of.
     #[arg(long, value_name = "IF")]
     pub iface: String,
-    /// IGMP version of the report.
+    /// Version of the report: IGMP 1..=3, MLD 1 or 2.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub version: u8,
-    /// The group reported (v1, v2; with v3 a TO_EX record with no sources).
-    #[arg(long, value_name = "G", value_parser = group)]
-    pub group: Option<Ipv4Addr>,
-    /// A v3 group record TYPE:GROUP[:SRC,SRC...]; may repeat.
-    #[arg(long = "record", value_name = "TYPE:GROUP[:SRC,...]")]
-    pub records: Vec<RecordSpec>,
+    /// The group reported (IGMPv1/v2, MLDv1; with IGMPv3 and MLDv2 a TO_EX
+    /// record with no sources).
+    #[arg(long, value_name = "G", value_parser = group_any)]
+    pub group: Option<IpAddr>,
+    /// An IGMPv3 group record TYPE:GROUP[:SRC,SRC...], or an MLDv2 (or
+    /// IGMPv3) one TYPE/GROUP[/SRC,SRC...]; may repeat.
+    #[arg(long = "record", value_name = "TYPE/GROUP[/SRC,...]")]
+    pub records: Vec<AnyRecordSpec>,
 }
 
-/// Send an IGMPv2 Leave Group message out of an interface.
+/// Send an IGMPv2 Leave Group or MLDv1 Done message out of an interface.
 ///
 /// The message goes to 224.0.0.2 (RFC 2236 §3), TTL 1, with Router Alert. The kernel fills in the source address. Needs
-/// CAP_NET_RAW.
+/// CAP_NET_RAW. An IPv6 group sends an MLDv1 Done (RFC 2710 §3) to ff02::2
+/// from the interface's link-local address, hop limit 1, with a hop-by-hop
+/// Router Alert.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  ipv4kit leave --iface eth0 --group 239.1.1.1")]
+  ipv4kit leave --iface eth0 --group 239.1.1.1
+  ipv4kit leave --iface eth0 --group ff3e::8000:1")]
 pub struct LeaveArgs {
     /// The interface to send out of.
     #[arg(long, value_name = "IF")]
     pub iface: String,
-    /// The group being left.
-    #[arg(long, value_name = "G", value_parser = group)]
-    pub group: Ipv4Addr,
+    /// The group being left (IPv4 or IPv6).
+    #[arg(long, value_name = "G", value_parser = group_any)]
+    pub group: IpAddr,
 }
 
 /// Print every IGMP and MLD message on an interface's link, with kernel timestamps.
@@ -328,17 +386,26 @@ pub enum MonitorVia {
 /// Prints `packets=N seconds=S pps=P` at the end (seconds spent sending,
 /// packets the kernel accepted), or a JSON object with --json, and a
 /// progress line on stderr every second when stderr is a terminal.
-/// SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the summary.
+/// SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the summary,
+/// as it does when a send fails part-way (then it exits 1 saying why).
 /// Needs CAP_NET_RAW.
+///
+/// A multicast --dst needs --iface (the interface to send out of). An
+/// IPv6 --dst sends over a raw IPv6 socket for --protocol: the kernel
+/// writes the 40-byte IPv6 header (counted in --size) and the datagram
+/// carries the payload pattern; multicast goes out of --iface
+/// (IPV6_MULTICAST_IF), --ttl is the hop limit (--hop-limit).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
+  ipv4kit send --dst 2001:db8::2 --count 10000
+  ipv4kit send --dst ff3e::1 --iface eth0 --hop-limit 4 --count 1000
   ipv4kit send --dst 198.18.0.2 --count 10000
   ipv4kit send --dst 198.18.0.2 --duration-s 10 --size 1500 --batch 64 --json
   ipv4kit send --dst 198.18.0.2 --via packet --iface eth0 --count 100000")]
 pub struct SendArgs {
-    /// Destination address.
+    /// Destination address, IPv4 or IPv6.
     #[arg(long, value_name = "ADDR")]
-    pub dst: Ipv4Addr,
+    pub dst: IpAddr,
     /// IP protocol number (253: RFC 3692 experimentation).
     #[arg(long, default_value_t = 253, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
     pub protocol: u8,
@@ -357,12 +424,16 @@ pub struct SendArgs {
     /// Send out of this interface (IP_PKTINFO).
     #[arg(long, value_name = "IF")]
     pub iface: Option<String>,
-    /// IP time to live.
-    #[arg(long, default_value_t = 64, value_name = "N")]
+    /// IP time to live (IPv6: hop limit).
+    #[arg(long, alias = "hop-limit", default_value_t = 64, value_name = "N")]
     pub ttl: u8,
     /// Print the summary as a JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Allow a broadcast destination (SO_BROADCAST); without it the
+    /// kernel refuses to send to one.
+    #[arg(long)]
+    pub broadcast: bool,
     /// The send path: a raw IPv4 socket (IP_HDRINCL, the kernel's IP output
     /// path), or whole Ethernet frames through AF_PACKET with
     /// PACKET_QDISC_BYPASS (needs --iface; the destination must be on IF's
@@ -395,8 +466,15 @@ pub enum SendVia {
 /// --json, and a progress line on stderr every second when stderr is a
 /// terminal. SIGINT (Ctrl-C) or SIGTERM stops it early; it still prints the
 /// summary. Needs CAP_NET_RAW.
+///
+/// -6 counts IPv6 datagrams of the protocol (raw IPv6 socket: the payload
+/// is checked, the kernel has taken the header off). --group G --iface IF
+/// joins G on IF first (either family; IPv6 implied by an IPv6 G), so
+/// multicast sent to it is counted.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
+  ipv4kit sink -6 --idle-timeout-ms 1000
+  ipv4kit sink --group ff3e::1 --iface eth0 --json
   ipv4kit sink --idle-timeout-ms 1000
   ipv4kit sink --protocol 253 --batch 64 --duration-s 30 --json")]
 pub struct SinkArgs {
@@ -409,6 +487,15 @@ pub struct SinkArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "S", value_parser = seconds)]
     pub duration_s: Option<f64>,
+    /// Count IPv6 datagrams (implied by an IPv6 --group).
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// Join this multicast group on --iface before counting.
+    #[arg(long, value_name = "G", requires = "iface")]
+    pub group: Option<IpAddr>,
+    /// The interface to join --group on.
+    #[arg(long, value_name = "IF", requires = "group")]
+    pub iface: Option<String>,
     /// Once traffic has come, stop when none arrived for this long.
     #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_ms: u64,
@@ -528,7 +615,7 @@ mod tests {
         let Command::Query(q) = parse(&["query", "--iface", "eth0"]).unwrap().command else {
             panic!()
         };
-        assert_eq!((q.version, q.ttl, q.count), (3, 1, 1));
+        assert_eq!((q.version, q.ttl, q.count), (None, 1, 1));
         assert!(q.group.is_none() && q.sources.is_empty() && !q.no_router_alert);
     }
 

@@ -50,7 +50,8 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(256);
     for h in &args.hex {
-        let bytes = ipv4kit_capture::hex::parse(h).map_err(|e| format!("hex {h:?}: {e}"))?;
+        let bytes = ipv4kit_capture::hex::parse(h)
+            .map_err(|e| crate::args::usage(format!("--hex {h:?}: {e}")))?;
         emit(&mut out, &mut line, &decode::ip_packet(&bytes), args)?;
     }
     let several = args.files.len() > 1;

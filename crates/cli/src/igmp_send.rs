@@ -3,10 +3,10 @@
 
 use std::error::Error;
 use std::io::Write;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
-use ipv4kit_net::{iface, ControlMessage, DatagramOptions, RawConn};
+use ipv4kit_net::{iface, ControlMessage, DatagramOptions, Interface, RawConn};
 use ipv4kit_wire::igmp::{
     max_igmp_len, LeaveV2, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, ReportV1, ReportV2,
     ReportV3Splitter, ALL_IGMPV3_ROUTERS, IGMPV3_TOS, IGMP_TTL, MAX_IGMP_LEN,
@@ -16,6 +16,8 @@ use ipv4kit_wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
 
 use crate::args::{usage, LeaveArgs, QueryArgs, ReportArgs};
 use crate::decode;
+use crate::mld_send;
+use crate::records::AnyRecordSpec;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -58,12 +60,68 @@ pub struct IgmpSender {
     ifindex: u32,
 }
 
+/// Interface `name` if it exists and is up; otherwise an error that says
+/// which and what to do (a send out of a down interface fails with "Network
+/// is unreachable", which does not).
+pub fn usable_interface(name: &str) -> Result<Interface> {
+    let ifc = iface::interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    if !ifc.up {
+        return Err(
+            format!("interface {name} is down: bring it up first (ip link set {name} up)").into(),
+        );
+    }
+    Ok(ifc)
+}
+
+/// An error of `what` on a socket sending out of `iface`, said with what to
+/// do when the cause is the interface (down, no carrier, gone).
+pub fn explain_send_error(iface: &str, what: &str, e: Box<dyn Error>) -> Box<dyn Error> {
+    let errno = io_errno(e.as_ref());
+    if matches!(
+        errno,
+        Some(libc::ENETDOWN | libc::ENETUNREACH | libc::ENODEV | libc::ENXIO)
+    ) {
+        match iface::interface_by_name(iface) {
+            Err(_) => return format!("{what}: interface {iface} is gone ({e})").into(),
+            Ok(i) if !i.up => {
+                return format!(
+                    "{what}: interface {iface} is down: bring it up (ip link set {iface} up) ({e})"
+                )
+                .into()
+            }
+            Ok(i) if !i.running => {
+                return format!(
+                    "{what}: interface {iface} is up but has no carrier (is the other end of the link up?) ({e})"
+                )
+                .into()
+            }
+            Ok(_) => {}
+        }
+    }
+    e
+}
+
+/// The errno inside an error (an `io::Error` or the net crate's), if any.
+pub fn io_errno(e: &(dyn Error + 'static)) -> Option<i32> {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if let Some(n) = e.downcast_ref::<ipv4kit_net::Error>() {
+            return n.raw_os_error();
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.raw_os_error();
+        }
+        cur = e.source();
+    }
+    None
+}
+
 impl IgmpSender {
     /// Opens the socket: `IP_HDRINCL`, `IP_MULTICAST_IF` by index, multicast
     /// loopback off (a query looped back to this host would make its own
     /// kernel answer it and suppress other hosts' v1/v2 reports).
     pub fn open(iface: &str) -> Result<IgmpSender> {
-        let ifindex = iface_index(iface)?;
+        let ifindex = usable_interface(iface)?.index;
         let conn = RawConn::new(IpProtocol::IGMP)?;
         conn.set_multicast_interface_index(ifindex)?;
         conn.set_multicast_loop(false)?;
@@ -72,6 +130,19 @@ impl IgmpSender {
             iface: iface.to_owned(),
             ifindex,
         })
+    }
+
+    /// Connects the socket to `dst` (out of the interface) and returns the
+    /// source address the kernel chose for it (`getsockname`): the one it
+    /// fills into datagrams whose source is 0.0.0.0.
+    pub fn kernel_source(&self, dst: Ipv4Addr) -> Result<Ipv4Addr> {
+        let sock = self.conn.as_socket();
+        sock.connect(&socket2::SockAddr::from(SocketAddrV4::new(dst, 0)))
+            .map_err(|e| explain_send_error(&self.iface, &format!("connect to {dst}"), e.into()))?;
+        let local = sock.local_addr()?;
+        Ok(local
+            .as_socket_ipv4()
+            .map_or(Ipv4Addr::UNSPECIFIED, |a| *a.ip()))
     }
 
     /// Sends `msg` as `enc` says out of the interface and prints what went
@@ -83,7 +154,9 @@ impl IgmpSender {
             ifindex: Some(self.ifindex),
             ..Default::default()
         };
-        self.conn.send_datagram(&buf[..n], Some(&cm))?;
+        self.conn
+            .send_datagram(&buf[..n], Some(&cm))
+            .map_err(|e| explain_send_error(&self.iface, "sendmsg", e.into()))?;
         let mut packet = decode::ipv4_packet(&buf[..n]);
         packet.iface = Some(self.iface.clone());
         packet.ifindex = Some(self.ifindex);
@@ -100,25 +173,36 @@ pub fn iface_index(name: &str) -> Result<u32> {
 
 /// The IGMP message a `query` invocation describes, and where it goes.
 pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsulation)> {
-    if let Some(g) = args.group {
+    let v4 = |a: &IpAddr| match a {
+        IpAddr::V4(a) => Ok(*a),
+        IpAddr::V6(a) => Err(usage(format!(
+            "{a} is an IPv6 address in an IGMP query (use -6 for MLD)"
+        ))),
+    };
+    let group = args.group.as_ref().map(v4).transpose()?;
+    let sources = args.sources.iter().map(v4).collect::<Result<Vec<_>>>()?;
+    let source_address = args.source_address.as_ref().map(v4).transpose()?;
+    let version = args.version.unwrap_or(3);
+    if let Some(g) = group {
         if !g.is_multicast() {
             return Err(usage(format!("--group {g} is not a multicast address")));
         }
     }
-    if !args.sources.is_empty() && (args.version != 3 || args.group.is_none()) {
+    if !sources.is_empty() && (version != 3 || group.is_none()) {
         return Err(usage(
             "--source needs --version 3 and --group (a group-and-source-specific query)",
         ));
     }
-    if args.version != 3 && (args.s_flag || args.qrv.is_some() || args.qqi.is_some()) {
+    if version != 3 && (args.s_flag || args.qrv.is_some() || args.qqi.is_some()) {
         return Err(usage(
             "--s-flag, --qrv and --qqi are IGMPv3 fields (use --version 3)",
         ));
     }
-    let group = args.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
-    let (n, dst) = match args.version {
+    let group_given = group.is_some();
+    let group = group.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let (n, dst) = match version {
         1 => {
-            if args.group.is_some() {
+            if group_given {
                 return Err(usage("IGMPv1 has only general queries (no --group)"));
             }
             if args.max_resp_ms.is_some() {
@@ -164,18 +248,18 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
                 s_flag: args.s_flag,
                 qrv: args.qrv.unwrap_or(2),
                 qqic: Qqic::from_secs(qqi),
-                sources: &args.sources,
+                sources: &sources,
             };
             if q.buffer_len() > MAX_IGMP_LEN {
                 return Err(usage(format!(
                     "{} sources do not fit one query",
-                    args.sources.len()
+                    sources.len()
                 )));
             }
             (q.emit(buf)?, q.destination())
         }
     };
-    let src = args.source_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let src = source_address.unwrap_or(Ipv4Addr::UNSPECIFIED);
     if src.is_multicast() || src.is_broadcast() {
         return Err(usage(format!(
             "--source-address {src}: a source is a unicast address (one of the interface's, usually)"
@@ -185,18 +269,25 @@ pub fn build_query(args: &QueryArgs, buf: &mut [u8]) -> Result<(usize, Encapsula
         src,
         dst,
         ttl: args.ttl,
-        tos: if args.version == 3 { IGMPV3_TOS } else { 0 },
+        tos: if version == 3 { IGMPV3_TOS } else { 0 },
         // RFC 1112 predates Router Alert (RFC 2113): v1 queries go without.
-        router_alert: args.version != 1 && !args.no_router_alert,
+        router_alert: version != 1 && !args.no_router_alert,
     };
     Ok((n, enc))
 }
 
-/// `ipv4kit query`.
+/// `ipv4kit query`: IGMP, or MLD with `-6` or IPv6 addresses.
 pub fn run_query(args: &QueryArgs) -> Result<()> {
+    if mld_send::query_is_v6(args)? {
+        return mld_send::run_query6(args);
+    }
     let mut msg = vec![0u8; MAX_IGMP_LEN];
-    let (n, enc) = build_query(args, &mut msg)?;
+    let (n, mut enc) = build_query(args, &mut msg)?;
     let sender = IgmpSender::open(&args.iface)?;
+    if enc.src.is_unspecified() {
+        // Say (and send) the source the kernel would fill in.
+        enc.src = sender.kernel_source(enc.dst)?;
+    }
     let mut out = std::io::stdout().lock();
     for i in 0..args.count {
         if i > 0 {
@@ -211,7 +302,7 @@ pub fn run_query(args: &QueryArgs) -> Result<()> {
 /// `--record`, after a TO_EX record for `--group` if given.
 pub fn v3_records(args: &ReportArgs) -> Vec<GroupRecordRepr<'_>> {
     let mut records: Vec<GroupRecordRepr<'_>> = Vec::new();
-    if let Some(group) = args.group {
+    if let Some(IpAddr::V4(group)) = args.group {
         records.push(GroupRecordRepr {
             record_type: GroupRecordType::ChangeToExclude,
             group,
@@ -219,7 +310,10 @@ pub fn v3_records(args: &ReportArgs) -> Vec<GroupRecordRepr<'_>> {
             aux_data: &[],
         });
     }
-    records.extend(args.records.iter().map(|r| r.repr()));
+    records.extend(args.records.iter().filter_map(|r| match r {
+        AnyRecordSpec::V4(r) => Some(r.repr()),
+        AnyRecordSpec::V6(_) => None,
+    }));
     records
 }
 
@@ -228,9 +322,10 @@ pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, En
     if !args.records.is_empty() {
         return Err(usage("--record is for IGMPv3 reports (use --version 3)"));
     }
-    let group = args
-        .group
-        .ok_or_else(|| usage("--group is needed for a v1 or v2 report"))?;
+    let group = match args.group {
+        Some(IpAddr::V4(g)) => g,
+        _ => return Err(usage("--group is needed for a v1 or v2 report")),
+    };
     if !group.is_multicast() || group == Ipv4Addr::new(224, 0, 0, 1) {
         return Err(usage(format!("--group {group} is not a group one reports")));
     }
@@ -256,6 +351,9 @@ pub fn build_report_v1v2(args: &ReportArgs, buf: &mut [u8]) -> Result<(usize, En
 
 /// `ipv4kit report`.
 pub fn run_report(args: &ReportArgs) -> Result<()> {
+    if mld_send::report_is_v6(args)? {
+        return mld_send::run_report6(args);
+    }
     let mut out = std::io::stdout().lock();
     if args.version != 3 {
         let mut msg = [0u8; 8];
@@ -263,7 +361,7 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
         let sender = IgmpSender::open(&args.iface)?;
         return sender.send(&enc, &msg[..n], &mut out);
     }
-    if let Some(g) = args.group {
+    if let Some(IpAddr::V4(g)) = args.group {
         if !g.is_multicast() || g == Ipv4Addr::new(224, 0, 0, 1) {
             return Err(usage(format!("--group {g} is not a group one reports")));
         }
@@ -303,13 +401,14 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
 
 /// `ipv4kit leave`.
 pub fn run_leave(args: &LeaveArgs) -> Result<()> {
-    if !args.group.is_multicast() {
-        return Err(usage(format!(
-            "--group {} is not a multicast address",
-            args.group
-        )));
+    let group = match args.group {
+        IpAddr::V4(g) => g,
+        IpAddr::V6(_) => return mld_send::run_leave6(args),
+    };
+    if !group.is_multicast() {
+        return Err(usage(format!("--group {group} is not a multicast address")));
     }
-    let leave = LeaveV2 { group: args.group };
+    let leave = LeaveV2 { group };
     let mut msg = [0u8; 8];
     let n = leave.emit(&mut msg)?;
     let enc = Encapsulation {

@@ -7,8 +7,10 @@
 pub mod args;
 pub mod decode_cmd;
 pub mod igmp_send;
+pub mod mld_send;
 pub mod monitor;
 pub mod perf;
+pub mod perf6;
 pub mod querier;
 pub mod records;
 pub mod stop;

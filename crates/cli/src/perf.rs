@@ -1,25 +1,25 @@
-//! `send` and `sink`: a raw-IPv4 traffic generator and counter over
-//! [`RawConn`] batch I/O, with the same flags and summary line as the C and Go
-//! peers in `benches/peers/`.
+//! `send` and `sink`: a raw-IP traffic generator and counter over
+//! [`RawConn`] (IPv4) and [`PacketConn6`] (IPv6) batch I/O, with the same
+//! flags and summary line as the C and Go peers in `benches/peers/`.
 //!
 //! Both build their batch once and reuse it; the loops do not allocate.
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use ipv4kit_net::iface::{interface_by_name, Interface};
 use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
 use ipv4kit_net::{
-    multicast_mac, ControlFlags, ControlMessage, DatagramOptions, FrameSender, IpOptions, RawConn,
-    RecvBatch, SendBatch,
+    multicast_mac, ControlFlags, ControlMessage, Datagram6Options, DatagramOptions, FrameSender,
+    IpOptions, Ipv6Options, PacketConn6, RawConn, RecvBatch, SendBatch,
 };
 use serde::Serialize;
 
 use crate::args::{usage, SendArgs, SendVia, SinkArgs};
-use crate::igmp_send::iface_index;
-use crate::stop;
+use crate::igmp_send::{explain_send_error, io_errno, usable_interface};
+use crate::{perf6, stop};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -213,6 +213,39 @@ impl Sender {
     }
 }
 
+/// Says what to do about a failed send to `dst`: a broadcast address
+/// needs --broadcast, a multicast group an interface, a datagram larger
+/// than the MTU a smaller --size, a down interface bringing up.
+pub(crate) fn explain(args: &SendArgs, e: Box<dyn Error>) -> Box<dyn Error> {
+    let dst = args.dst;
+    let size = args.size;
+    match io_errno(e.as_ref()) {
+        Some(libc::EACCES) if !args.broadcast => format!(
+            "{dst} is a broadcast address and the kernel refuses to send to one without \
+             permission: add --broadcast (SO_BROADCAST) ({e})"
+        )
+        .into(),
+        Some(libc::EMSGSIZE) => format!(
+            "--size {size} is larger than the MTU of the way to {dst}: use a smaller --size \
+             (at most the interface MTU; raw datagrams are not fragmented) ({e})"
+        )
+        .into(),
+        Some(libc::ENETUNREACH | libc::ENODEV | libc::EHOSTUNREACH | libc::EADDRNOTAVAIL)
+            if dst.is_multicast() && args.iface.is_none() =>
+        {
+            format!(
+                "{dst} is a multicast group and no route says which interface it leaves by: \
+                 add --iface IF ({e})"
+            )
+            .into()
+        }
+        _ => match &args.iface {
+            Some(name) => explain_send_error(name, "send", e),
+            None => e,
+        },
+    }
+}
+
 /// `ipv4kit send`.
 pub fn run_send(args: &SendArgs) -> Result<()> {
     let size = usize::from(args.size);
@@ -221,25 +254,47 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
             return Err(format!("--duration-s {d}: want seconds in (0, 1e6]").into());
         }
     }
-    let datagram = build_datagram(args.dst, args.protocol, args.ttl, size)?;
-    let cm = match &args.iface {
-        Some(name) => Some(ControlMessage {
-            ifindex: Some(iface_index(name)?),
-            ..Default::default()
-        }),
+    let ifc = match &args.iface {
+        Some(name) => Some(usable_interface(name)?),
         None => None,
     };
+    if let Some(mtu) = ifc.as_ref().and_then(|i| i.mtu) {
+        if size > mtu as usize {
+            return Err(usage(format!(
+                "--size {size} is more than {}'s MTU ({mtu}): raw datagrams are not fragmented; \
+                 use --size {mtu} or less",
+                args.iface.as_deref().unwrap_or_default()
+            )));
+        }
+    }
     let batch_len = usize::from(args.batch);
+    let dst4 = match args.dst {
+        IpAddr::V4(d) => d,
+        IpAddr::V6(d) => return perf6::run_send6(args, d, ifc.map(|i| i.index), batch_len),
+    };
+    let datagram = build_datagram(dst4, args.protocol, args.ttl, size)?;
+    let cm = ifc.as_ref().map(|i| ControlMessage {
+        ifindex: Some(i.index),
+        ..Default::default()
+    });
     if args.via == SendVia::Packet {
-        return run_send_packet(args, batch_len);
+        return run_send_packet(args, dst4, batch_len);
     }
     let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;
-    send_loop(args, batch_len, |n| sender.send(n))
+    if args.broadcast {
+        sender.conn.as_socket().set_broadcast(true)?;
+    }
+    if let (true, Some(i)) = (dst4.is_multicast(), &ifc) {
+        sender.conn.set_multicast_interface_index(i.index)?;
+    }
+    send_loop(args, batch_len, |n| {
+        sender.send(n).map_err(|e| explain(args, e))
+    })
 }
 
 /// The loop of `send` on either path: `send(n)` sends `n` datagrams and
 /// says how many went (0 for a full device queue, retried).
-fn send_loop(
+pub(crate) fn send_loop(
     args: &SendArgs,
     batch_len: usize,
     mut send: impl FnMut(usize) -> Result<usize>,
@@ -293,7 +348,7 @@ fn send_loop(
 }
 
 /// `send --via packet`: whole frames through a [`FrameSender`].
-fn run_send_packet(args: &SendArgs, batch_len: usize) -> Result<()> {
+fn run_send_packet(args: &SendArgs, dst: Ipv4Addr, batch_len: usize) -> Result<()> {
     let name = args
         .iface
         .as_deref()
@@ -313,14 +368,13 @@ fn run_send_packet(args: &SendArgs, batch_len: usize) -> Result<()> {
         .first()
         .ok_or_else(|| format!("{name} has no IPv4 address to send from"))?
         .addr;
-    let dst_mac = destination_mac(args.dst, &iface)?;
+    let dst_mac = destination_mac(dst, &iface)?;
     let mut sender = FrameSender::open(name)?;
     let mut frame = vec![0u8; 14 + size];
     frame[..6].copy_from_slice(&dst_mac);
     frame[6..12].copy_from_slice(&sender.mac());
     frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
-    let repr =
-        Ipv4Repr::new(src, args.dst, args.protocol, size - MIN_HEADER_LEN).with_ttl(args.ttl);
+    let repr = Ipv4Repr::new(src, dst, args.protocol, size - MIN_HEADER_LEN).with_ttl(args.ttl);
     let n = repr.emit(&mut frame[14..])?;
     let pattern = payload_pattern();
     frame[14 + n..].copy_from_slice(&pattern[..size - n]);
@@ -400,10 +454,16 @@ pub fn parse_arp(table: &str, dst: Ipv4Addr, dev: &str) -> Option<[u8; 6]> {
     })
 }
 
+/// A sink's socket, of either family.
+enum SinkConn {
+    V4(RawConn),
+    V6(PacketConn6),
+}
+
 /// The receiving side: a raw socket with a large buffer and a receive
 /// batch, both made once, and the payload pattern to check against.
 pub struct Sink {
-    conn: RawConn,
+    conn: SinkConn,
     batch: RecvBatch,
     pattern: Vec<u8>,
     protocol: u8,
@@ -419,7 +479,22 @@ impl Sink {
         conn.set_read_timeout(Some(tick))?;
         conn.set_control_message(ControlFlags::DROPS, true)?;
         Ok(Sink {
-            conn,
+            conn: SinkConn::V4(conn),
+            batch: RecvBatch::new(batch, SINK_SLOT),
+            pattern: payload_pattern(),
+            protocol,
+            drops: 0,
+        })
+    }
+
+    /// Opens a raw IPv6 socket for `protocol`, as [`new`](Self::new).
+    pub fn new6(protocol: u8, batch: usize, tick: Duration) -> Result<Sink> {
+        let conn = PacketConn6::raw(protocol)?;
+        conn.set_recv_buffer_size(SINK_RCVBUF)?;
+        conn.set_read_timeout(Some(tick))?;
+        conn.set_control_message(ControlFlags::DROPS, true)?;
+        Ok(Sink {
+            conn: SinkConn::V6(conn),
             batch: RecvBatch::new(batch, SINK_SLOT),
             pattern: payload_pattern(),
             protocol,
@@ -434,12 +509,38 @@ impl Sink {
         u64::from(self.drops)
     }
 
+    /// Joins `group` on interface `ifindex`, so multicast to it is counted.
+    pub fn join(&self, ifindex: u32, group: IpAddr) -> Result<()> {
+        match (&self.conn, group) {
+            (SinkConn::V4(c), IpAddr::V4(g)) => c.join_group(ifindex, g)?,
+            (SinkConn::V6(c), IpAddr::V6(g)) => c.join_group(ifindex, g)?,
+            _ => return Err(usage("--group and -6 disagree on the family")),
+        }
+        Ok(())
+    }
+
     /// One `recvmmsg` (waiting up to the tick for the first datagram):
     /// how many datagrams arrived and how many of them are invalid; (0, 0)
     /// when the tick passed. Allocates nothing.
     #[inline]
     pub fn recv(&mut self) -> Result<(u64, u64)> {
-        match self.conn.recv_batch(&mut self.batch) {
+        let got = match &self.conn {
+            SinkConn::V4(c) => c.recv_batch(&mut self.batch),
+            SinkConn::V6(c) => c.recv_batch(&mut self.batch),
+        };
+        match got {
+            Ok(n) if matches!(self.conn, SinkConn::V6(_)) => {
+                let mut invalid = 0;
+                for d in self.batch.iter6() {
+                    if !perf6::is_valid6(d.data, d.meta.truncated, &self.pattern) {
+                        invalid += 1;
+                    }
+                    if let Some(drops) = d.meta.drops {
+                        self.drops = drops;
+                    }
+                }
+                Ok((n as u64, invalid))
+            }
             Ok(n) => {
                 let mut invalid = 0;
                 for d in self.batch.iter() {
@@ -466,7 +567,24 @@ pub fn run_sink(args: &SinkArgs) -> Result<()> {
         }
     }
     let idle = Duration::from_millis(args.idle_timeout_ms);
-    let mut sink = Sink::new(args.protocol, usize::from(args.batch), idle.min(SINK_TICK))?;
+    if let Some(g) = args.group {
+        if !g.is_multicast() {
+            return Err(usage(format!("--group {g} is not a multicast address")));
+        }
+        if args.ipv6 && g.is_ipv4() {
+            return Err(usage(format!("--group {g} is IPv4 but -6 was given")));
+        }
+    }
+    let v6 = args.ipv6 || args.group.is_some_and(|g| g.is_ipv6());
+    let (batch, tick) = (usize::from(args.batch), idle.min(SINK_TICK));
+    let mut sink = if v6 {
+        Sink::new6(args.protocol, batch, tick)?
+    } else {
+        Sink::new(args.protocol, batch, tick)?
+    };
+    if let (Some(g), Some(name)) = (args.group, &args.iface) {
+        sink.join(usable_interface(name)?.index, g)?;
+    }
 
     let start = Instant::now();
     let deadline = args.duration_s.map(|d| start + Duration::from_secs_f64(d));

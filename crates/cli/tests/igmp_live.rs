@@ -127,7 +127,8 @@ fn query_from_a_makes_b_answer_and_monitor_shows_the_answers() {
     let _member = join(&link.b, &link.if_b, "239.20.0.1".parse().unwrap());
     let mut mon = monitor_a(&link);
 
-    // A v3 general query: b answers with a current-state record (IS_EX),
+    // A v3 general query, from the source the kernel chose (a's address,
+    // printed): b answers with a current-state record (IS_EX),
     // which only an answer carries (joins send TO_EX).
     let sent = run_ok(
         &link.a,
@@ -135,7 +136,7 @@ fn query_from_a_makes_b_answer_and_monitor_shows_the_answers() {
     );
     assert!(
         sent.starts_with(&format!(
-            "sent {} 0.0.0.0 > 224.0.0.1: ttl 1 tos 0xc0",
+            "sent {} {ADDR_A} > 224.0.0.1: ttl 1 tos 0xc0",
             link.if_a
         )),
         "{sent}"

@@ -48,6 +48,11 @@ fn written_specs_pass_the_body() {
         "TO_EX:239.1.1.1",
         "block:232.1.1.1",
         "is-in:239.1.1.1:",
+        "is-ex/ff3e::1/2001:db8::1,2001:db8::2",
+        "to-ex:ff05::1:3",
+        "allow/232.1.1.1/10.0.0.1",
+        "allow:ff3e::1:2001:db8::1",
+        "block/ff02::1/fe80::1",
         "",
     ] {
         fuzz_record_spec(spec.as_bytes());
