@@ -13,7 +13,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use ipv4kit_gmp::{Compat, Igmp, RouterConfig};
-use ipv4kit_net::wire::igmp::{IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP};
+use ipv4kit_net::wire::igmp::{IGMPV3_TOS, IGMP_TTL};
+use ipv4kit_net::wire::ipv4::IpProtocol;
 use ipv4kit_net::{iface, ControlMessage, DatagramOptions, InterfaceLost, RawConn, Tap};
 use serde_json::Map;
 
@@ -146,7 +147,7 @@ pub fn run_querier(args: &QuerierArgs) -> Result<()> {
     let mut cfg = config(args, addr, prefix)?;
     cfg.mtu = mtu;
     let mut tap = Tap::open(&args.iface).map_err(|e| format!("opening the tap: {e}"))?;
-    let conn = RawConn::new(IP_PROTOCOL_IGMP)
+    let conn = RawConn::new(IpProtocol::IGMP)
         .map_err(|e| format!("opening the raw IGMP socket to send queries: {e}"))?;
     conn.set_multicast_interface_index(ifindex)?;
     conn.set_multicast_loop(false)?;

@@ -17,7 +17,7 @@ use common::*;
 use ipv4kit_gmp::{Compat, Config, Event, Igmp, Requester, RouterConfig, RouterEvent};
 use ipv4kit_net::wire::igmp::{
     GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV2, QueryV3, ALL_IGMPV3_ROUTERS,
-    ALL_SYSTEMS, IGMPV3_TOS, IP_PROTOCOL_IGMP,
+    ALL_SYSTEMS, IGMPV3_TOS,
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
 use ipv4kit_net::{interface_index, PacketType, RawConn, Tap};
@@ -42,7 +42,7 @@ fn querier(link: &Link) -> (Querier, QuerierHandle<Igmp>, Events<RouterEvent<Ipv
         let ia = interface_index(&link.if_a).unwrap();
         (
             Tap::open(&link.if_a).unwrap(),
-            RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+            RawConn::new(IpProtocol::IGMP).unwrap(),
             ia,
         )
     });
@@ -144,10 +144,20 @@ trait JoinN {
 
 impl JoinN for UdpSocket {
     fn join_multicast_v4_n(&self, ifindex: u32, group: Ipv4Addr) {
-        ipv4kit_net::DatagramOptions::join_group(self, ifindex, group).unwrap();
+        ipv4kit_net::DatagramOptions::join_group(
+            &ipv4kit_net::SocketOptions::of(self),
+            ifindex,
+            group,
+        )
+        .unwrap();
     }
     fn leave_multicast_v4_n(&self, ifindex: u32, group: Ipv4Addr) {
-        ipv4kit_net::DatagramOptions::leave_group(self, ifindex, group).unwrap();
+        ipv4kit_net::DatagramOptions::leave_group(
+            &ipv4kit_net::SocketOptions::of(self),
+            ifindex,
+            group,
+        )
+        .unwrap();
     }
 }
 
@@ -217,7 +227,7 @@ impl Peer {
         let (tap, raw, ib) = link.b.run(|| {
             (
                 Tap::open(&link.if_b).unwrap(),
-                RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+                RawConn::new(IpProtocol::IGMP).unwrap(),
                 interface_index(&link.if_b).unwrap(),
             )
         });
@@ -330,7 +340,7 @@ fn host_driver(
 ) {
     let (raw, ia) = link.a.run(|| {
         (
-            RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+            RawConn::new(IpProtocol::IGMP).unwrap(),
             interface_index(&link.if_a).unwrap(),
         )
     });
@@ -449,7 +459,7 @@ fn a_report_whose_send_was_cancelled_goes_out_on_the_next_run() {
         let mut peer = Peer::open(&link);
         let (raw, ia) = link.a.run(|| {
             (
-                RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+                RawConn::new(IpProtocol::IGMP).unwrap(),
                 interface_index(&link.if_a).unwrap(),
             )
         });
@@ -523,7 +533,7 @@ fn a_querier_on_a_raw_socket_with_the_router_groups_sees_igmpv3_joins_and_leaves
         let link = Link::new().unwrap();
         let (raw, ia, ib) = link.a.run(|| {
             (
-                RawConn::new(IP_PROTOCOL_IGMP).unwrap(),
+                RawConn::new(IpProtocol::IGMP).unwrap(),
                 interface_index(&link.if_a).unwrap(),
                 link.b.run(|| interface_index(&link.if_b).unwrap()),
             )

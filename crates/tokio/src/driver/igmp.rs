@@ -4,9 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use ipv4kit_net::wire::igmp::{
-    ALL_IGMPV3_ROUTERS, ALL_ROUTERS, IGMPV3_TOS, IGMP_TTL, IP_PROTOCOL_IGMP,
-};
+use ipv4kit_net::wire::igmp::{ALL_IGMPV3_ROUTERS, ALL_ROUTERS, IGMPV3_TOS, IGMP_TTL};
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet, Ipv4Repr, ROUTER_ALERT};
 use ipv4kit_net::{
     ControlFlags, ControlMessage, DatagramOptions, PacketType, RawConn, Result, Tap,
@@ -42,7 +40,7 @@ impl IgmpSocket {
     /// thread's network namespace (needs `CAP_NET_RAW`) and registers it
     /// with the current tokio runtime (see [`from_conn`](Self::from_conn)).
     pub fn open(ifindex: u32) -> Result<IgmpSocket> {
-        IgmpSocket::from_conn(RawConn::new(IP_PROTOCOL_IGMP)?, ifindex)
+        IgmpSocket::from_conn(RawConn::new(IpProtocol::IGMP)?, ifindex)
     }
 
     /// Takes a raw IGMP socket opened elsewhere (in another namespace, say)
