@@ -115,6 +115,7 @@ extern crate alloc;
 mod config;
 mod filter;
 pub mod host;
+mod mld;
 mod protocol;
 pub mod router;
 mod time;
@@ -122,6 +123,7 @@ mod time;
 pub use config::{Config, Error, Event, IgnoreReason};
 pub use filter::{merge, state_change_records, Filter, FilterMode, RecordType};
 pub use host::{BufferTooShort, Host, Requester, RxMeta, Transmit};
+pub use mld::{Mld, MldRx, MldScratch, NotLinkLocal};
 pub use protocol::{Compat, Igmp, MessageKind, Output, Protocol, QueryInfo, Received, Record};
 pub use router::{
     Counters, GroupEntry, GroupView, MembershipTable, QuerySpec, Router, RouterConfig, RouterEvent,

@@ -194,6 +194,16 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         }
     }
 
+    /// The encoder's scratch space (MLD keeps its source address there).
+    pub(crate) fn scratch_mut(&mut self) -> &mut P::Scratch {
+        &mut self.scratch
+    }
+
+    /// The encoder's scratch space.
+    pub(crate) fn scratch(&self) -> &P::Scratch {
+        &self.scratch
+    }
+
     /// The settings.
     pub fn config(&self) -> &Config<P> {
         &self.config
@@ -456,7 +466,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             return;
         }
         let old = core::mem::replace(&mut g.state, new);
-        if g.addr == P::ALL_NODES {
+        if !P::is_reported(&g.addr) {
             return;
         }
         match self.compat {
@@ -494,7 +504,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
                     g.last_reporter = true;
                     g.old_retx = rv.saturating_sub(2);
                     g.query_due = None;
-                    P::encode_old(kind, g.addr, &mut self.out);
+                    P::encode_old_with(kind, g.addr, &mut self.scratch, &mut self.out);
                     if rv > 1 {
                         let d = random_delay(
                             &mut self.rng,
@@ -504,7 +514,12 @@ impl<P: Protocol, R: Rng> Host<P, R> {
                     }
                 } else if g.state.is_none() {
                     if old_mode == Compat::V2 && g.last_reporter {
-                        P::encode_old(MessageKind::Leave, g.addr, &mut self.out);
+                        P::encode_old_with(
+                            MessageKind::Leave,
+                            g.addr,
+                            &mut self.scratch,
+                            &mut self.out,
+                        );
                     }
                     g.cancel_pending();
                 }
@@ -587,7 +602,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         }
         P::encode_reports(
             &records,
-            self.config.mtu.max(68),
+            self.config.mtu.max(P::MIN_MTU),
             &mut self.scratch,
             &mut self.out,
         );
