@@ -84,6 +84,7 @@ mod iface6;
 mod inner;
 mod mroute;
 mod mroute6;
+mod msfilter;
 mod options;
 mod options6;
 mod packet;
@@ -142,6 +143,7 @@ pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use mroute::{
     MrouteFlush, MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN,
 };
+pub use msfilter::{FilterAddr, SourceFilterMode, SourceFilterOptions};
 pub use options::{DatagramOptions, IpOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;
