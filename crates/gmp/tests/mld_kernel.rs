@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as WallClock};
 
 use common_mld::*;
-use ipv4kit_gmp::{Compat, Config, Instant, Mld, MldRx, Requester};
+use ipv4kit_gmp::{Compat, Config, FilterMode, Instant, Mld, MldRx, Requester};
 use ipv4kit_net::wire::mld::{MldMessage, ALL_MLDV2_ROUTERS, ALL_NODES, ALL_ROUTERS};
 use ipv4kit_net::{
     interface_index, ControlFlags, ControlMessage6, Datagram6Options, HopByHopOptions, Icmp6Filter,
-    Ipv6Options, PacketConn6, IPPROTO_ICMPV6,
+    Ipv6Options, PacketConn6, SourceFilterMode, SourceFilterOptions, IPPROTO_ICMPV6,
 };
 use ipv4kit_testnet::{require_privileges, Link, LINK_LOCAL_A, LINK_LOCAL_B};
 
@@ -42,6 +42,9 @@ enum Op {
     LeaveSource(Ipv6Addr, Ipv6Addr),
     Block(Ipv6Addr, Ipv6Addr),
     Unblock(Ipv6Addr, Ipv6Addr),
+    /// The full-state call: RFC 3678 `setsourcefilter` (`MCAST_MSFILTER`)
+    /// on the kernel, `set_filter` on the engine.
+    SetFilter(Ipv6Addr, FilterMode, Vec<Ipv6Addr>),
     /// A query from b: the MLD message (checksummed from b's link-local
     /// address) and its IPv6 destination.
     Query(Vec<u8>, Ipv6Addr),
@@ -167,6 +170,13 @@ fn kernel(
             Op::LeaveSource(g, x) => s.leave_source_group(ia, *g, *x),
             Op::Block(g, x) => s.block_source(ia, *g, *x),
             Op::Unblock(g, x) => s.unblock_source(ia, *g, *x),
+            Op::SetFilter(g, mode, x) => {
+                let mode = match mode {
+                    FilterMode::Include => SourceFilterMode::Include,
+                    FilterMode::Exclude => SourceFilterMode::Exclude,
+                };
+                s.set_source_filter(ia, *g, mode, x)
+            }
             Op::Query(msg, dst) => {
                 let cm = ControlMessage6 {
                     src: Some(LINK_LOCAL_B),
@@ -214,6 +224,7 @@ fn engine(
             Op::LeaveSource(g, x) => h.leave_source(now, r, *g, *x),
             Op::Block(g, x) => h.block(now, r, *g, *x),
             Op::Unblock(g, x) => h.unblock(now, r, *g, *x),
+            Op::SetFilter(g, mode, x) => h.set_filter(now, r, *g, *mode, x),
             Op::Query(msg, dst) => {
                 let m = MldMessage::parse(msg, LINK_LOCAL_B, *dst).unwrap();
                 h.handle_message(now, &MldRx::new(m, LINK_LOCAL_B), meta(*dst));
@@ -505,4 +516,41 @@ fn an_mldv1_querier_makes_both_fall_back_to_mldv1() {
         got[2..],
         [Msg::V1(g1), Msg::V1(g2), Msg::V1(g2), Msg::Done(g1)]
     );
+}
+
+#[test]
+fn set_filter_puts_the_same_records_on_the_wire_as_mcast_msfilter() {
+    require_privileges!();
+    let (g1, a, b, c) = (g(12), s(1), s(2), s(3));
+    let set = |sock, mode, x: &[Ipv6Addr]| (SETTLE, sock, Op::SetFilter(g1, mode, x.to_vec()));
+    use FilterMode::{Exclude, Include};
+    // Linux wants a membership before MCAST_MSFILTER: each socket joins
+    // first; the engine's set_filter would create one.
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        set(0, Include, &[a, b]),
+        set(0, Include, &[b, c]),
+        set(0, Exclude, &[b]),
+        set(0, Exclude, &[a]),
+        (SETTLE, 1, Op::Join(g1)),
+        set(1, Include, &[]),
+        set(0, Include, &[]),
+    ];
+    let got = compare(false, config(), &[], &steps, TAIL, &[]);
+    let once: Vec<Msg> = got.iter().step_by(2).cloned().collect();
+    assert_eq!(
+        once,
+        vec![
+            Msg::V2(vec![(TO_EX, g1, vec![])]),
+            Msg::V2(vec![(TO_IN, g1, vec![a, b])]),
+            Msg::V2(vec![(ALLOW, g1, vec![c]), (BLOCK, g1, vec![a])]),
+            Msg::V2(vec![(TO_EX, g1, vec![b])]),
+            Msg::V2(vec![(BLOCK, g1, vec![a]), (ALLOW, g1, vec![b])]),
+            Msg::V2(vec![(ALLOW, g1, vec![a])]),
+            Msg::V2(vec![(BLOCK, g1, vec![a])]),
+            Msg::V2(vec![(TO_IN, g1, vec![])]),
+        ],
+        "every change sent [RV] = 2 times: {got:?}"
+    );
+    assert_eq!(got.len(), 16);
 }
