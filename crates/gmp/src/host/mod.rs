@@ -33,11 +33,14 @@ pub struct Requester(pub u32);
 /// Send it in an IPv4 datagram to `destination` with TTL 1 and the Router
 /// Alert option (RFC 3376 §4: all IGMP messages a host sends), ToS 0xc0 for
 /// IGMPv3 reports ([`MessageKind::Report`]; RFC 3376 §4), source the
-/// interface address (or 0.0.0.0, RFC 3376 §4.2.13).
+/// interface address (or 0.0.0.0, RFC 3376 §4.2.13). For MLD
+/// (`Host<Mld, _>`): an ICMPv6 message checksummed for the source set with
+/// [`Host::set_source`], to send from that link-local address with hop
+/// limit 1 and a hop-by-hop Router Alert (RFC 3810 §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transmit<A> {
     /// IP destination: 224.0.0.22 for v3 reports, the group for v1/v2
-    /// reports, 224.0.0.2 for leaves.
+    /// reports, 224.0.0.2 for leaves (MLD: ff02::16, the group, ff02::2).
     pub destination: A,
     /// What the message is.
     pub kind: MessageKind,
