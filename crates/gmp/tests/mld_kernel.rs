@@ -127,7 +127,11 @@ fn kernel(
     let socks: Vec<PacketConn6> = link
         .a
         .run(|| (0..3).map(|_| PacketConn6::udp().unwrap()).collect());
-    std::thread::sleep(Duration::from_millis(300));
+    // a's kernel repeats its initial report (every group in current state,
+    // as TO_EX/TO_IN) [Robustness Variable] times after the link comes up,
+    // at random intervals up to the URI just set: let that end first, or
+    // it would carry the test's first groups along.
+    std::thread::sleep(Duration::from_millis(URI_MS + 500));
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(Mutex::new(Vec::new()));
     let start = WallClock::now();
