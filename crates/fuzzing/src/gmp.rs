@@ -8,7 +8,7 @@ use ipv4kit_gmp::{merge, Config, Filter, FilterMode, Host, Igmp, Instant, Reques
 use ipv4kit_wire::igmp::IgmpMessage;
 
 /// A tiny deterministic generator (xorshift64*), so a fuzz input replays the same.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl rand_core::TryRng for Rng {
     type Error = core::convert::Infallible;

@@ -29,6 +29,7 @@
 pub mod capture;
 pub mod differential;
 pub mod gmp;
+pub mod gmp_mld;
 pub mod igmp;
 pub mod ipv4;
 pub mod mld;
@@ -57,6 +58,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("capture_pcapng_blocks", capture::capture_pcapng_blocks),
     ("net_cmsg", net::net_cmsg),
     ("gmp_host", gmp::gmp_host),
+    ("gmp_host_mld", gmp_mld::gmp_host_mld),
     ("ipv6_walk", mld::ipv6_walk),
     ("mld_dispatch", mld::mld_dispatch),
     ("mld_roundtrip", mld::mld_roundtrip),

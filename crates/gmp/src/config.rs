@@ -39,8 +39,13 @@ pub struct Config<P: Protocol> {
     /// Ignore v2/v3 queries without Router Alert (RFC 3376 §9.1: SHOULD). Default on.
     pub require_router_alert: bool,
     /// Ignore General Queries not sent to the all-systems group (RFC 3376
-    /// §9.1: SHOULD). Default on.
+    /// §9.1: SHOULD). Default on for IGMP; off for MLD, whose hosts MUST
+    /// accept queries sent to any address of the interface (RFC 3810 §5.1.15).
     pub require_general_query_to_all_nodes: bool,
+    /// Ignore queries whose IP source is not link-local (MLD: RFC 3810
+    /// §5.1.14, MUST; IGMP has no such rule and ignores the setting).
+    /// Default on.
+    pub require_link_local_query_source: bool,
     /// Fall back to v1/v2 when an older querier is heard (RFC 3376 §7.2.1).
     /// Default on, as in RFC 3376 and Linux (RFC 9776 §7.2 suggests an option).
     pub compatibility: bool,
@@ -63,7 +68,8 @@ impl<P: Protocol> Default for Config<P> {
             max_sources_per_filter: 10,
             max_query_sources: 1024,
             require_router_alert: true,
-            require_general_query_to_all_nodes: true,
+            require_general_query_to_all_nodes: P::GENERAL_QUERY_TO_ALL_NODES_ONLY,
+            require_link_local_query_source: true,
             compatibility: true,
             force_version: None,
         }
@@ -130,6 +136,8 @@ pub enum IgnoreReason {
     GeneralQueryDestination,
     /// A group-specific query for a group that is not multicast.
     BadGroup,
+    /// An MLD query whose IP source is not link-local (RFC 3810 §5.1.14).
+    SourceNotLinkLocal,
 }
 
 /// Something that changed in the engine, for the caller to log or act on.

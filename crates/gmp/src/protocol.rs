@@ -166,8 +166,7 @@ impl<A> Output<A> {
 
 /// What differs between IGMP and MLD.
 ///
-/// Implemented by [`Igmp`]; MLD implements it once its codec is in
-/// `ipv4kit-wire`.
+/// Implemented by [`Igmp`] and [`Mld`](crate::Mld).
 pub trait Protocol: 'static {
     /// Group and source address type.
     type Addr: Copy + Ord + Eq + core::hash::Hash + Debug;
@@ -189,11 +188,30 @@ pub trait Protocol: 'static {
     const QUERY_INTERVAL: Duration;
     /// [Query Response Interval] default (RFC 3376 §8.3: 10 s).
     const QUERY_RESPONSE_INTERVAL: Duration;
+    /// The smallest IP MTU the protocol's link layer may have: reports are
+    /// never split below it (IPv4: 68, RFC 791; IPv6: 1280, RFC 8200 §5).
+    const MIN_MTU: usize = 68;
+    /// Default of [`Config::require_general_query_to_all_nodes`](crate::Config::require_general_query_to_all_nodes):
+    /// IGMP hosts SHOULD ignore General Queries not sent to 224.0.0.1
+    /// (RFC 3376 §9.1); MLD hosts MUST accept queries sent to any address of
+    /// the interface (RFC 3810 §5.1.15), so `false` there.
+    const GENERAL_QUERY_TO_ALL_NODES_ONLY: bool = true;
 
     /// Whether `addr` is a multicast group address.
     fn is_multicast(addr: &Self::Addr) -> bool;
     /// The default SSM range (RFC 4607: 232.0.0.0/8).
     fn is_default_ssm(addr: &Self::Addr) -> bool;
+    /// Whether a listener reports `group` at all (IGMP: all but
+    /// 224.0.0.1, RFC 3376 §5; MLD: scope 2 or more but ff02::1, RFC 3810 §6).
+    fn is_reported(group: &Self::Addr) -> bool {
+        *group != Self::ALL_NODES
+    }
+    /// Whether a query's IP source is one a host accepts (MLD: link-local,
+    /// RFC 3810 §5.1.14; IGMP checks none). Consulted when
+    /// [`Config::require_link_local_query_source`](crate::Config::require_link_local_query_source) is on.
+    fn query_source_ok(_msg: &Self::Message<'_>) -> bool {
+        true
+    }
     /// Classifies a received message.
     fn classify(msg: &Self::Message<'_>) -> Received<Self::Addr>;
     /// The sources of a query (empty for anything else).
@@ -210,6 +228,17 @@ pub trait Protocol: 'static {
     );
     /// Encodes a v1/v2 report or leave for `group` and queues it.
     fn encode_old(kind: MessageKind, group: Self::Addr, out: &mut Output<Self::Addr>);
+    /// [`encode_old`](Self::encode_old) with the encoder's scratch space
+    /// (MLD keeps the source address its checksums cover there). The host
+    /// engine calls this one.
+    fn encode_old_with(
+        kind: MessageKind,
+        group: Self::Addr,
+        _scratch: &mut Self::Scratch,
+        out: &mut Output<Self::Addr>,
+    ) {
+        Self::encode_old(kind, group, out)
+    }
 }
 
 /// IGMP over IPv4 (RFC 1112, RFC 2236, RFC 3376).
@@ -225,7 +254,7 @@ pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
         .collect()
 }
 
-fn wire_type(t: RecordType) -> GroupRecordType {
+pub(crate) fn wire_type(t: RecordType) -> GroupRecordType {
     match t {
         RecordType::IsInclude => GroupRecordType::ModeIsInclude,
         RecordType::IsExclude => GroupRecordType::ModeIsExclude,

@@ -16,13 +16,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as WallClock};
 
 use common::*;
-use ipv4kit_gmp::{Config, Igmp, Instant, Requester};
+use ipv4kit_gmp::{Config, FilterMode, Igmp, Instant, Requester};
 use ipv4kit_net::wire::igmp::{
     ipv4_repr, IgmpMessage, IgmpVersion, ALL_ROUTERS, ALL_SYSTEMS, IGMP_TTL,
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
 use ipv4kit_net::{
     interface_index, ControlMessage, DatagramOptions, IpOptions, RawConn, SocketOptions,
+    SourceFilterMode, SourceFilterOptions,
 };
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
@@ -42,6 +43,9 @@ enum Op {
     LeaveSource(Ipv4Addr, Ipv4Addr),
     Block(Ipv4Addr, Ipv4Addr),
     Unblock(Ipv4Addr, Ipv4Addr),
+    /// The full-state call: RFC 3678 `setsourcefilter` (`MCAST_MSFILTER`)
+    /// on the kernel, `set_filter` on the engine.
+    SetFilter(Ipv4Addr, FilterMode, Vec<Ipv4Addr>),
     /// A query from b: the IGMP message and its IP destination.
     Query(Vec<u8>, Ipv4Addr),
 }
@@ -156,6 +160,13 @@ fn kernel(
             Op::LeaveSource(g, x) => s.leave_source_group(ia, *g, *x),
             Op::Block(g, x) => s.block_source(ia, *g, *x),
             Op::Unblock(g, x) => s.unblock_source(ia, *g, *x),
+            Op::SetFilter(g, mode, x) => {
+                let mode = match mode {
+                    FilterMode::Include => SourceFilterMode::Include,
+                    FilterMode::Exclude => SourceFilterMode::Exclude,
+                };
+                s.set_source_filter(ia, *g, mode, x)
+            }
             Op::Query(msg, dst) => {
                 let repr = ipv4_repr(IgmpVersion::V3, ADDR_B, *dst, msg.len());
                 let cm = ControlMessage {
@@ -201,6 +212,7 @@ fn engine(
             Op::LeaveSource(g, x) => h.leave_source(now, r, *g, *x),
             Op::Block(g, x) => h.block(now, r, *g, *x),
             Op::Unblock(g, x) => h.unblock(now, r, *g, *x),
+            Op::SetFilter(g, mode, x) => h.set_filter(now, r, *g, *mode, x),
             Op::Query(msg, dst) => {
                 let m = IgmpMessage::parse(msg).unwrap();
                 h.handle_message(now, &m, meta(*dst));
@@ -470,4 +482,41 @@ fn forced_igmpv1_host_matches_the_kernel() {
     cfg.force_version = Some(ipv4kit_gmp::Compat::V1);
     let got = compare(Some("1"), cfg, &[g1], &steps, TAIL, &[]);
     assert_eq!(got, vec![Msg::V1(g1), Msg::V1(g1)], "IGMPv1 has no leave");
+}
+
+#[test]
+fn set_filter_puts_the_same_records_on_the_wire_as_mcast_msfilter() {
+    require_privileges!();
+    let (g1, a, b, c) = (g(12), s(1), s(2), s(3));
+    let set = |sock, mode, x: &[Ipv4Addr]| (SETTLE, sock, Op::SetFilter(g1, mode, x.to_vec()));
+    use FilterMode::{Exclude, Include};
+    // Linux wants a membership before MCAST_MSFILTER: each socket joins
+    // first; the engine's set_filter would create one.
+    let steps = [
+        (0, 0, Op::Join(g1)),
+        set(0, Include, &[a, b]),
+        set(0, Include, &[b, c]),
+        set(0, Exclude, &[b]),
+        set(0, Exclude, &[a]),
+        (SETTLE, 1, Op::Join(g1)),
+        set(1, Include, &[]),
+        set(0, Include, &[]),
+    ];
+    let got = compare(None, config(), &[], &steps, TAIL, &[]);
+    let once: Vec<Msg> = got.iter().step_by(2).cloned().collect();
+    assert_eq!(
+        once,
+        vec![
+            Msg::V3(vec![(TO_EX, g1, vec![])]),
+            Msg::V3(vec![(TO_IN, g1, vec![a, b])]),
+            Msg::V3(vec![(ALLOW, g1, vec![c]), (BLOCK, g1, vec![a])]),
+            Msg::V3(vec![(TO_EX, g1, vec![b])]),
+            Msg::V3(vec![(BLOCK, g1, vec![a]), (ALLOW, g1, vec![b])]),
+            Msg::V3(vec![(ALLOW, g1, vec![a])]),
+            Msg::V3(vec![(BLOCK, g1, vec![a])]),
+            Msg::V3(vec![(TO_IN, g1, vec![])]),
+        ],
+        "every change sent [RV] = 2 times: {got:?}"
+    );
+    assert_eq!(got.len(), 16);
 }

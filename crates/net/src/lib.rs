@@ -92,6 +92,7 @@ mod iface6;
 mod inner;
 mod mroute;
 mod mroute6;
+mod msfilter;
 mod options;
 mod options6;
 mod packet;
@@ -151,6 +152,7 @@ pub use iface::{interface_index, interface_name, Interface, InterfaceAddr};
 pub use mroute::{
     MrouteFlush, MrouteMessage, MrouteSocket, Upcall, UpcallKind, MAX_VIFS, UPCALL_HEADER_LEN,
 };
+pub use msfilter::{FilterAddr, SourceFilterMode, SourceFilterOptions};
 pub use options::{DatagramOptions, IpOptions, SocketOptions};
 pub use packet::PacketConn;
 pub use raw::RawConn;

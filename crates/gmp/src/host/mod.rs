@@ -33,11 +33,14 @@ pub struct Requester(pub u32);
 /// Send it in an IPv4 datagram to `destination` with TTL 1 and the Router
 /// Alert option (RFC 3376 §4: all IGMP messages a host sends), ToS 0xc0 for
 /// IGMPv3 reports ([`MessageKind::Report`]; RFC 3376 §4), source the
-/// interface address (or 0.0.0.0, RFC 3376 §4.2.13).
+/// interface address (or 0.0.0.0, RFC 3376 §4.2.13). For MLD
+/// (`Host<Mld, _>`): an ICMPv6 message checksummed for the source set with
+/// [`Host::set_source`], to send from that link-local address with hop
+/// limit 1 and a hop-by-hop Router Alert (RFC 3810 §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transmit<A> {
     /// IP destination: 224.0.0.22 for v3 reports, the group for v1/v2
-    /// reports, 224.0.0.2 for leaves.
+    /// reports, 224.0.0.2 for leaves (MLD: ff02::16, the group, ff02::2).
     pub destination: A,
     /// What the message is.
     pub kind: MessageKind,
@@ -192,6 +195,16 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             events: VecDeque::new(),
             dropped: 0,
         }
+    }
+
+    /// The encoder's scratch space (MLD keeps its source address there).
+    pub(crate) fn scratch_mut(&mut self) -> &mut P::Scratch {
+        &mut self.scratch
+    }
+
+    /// The encoder's scratch space.
+    pub(crate) fn scratch(&self) -> &P::Scratch {
+        &self.scratch
     }
 
     /// The settings.
@@ -456,7 +469,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             return;
         }
         let old = core::mem::replace(&mut g.state, new);
-        if g.addr == P::ALL_NODES {
+        if !P::is_reported(&g.addr) {
             return;
         }
         match self.compat {
@@ -494,7 +507,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
                     g.last_reporter = true;
                     g.old_retx = rv.saturating_sub(2);
                     g.query_due = None;
-                    P::encode_old(kind, g.addr, &mut self.out);
+                    P::encode_old_with(kind, g.addr, &mut self.scratch, &mut self.out);
                     if rv > 1 {
                         let d = random_delay(
                             &mut self.rng,
@@ -504,7 +517,12 @@ impl<P: Protocol, R: Rng> Host<P, R> {
                     }
                 } else if g.state.is_none() {
                     if old_mode == Compat::V2 && g.last_reporter {
-                        P::encode_old(MessageKind::Leave, g.addr, &mut self.out);
+                        P::encode_old_with(
+                            MessageKind::Leave,
+                            g.addr,
+                            &mut self.scratch,
+                            &mut self.out,
+                        );
                     }
                     g.cancel_pending();
                 }
@@ -587,7 +605,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         }
         P::encode_reports(
             &records,
-            self.config.mtu.max(68),
+            self.config.mtu.max(P::MIN_MTU),
             &mut self.scratch,
             &mut self.out,
         );

@@ -101,6 +101,9 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         if q.version != Compat::V1 && self.config.require_router_alert && !meta.router_alert {
             return self.event(Event::QueryIgnored(IgnoreReason::NoRouterAlert));
         }
+        if self.config.require_link_local_query_source && !P::query_source_ok(msg) {
+            return self.event(Event::QueryIgnored(IgnoreReason::SourceNotLinkLocal));
+        }
         if q.group.is_none()
             && self.config.require_general_query_to_all_nodes
             && meta.destination != P::ALL_NODES
@@ -147,7 +150,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             if self
                 .groups
                 .iter()
-                .any(|g| !g.state.is_none() && g.addr != P::ALL_NODES)
+                .any(|g| !g.state.is_none() && P::is_reported(&g.addr))
             {
                 self.general_due = Some(due);
             }
@@ -156,7 +159,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         let Ok(i) = self.find(group) else { return };
         let limit = self.config.max_query_sources;
         let g = &mut self.groups[i];
-        if g.state.is_none() || g.addr == P::ALL_NODES {
+        if g.state.is_none() || !P::is_reported(&g.addr) {
             return;
         }
         let source_query = q.version == Compat::V3 && q.num_sources > 0;
@@ -186,7 +189,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
     /// (RFC 2236 §3).
     fn schedule_old(&mut self, due: Instant, group: Option<P::Addr>) {
         for g in &mut self.groups {
-            if group.is_some_and(|x| x != g.addr) || g.state.is_none() || g.addr == P::ALL_NODES {
+            if group.is_some_and(|x| x != g.addr) || g.state.is_none() || !P::is_reported(&g.addr) {
                 continue;
             }
             // A query ends the unsolicited repeats (Linux does the same).
@@ -233,7 +236,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
     /// state (§5.2), packed into as few reports as the MTU allows.
     fn answer_general(&mut self) {
         for (i, g) in self.groups.iter().enumerate() {
-            if g.state.is_none() || g.addr == P::ALL_NODES {
+            if g.state.is_none() || !P::is_reported(&g.addr) {
                 continue;
             }
             let t = match g.state.mode {
@@ -265,7 +268,7 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             }
             if let Some(kind) = old_kind {
                 g.last_reporter = true;
-                P::encode_old(kind, g.addr, &mut self.out);
+                P::encode_old_with(kind, g.addr, &mut self.scratch, &mut self.out);
                 if g.old_retx > 0 {
                     g.old_retx -= 1;
                     let d =

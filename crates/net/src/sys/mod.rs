@@ -19,6 +19,8 @@ pub(crate) mod mroute;
 #[cfg(target_os = "linux")]
 pub(crate) mod mroute6;
 #[cfg(target_os = "linux")]
+pub(crate) mod msfilter;
+#[cfg(target_os = "linux")]
 pub(crate) mod packet;
 #[cfg(not(target_os = "linux"))]
 pub(crate) mod unsupported;
