@@ -242,8 +242,18 @@ impl<'a> MldMessage<'a> {
     /// Parses like [`parse`](Self::parse) without the checksum (captures with
     /// offloaded checksums, or messages from a raw ICMPv6 socket, whose
     /// kernel verified it). [`checksum_ok`](Self::checksum_ok) tells afterwards.
-    #[inline]
+    #[inline(always)]
     pub fn parse_lenient(bytes: &'a [u8]) -> Result<Self, MldError> {
+        // Reports are what a querier receives most: their parse inlines into
+        // the caller, the other types go through one out-of-line dispatch.
+        if bytes.first() == Some(&TYPE_REPORT_V2) {
+            return ReportV2View::parse(bytes).map(MldMessage::ReportV2);
+        }
+        Self::parse_other(bytes)
+    }
+
+    /// [`parse_lenient`](Self::parse_lenient) for every type.
+    fn parse_other(bytes: &'a [u8]) -> Result<Self, MldError> {
         let Some(&msg_type) = bytes.first() else {
             return Err(MldError::MessageTooShort { len: 0, needed: 4 });
         };
