@@ -1,11 +1,17 @@
 //! IPv4 header parse with full validation (checksum included), 20- and
 //! 24-byte headers: ipv4kit against etherparse, smoltcp and pnet_packet.
 //!
+//! Timed in thread CPU time (`benches/support/cpu_time.rs`), like the
+//! checksum, IGMP and MLD benches.
+//!
 //! `cargo bench --bench ipv4`
 
+#[path = "support/cpu_time.rs"]
+mod thread_cpu;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pnet_packet::Packet as _;
 use std::hint::black_box;
+use thread_cpu::ThreadCpu;
 
 /// tcpdump's IGMP_V2.pcap frame 3 without its Router Alert, and Fuchsia's v2 report
 /// (Router Alert), each followed by its 8-byte IGMP message.
@@ -31,7 +37,7 @@ fn fix(mut p: Vec<u8>) -> Vec<u8> {
     p
 }
 
-fn bench_parse(c: &mut Criterion) {
+fn bench_parse(c: &mut Criterion<ThreadCpu>) {
     let mut group = c.benchmark_group("ipv4_parse_verify");
     for (name, bytes) in headers() {
         group.bench_with_input(BenchmarkId::new("ipv4kit", name), &bytes, |b, d| {
@@ -72,5 +78,9 @@ fn bench_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_parse);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = bench_parse
+}
 criterion_main!(benches);

@@ -3,9 +3,9 @@
 //! The checksum is the 16-bit one's complement of the one's-complement sum of
 //! the data taken as big-endian 16-bit words (an odd final byte is padded with a
 //! zero byte for the sum only). Summation is byte-order independent (RFC 1071
-//! §2(B)), so the hot loop adds native-endian words into several independent
-//! wide accumulators, which the compiler turns into vector code, and swaps once
-//! at the end.
+//! §2(B)), so the sum runs over native-endian 64-bit words in independent
+//! add-with-carry chains (two for short buffers, eight for long ones), folds
+//! once, and swaps once at the end.
 //!
 //! ```
 //! use ipv4kit_wire::checksum::{checksum, verify, Checksum};
@@ -234,17 +234,19 @@ pub(crate) fn icmpv6_sum_ne(src: &[u8; 16], dst: &[u8; 16], msg: &[u8]) -> u64 {
     add_carry(pseudo_v6_ne(src, dst, msg.len() as u32, 58), sum_ne(msg))
 }
 
-/// Native-endian sum of the IPv6 pseudo-header as 32-bit words: ten terms
-/// below 2^32, so the plain 64-bit total cannot overflow.
+/// Native-endian sum of the IPv6 pseudo-header, unfolded: each address as
+/// two 64-bit words added with end-around carry (straight-line code, no loop),
+/// then the length and Next Header words, which are below 2^33 together.
 #[inline(always)]
 fn pseudo_v6_ne(src: &[u8; 16], dst: &[u8; 16], upper_len: u32, next_header: u8) -> u64 {
-    let mut t: u64 = 0;
-    for w in src.as_chunks::<4>().0.iter().chain(dst.as_chunks::<4>().0) {
-        t += u64::from(u32::from_ne_bytes(*w));
-    }
-    t += u64::from(u32::from_ne_bytes(upper_len.to_be_bytes()));
-    t += u64::from(u32::from_ne_bytes([0, 0, 0, next_header]));
-    t
+    let (s, d) = (u128::from_ne_bytes(*src), u128::from_ne_bytes(*dst));
+    let addrs = add_carry(
+        add_carry(s as u64, (s >> 64) as u64),
+        add_carry(d as u64, (d >> 64) as u64),
+    );
+    let tail = u64::from(u32::from_ne_bytes(upper_len.to_be_bytes()))
+        + u64::from(u32::from_ne_bytes([0, 0, 0, next_header]));
+    add_carry(addrs, tail)
 }
 
 /// One's-complement addition of two 64-bit partial sums.
@@ -280,33 +282,39 @@ fn sum_be(data: &[u8]) -> u16 {
 /// Below this length [`sum_ne`] takes [`sum_ne_short`].
 const SHORT_LEN: usize = 128;
 
-/// [`sum_ne`] for short buffers (headers, small messages): 8-octet loads
-/// whose two 32-bit halves go into two plain 64-bit totals, which need no
-/// carry handling below 2^31 loads, so the adds are independent; then at most
-/// 7 trailing octets.
+/// [`sum_ne`] for short buffers (headers, small messages): 16-octet loads
+/// whose two 64-bit halves go into two add-with-carry chains, so a 20-octet
+/// header is one load pair and a 64-octet message four, with no vector
+/// set-up or reduction; then at most 15 trailing octets.
 #[inline(always)]
 fn sum_ne_short(data: &[u8]) -> u64 {
-    let (words, rest) = data.as_chunks::<8>();
+    let (pairs, rest) = data.as_chunks::<16>();
     let (mut a, mut b) = (0u64, 0u64);
-    for w in words {
-        let w = u64::from_ne_bytes(*w);
-        a += w & 0xffff_ffff;
-        b += w >> 32;
+    for p in pairs {
+        let v = u128::from_ne_bytes(*p);
+        a = add_carry(a, v as u64);
+        b = add_carry(b, (v >> 64) as u64);
     }
     let mut rest = rest;
+    if let Some((w, tail)) = rest.split_first_chunk::<8>() {
+        a = add_carry(a, u64::from_ne_bytes(*w));
+        rest = tail;
+    }
+    // At most 7 octets: their words sum below 2^34.
+    let mut small: u64 = 0;
     if let Some((w, tail)) = rest.split_first_chunk::<4>() {
-        a += u64::from(u32::from_ne_bytes(*w));
+        small += u64::from(u32::from_ne_bytes(*w));
         rest = tail;
     }
     match *rest {
         [x, y, z] => {
-            b += u64::from(u16::from_ne_bytes([x, y])) + u64::from(u16::from_ne_bytes([z, 0]))
+            small += u64::from(u16::from_ne_bytes([x, y])) + u64::from(u16::from_ne_bytes([z, 0]))
         }
-        [x, y] => b += u64::from(u16::from_ne_bytes([x, y])),
-        [x] => b += u64::from(u16::from_ne_bytes([x, 0])),
+        [x, y] => small += u64::from(u16::from_ne_bytes([x, y])),
+        [x] => small += u64::from(u16::from_ne_bytes([x, 0])),
         _ => {}
     }
-    a + b
+    add_carry(add_carry(a, b), small)
 }
 
 /// Sum of native-endian 16-bit words (a trailing odd byte padded with zero),

@@ -114,6 +114,52 @@ impl fmt::Display for GmpEmitError {
 
 impl core::error::Error for GmpEmitError {}
 
+/// `From<RecordError>` for a protocol's parse error and `From<GmpEmitError>`
+/// for its emit error, whose variants carry the shared variants' names
+/// (`RecordHeaderTruncated`, `RecordTruncated`; the emit variants as they are)
+/// and fields: written once for IGMP and MLD.
+macro_rules! impl_from_gmp_errors {
+    ($parse:ident, $emit:ident) => {
+        impl From<$crate::gmp::RecordError> for $parse {
+            fn from(e: $crate::gmp::RecordError) -> Self {
+                use $crate::gmp::RecordError;
+                match e {
+                    RecordError::HeaderTruncated { index, available } => {
+                        $parse::RecordHeaderTruncated { index, available }
+                    }
+                    RecordError::Truncated {
+                        index,
+                        needed,
+                        available,
+                    } => $parse::RecordTruncated {
+                        index,
+                        needed,
+                        available,
+                    },
+                }
+            }
+        }
+
+        impl From<$crate::gmp::GmpEmitError> for $emit {
+            fn from(e: $crate::gmp::GmpEmitError) -> Self {
+                use $crate::gmp::GmpEmitError;
+                match e {
+                    GmpEmitError::BufferTooShort { needed, available } => {
+                        $emit::BufferTooShort { needed, available }
+                    }
+                    GmpEmitError::TooManySources { count } => $emit::TooManySources { count },
+                    GmpEmitError::TooManyRecords { count } => $emit::TooManyRecords { count },
+                    GmpEmitError::AuxDataInvalid { len } => $emit::AuxDataInvalid { len },
+                    GmpEmitError::BudgetTooSmall { max_len, needed } => {
+                        $emit::BudgetTooSmall { max_len, needed }
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_from_gmp_errors;
+
 #[cfg(test)]
 mod tests {
     use super::*;

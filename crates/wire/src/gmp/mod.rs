@@ -9,6 +9,8 @@
 //! - the group-record view, its iterator and its repr, generic over the
 //!   address ([`GroupRecord`], [`GroupRecords`], [`Sources`],
 //!   [`GroupRecordRepr`]; IPv4 or IPv6 through [`GroupAddress`]);
+//! - the part of a v3 query after its header (`QueryBody`: S, QRV, QQIC,
+//!   sources), parsed, compared and written once;
 //! - the report builder that splits records to fit an MTU
 //!   ([`ReportSplitter`], RFC 3376 §4.2.16, RFC 3810 §5.2.15).
 //!
@@ -23,11 +25,14 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 mod error;
 mod float;
+mod query;
 mod record;
 mod split;
 
+pub(crate) use error::impl_from_gmp_errors;
 pub use error::{GmpEmitError, RecordError};
 pub use float::{float_decode, float_encode, float_max};
+pub(crate) use query::{source_count, write_query_body, QueryBody, QueryBodyError, QUERY_TAIL_LEN};
 pub use record::{
     walk_records, GroupRecord, GroupRecordRepr, GroupRecordType, GroupRecords, Sources,
 };
@@ -95,6 +100,44 @@ impl GroupAddress for Ipv6Addr {
     #[inline(always)]
     fn to_octets(self) -> [u8; 16] {
         self.octets()
+    }
+}
+
+/// The stored Checksum field, octets 2–3 in IGMP and ICMPv6 alike (0 when
+/// the message is shorter).
+#[inline]
+pub(crate) fn stored_checksum(bytes: &[u8]) -> u16 {
+    match bytes {
+        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
+        _ => 0,
+    }
+}
+
+/// The checksum a message should carry and the one it carries: `start` (an
+/// empty sum for IGMP, the pseudo-header for MLD) plus every octet but the
+/// checksum field. Summing around the field, rather than taking the stored
+/// value back out of the whole sum, keeps a +0 sum from turning into −0.
+#[cold]
+pub(crate) fn checksum_mismatch(mut start: crate::checksum::Checksum, bytes: &[u8]) -> (u16, u16) {
+    start.add_bytes(bytes.get(..2).unwrap_or(bytes));
+    start.add_bytes(bytes.get(4..).unwrap_or(&[]));
+    (start.finish(), stored_checksum(bytes))
+}
+
+/// A parse that verifies the checksum: the lenient parse's answer when the
+/// checksum holds, else its structural error, else the checksum error
+/// (structural errors come first in both protocols). The checksum is
+/// checked before parsing so the parse result goes straight to the caller.
+#[inline(always)]
+pub(crate) fn parse_verified<T, E>(
+    checksum_ok: bool,
+    lenient: impl Fn() -> Result<T, E>,
+    bad_checksum: impl FnOnce() -> E,
+) -> Result<T, E> {
+    if checksum_ok {
+        lenient()
+    } else {
+        Err(lenient().err().unwrap_or_else(bad_checksum))
     }
 }
 

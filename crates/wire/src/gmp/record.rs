@@ -241,6 +241,8 @@ pub struct GroupRecords<'a, A: GroupAddress> {
     remaining: u16,
     /// Length of every record when the parse found them all equal, else 0.
     stride: usize,
+    /// With a stride: the Number of Sources every record has.
+    stride_sources: usize,
     _addr: core::marker::PhantomData<A>,
 }
 
@@ -255,12 +257,23 @@ impl<'a, A: GroupAddress> GroupRecords<'a, A> {
     /// Like [`new`](Self::new), for records a parse found all `stride`
     /// octets long (0: not known). Each record is then cut at a fixed offset,
     /// so finding the next one waits on no load of this one's lengths.
+    ///
+    /// The parse found every record's Number of Sources and Aux Data Len
+    /// equal to the first's (only a parse may pass a stride): that count is
+    /// read once here, so each step splits at fixed offsets and its bounds
+    /// checks compare lengths already in registers rather than ones just
+    /// loaded from the record.
     #[inline]
     pub(crate) fn with_stride(bytes: &'a [u8], count: u16, stride: usize) -> Self {
+        let stride_sources = match RecordHeader::<A::Octets>::ref_from_prefix(bytes) {
+            Ok((first, _)) if stride != 0 => usize::from(first.num_sources.get()),
+            _ => 0,
+        };
         GroupRecords {
             rest: bytes,
             remaining: count,
             stride,
+            stride_sources,
             _addr: core::marker::PhantomData,
         }
     }
@@ -279,15 +292,12 @@ impl<'a, A: GroupAddress> Iterator for GroupRecords<'a, A> {
         if self.stride != 0 {
             if let Some((rec, next)) = self.rest.split_at_checked(self.stride) {
                 if let Ok((hdr, body)) = RecordHeader::<A::Octets>::ref_from_prefix(rec) {
-                    let src_len = A::LEN * usize::from(hdr.num_sources.get());
-                    if let Some((src, aux)) = body.split_at_checked(src_len) {
+                    if let Ok((sources, aux)) =
+                        <[A::Octets]>::ref_from_prefix_with_elems(body, self.stride_sources)
+                    {
                         self.rest = next;
                         self.remaining -= 1;
-                        return Some(GroupRecord {
-                            hdr,
-                            sources: <[A::Octets]>::ref_from_bytes(src).unwrap_or(&[]),
-                            aux,
-                        });
+                        return Some(GroupRecord { hdr, sources, aux });
                     }
                 }
             }
@@ -356,15 +366,26 @@ pub(crate) fn walk_records_stride<A: GroupAddress>(
         let total = stride * usize::from(count);
         if let Some(all) = body.get(..total) {
             // Aux Data Len and Number of Sources: the low 24 bits of the
-            // record's first word. Offsets by multiplication, not
-            // `chunks_exact`, which divides by the stride.
-            let lengths = |off: usize| {
-                all.get(off..)
-                    .and_then(|r| r.first_chunk::<4>())
+            // record's first word. The records are cut off the front one
+            // stride at a time: no division (as `chunks_exact` or a bound on
+            // `k * stride` would need), one compare per record.
+            let lengths = |rec: &[u8]| {
+                rec.first_chunk::<4>()
                     .map(|w| u32::from_be_bytes(*w) & 0x00ff_ffff)
             };
-            let key = lengths(0);
-            if (1..usize::from(count)).all(|k| lengths(k * stride) == key) {
+            let key = lengths(all);
+            let mut rest = all;
+            let mut uniform = true;
+            for _ in 1..count {
+                match rest.get(stride..) {
+                    Some(next) if lengths(next) == key => rest = next,
+                    _ => {
+                        uniform = false;
+                        break;
+                    }
+                }
+            }
+            if uniform {
                 return Ok((total, stride));
             }
         }
@@ -563,8 +584,12 @@ mod tests {
                 available: 14
             })
         );
-        // A wrong stride given to the iterator falls back to the lengths.
+        // A stride the bytes cannot hold makes the iterator fall back to
+        // the lengths in each record.
         let b = chain(&[(1, 0), (2, 0)]);
-        assert_eq!(GroupRecords::<Ipv4Addr>::with_stride(&b, 2, 12).count(), 2);
+        let lens: Vec<usize> = GroupRecords::<Ipv4Addr>::with_stride(&b, 2, 64)
+            .map(|r| r.len())
+            .collect();
+        assert_eq!(lens, [12, 16]);
     }
 }

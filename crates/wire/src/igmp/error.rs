@@ -2,8 +2,6 @@
 
 use core::fmt;
 
-use crate::gmp::{GmpEmitError, RecordError};
-
 /// Why a byte string is not an acceptable IGMP message (RFC 1112 App. I,
 /// RFC 2236 §2, RFC 3376 §4 and §7.1, RFC 9776 §4 and §7.1).
 ///
@@ -168,40 +166,7 @@ impl fmt::Display for IgmpEmitError {
 
 impl core::error::Error for IgmpEmitError {}
 
-impl From<GmpEmitError> for IgmpEmitError {
-    fn from(e: GmpEmitError) -> Self {
-        match e {
-            GmpEmitError::BufferTooShort { needed, available } => {
-                IgmpEmitError::BufferTooShort { needed, available }
-            }
-            GmpEmitError::TooManySources { count } => IgmpEmitError::TooManySources { count },
-            GmpEmitError::TooManyRecords { count } => IgmpEmitError::TooManyRecords { count },
-            GmpEmitError::AuxDataInvalid { len } => IgmpEmitError::AuxDataInvalid { len },
-            GmpEmitError::BudgetTooSmall { max_len, needed } => {
-                IgmpEmitError::BudgetTooSmall { max_len, needed }
-            }
-        }
-    }
-}
-
-impl From<RecordError> for IgmpError {
-    fn from(e: RecordError) -> Self {
-        match e {
-            RecordError::HeaderTruncated { index, available } => {
-                IgmpError::RecordHeaderTruncated { index, available }
-            }
-            RecordError::Truncated {
-                index,
-                needed,
-                available,
-            } => IgmpError::RecordTruncated {
-                index,
-                needed,
-                available,
-            },
-        }
-    }
-}
+crate::gmp::impl_from_gmp_errors!(IgmpError, IgmpEmitError);
 
 #[cfg(test)]
 mod tests {

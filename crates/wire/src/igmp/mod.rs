@@ -264,13 +264,14 @@ impl<'a> IgmpMessage<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, IgmpError> {
         // Checksum first so the parse result goes straight to the caller
         // instead of being held (and copied) across the checksum call.
-        if checksum::verify(bytes) {
-            Self::parse_lenient(bytes)
-        } else {
-            Err(Self::parse_lenient(bytes)
-                .err()
-                .unwrap_or_else(|| bad_checksum(bytes)))
-        }
+        gmp::parse_verified(
+            checksum::verify(bytes),
+            || Self::parse_lenient(bytes),
+            || {
+                let (computed, stored) = gmp::checksum_mismatch(Checksum::new(), bytes);
+                IgmpError::BadChecksum { computed, stored }
+            },
+        )
     }
 
     /// Parses one IGMP message like [`parse`](Self::parse) but without
@@ -321,10 +322,7 @@ impl<'a> IgmpMessage<'a> {
     /// The stored Checksum field (RFC 3376 §4.1.2).
     #[inline]
     pub fn checksum(&self) -> u16 {
-        match self.as_bytes() {
-            [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-            _ => 0,
-        }
+        gmp::stored_checksum(self.as_bytes())
     }
 
     /// Whether the checksum verifies over the whole message (always true for a
@@ -333,22 +331,6 @@ impl<'a> IgmpMessage<'a> {
     pub fn checksum_ok(&self) -> bool {
         checksum::verify(self.as_bytes())
     }
-}
-
-/// The error for a message whose checksum did not verify.
-#[cold]
-fn bad_checksum(bytes: &[u8]) -> IgmpError {
-    let stored = match bytes {
-        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    };
-    // Sum everything but the checksum field (octets 2-3). Taking the stored
-    // value back out of the whole sum instead would turn a +0 sum into -0.
-    let mut sum = Checksum::new();
-    sum.add_bytes(bytes.get(..2).unwrap_or(bytes));
-    sum.add_bytes(bytes.get(4..).unwrap_or(&[]));
-    let computed = sum.finish();
-    IgmpError::BadChecksum { computed, stored }
 }
 
 /// Writes `msg_type`, `code`, a zero checksum and `group` as the 8-octet

@@ -6,10 +6,9 @@ use core::fmt;
 use core::net::Ipv4Addr;
 use core::time::Duration;
 
-use zerocopy::network_endian::U16;
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+use zerocopy::FromBytes;
 
-use crate::gmp::DebugList;
+use crate::gmp::{source_count, write_query_body, QueryBody, QueryBodyError, QUERY_TAIL_LEN};
 
 use super::{
     check_buffer, fill_checksum, query_destination, write_header, Header, IgmpEmitError, IgmpError,
@@ -17,20 +16,7 @@ use super::{
     V1_MAX_RESP_TIME_TENTHS,
 };
 
-/// The 12-octet fixed part of an IGMPv3 query (RFC 3376 §4.1).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned,
-)]
-#[repr(C)]
-struct QueryV3Fixed {
-    hdr: Header,
-    /// Flags (4 bits, "Resv" in RFC 3376), S (1 bit), QRV (3 bits).
-    flags_s_qrv: u8,
-    qqic: u8,
-    num_sources: U16,
-}
-
-const QUERY_V3_FIXED_LEN: usize = 12;
+const QUERY_V3_FIXED_LEN: usize = HEADER_LEN + QUERY_TAIL_LEN;
 
 // ---------------------------------------------------------------- views
 
@@ -204,8 +190,8 @@ impl fmt::Debug for QueryV2View<'_> {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QueryV3View<'a> {
-    fixed: &'a QueryV3Fixed,
-    sources: &'a [[u8; 4]],
+    hdr: &'a Header,
+    body: QueryBody<'a, Ipv4Addr>,
     bytes: &'a [u8],
 }
 
@@ -213,19 +199,19 @@ impl<'a> QueryV3View<'a> {
     /// Parses a query of 12 or more octets (the caller routed it by §7.1).
     #[inline]
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, IgmpError> {
-        let Ok((fixed, rest)) = QueryV3Fixed::ref_from_prefix(bytes) else {
-            return Err(IgmpError::QueryLengthInvalid { len: bytes.len() });
+        let too_short = IgmpError::QueryLengthInvalid { len: bytes.len() };
+        let Ok((hdr, rest)) = Header::ref_from_prefix(bytes) else {
+            return Err(too_short);
         };
-        let declared = fixed.num_sources.get();
-        match <[[u8; 4]]>::ref_from_prefix_with_elems(rest, usize::from(declared)) {
-            Ok((sources, _)) => Ok(QueryV3View {
-                fixed,
-                sources,
-                bytes,
-            }),
-            Err(_) => Err(IgmpError::SourcesTruncated {
+        match QueryBody::parse(rest) {
+            Ok(body) => Ok(QueryV3View { hdr, body, bytes }),
+            Err(QueryBodyError::Short) => Err(too_short),
+            Err(QueryBodyError::SourcesTruncated {
                 declared,
-                available: rest.len() / 4,
+                available,
+            }) => Err(IgmpError::SourcesTruncated {
+                declared,
+                available,
             }),
         }
     }
@@ -233,72 +219,71 @@ impl<'a> QueryV3View<'a> {
     /// Max Resp Code (RFC 3376 §4.1.1), a float code in tenths of a second.
     #[inline]
     pub fn max_resp_code(&self) -> MaxRespCode {
-        MaxRespCode(self.fixed.hdr.code)
+        MaxRespCode(self.hdr.code)
     }
 
     /// Group Address: 0.0.0.0 for a General Query, else the group of a
     /// Group-Specific or Group-and-Source-Specific Query (RFC 3376 §4.1.3).
     #[inline]
     pub fn group(&self) -> Ipv4Addr {
-        self.fixed.hdr.group()
+        self.hdr.group()
     }
 
     /// Whether this is a General Query: group 0.0.0.0 (RFC 3376 §4.1.11, Query Variants).
     #[inline]
     pub fn is_general(&self) -> bool {
-        self.fixed.hdr.group == [0; 4]
+        self.hdr.group == [0; 4]
     }
 
     /// The 4-bit field RFC 3376 §4.1.4 calls "Resv" and RFC 9776 §4.1.4 calls
     /// "Flags", raw (0..=15). Senders set it to 0, receivers ignore it.
     #[inline]
     pub fn flags(&self) -> u8 {
-        self.fixed.flags_s_qrv >> 4
+        self.body.flags()
     }
 
     /// S flag, Suppress Router-Side Processing (RFC 3376 §4.1.5).
     #[inline]
     pub fn s_flag(&self) -> bool {
-        self.fixed.flags_s_qrv & 0x08 != 0
+        self.body.s_flag()
     }
 
     /// QRV, Querier's Robustness Variable (RFC 3376 §4.1.6), 0..=7; 0 means
     /// the querier's value exceeded 7 and receivers use their own.
     #[inline]
     pub fn qrv(&self) -> u8 {
-        self.fixed.flags_s_qrv & 0x07
+        self.body.qrv()
     }
 
     /// QQIC, Querier's Query Interval Code (RFC 3376 §4.1.7), in seconds.
     #[inline]
     pub fn qqic(&self) -> Qqic {
-        Qqic(self.fixed.qqic)
+        Qqic(self.body.qqic())
     }
 
     /// Number of Sources, N (RFC 3376 §4.1.8).
     #[inline]
     pub fn num_sources(&self) -> u16 {
-        self.fixed.num_sources.get()
+        self.body.num_sources()
     }
 
     /// The N Source Addresses (RFC 3376 §4.1.9).
     #[inline]
     pub fn sources(&self) -> Sources<'a> {
-        Sources::new(self.sources)
+        self.body.sources()
     }
 
     /// Octets after the last source: covered by the checksum, otherwise
     /// ignored ("Additional Data", RFC 3376 §4.1.10, kept by RFC 9776). Empty in a well-formed query.
     #[inline]
     pub fn extra(&self) -> &'a [u8] {
-        let used = QUERY_V3_FIXED_LEN + 4 * self.sources.len();
-        self.bytes.get(used..).unwrap_or(&[])
+        self.body.extra()
     }
 
     /// The stored Checksum field (RFC 3376 §4.1.2).
     #[inline]
     pub fn checksum(&self) -> u16 {
-        self.fixed.hdr.checksum.get()
+        self.hdr.checksum.get()
     }
 
     /// The whole message, extra octets included.
@@ -310,16 +295,9 @@ impl<'a> QueryV3View<'a> {
 
 impl fmt::Debug for QueryV3View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QueryV3View")
-            .field("max_resp_code", &self.max_resp_code())
-            .field("group", &self.group())
-            .field("flags", &self.flags())
-            .field("s_flag", &self.s_flag())
-            .field("qrv", &self.qrv())
-            .field("qqic", &self.qqic())
-            .field("sources", &DebugList(self.sources()))
-            .field("extra_len", &self.extra().len())
-            .finish()
+        let (code, qqic) = (self.max_resp_code(), self.qqic());
+        self.body
+            .debug(f, "QueryV3View", &code, self.group(), &qqic)
     }
 }
 
@@ -478,31 +456,13 @@ impl QueryV3<'_> {
     ///
     /// Errors: more than 65535 sources, or a short buffer.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, IgmpEmitError> {
-        let Ok(n) = u16::try_from(self.sources.len()) else {
-            return Err(IgmpEmitError::TooManySources {
-                count: self.sources.len(),
-            });
-        };
+        let n = source_count(self.sources)?;
         let len = self.buffer_len();
         check_buffer(buf, len)?;
-        let qrv = if self.qrv > 7 { 0 } else { self.qrv };
-        let fixed = QueryV3Fixed {
-            hdr: Header {
-                msg_type: TYPE_MEMBERSHIP_QUERY,
-                code: self.max_resp_code.0,
-                checksum: U16::ZERO,
-                group: self.group.octets(),
-            },
-            flags_s_qrv: (u8::from(self.s_flag) << 3) | qrv,
-            qqic: self.qqic.0,
-            num_sources: U16::new(n),
-        };
         let msg = &mut buf[..len];
-        let (head, body) = msg.split_at_mut(QUERY_V3_FIXED_LEN);
-        head.copy_from_slice(fixed.as_bytes());
-        for (slot, src) in body.chunks_exact_mut(4).zip(self.sources) {
-            slot.copy_from_slice(&src.octets());
-        }
+        write_header(msg, TYPE_MEMBERSHIP_QUERY, self.max_resp_code.0, self.group);
+        let body = &mut msg[HEADER_LEN..];
+        write_query_body(body, self.s_flag, self.qrv, self.qqic.0, n, self.sources);
         fill_checksum(msg);
         Ok(len)
     }
@@ -521,10 +481,9 @@ impl PartialEq<QueryV3<'_>> for QueryV3View<'_> {
     fn eq(&self, other: &QueryV3<'_>) -> bool {
         self.max_resp_code() == other.max_resp_code
             && self.group() == other.group
-            && self.s_flag() == other.s_flag
-            && self.qrv() == other.qrv
-            && self.qqic() == other.qqic
-            && self.sources().eq(other.sources.iter().copied())
+            && self
+                .body
+                .matches(other.s_flag, other.qrv, other.qqic.0, other.sources)
     }
 }
 

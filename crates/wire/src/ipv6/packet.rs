@@ -110,11 +110,11 @@ impl<B: AsRef<[u8]>> Ipv6Packet<B> {
                 available: bytes.len(),
             });
         };
-        let first = hdr.ver_tc_flow.get();
-        if first >> 28 != 6 {
-            return Err(Ipv6Error::UnexpectedVersion {
-                version: (first >> 28) as u8,
-            });
+        // The version is the high nibble of the first octet: one byte load,
+        // no byte swap of the whole first word.
+        let version = hdr.ver_tc_flow.to_bytes()[0] >> 4;
+        if version != 6 {
+            return Err(Ipv6Error::UnexpectedVersion { version });
         }
         let payload_len = hdr.payload_len.get();
         if usize::from(payload_len) > rest.len() {

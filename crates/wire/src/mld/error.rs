@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use crate::gmp::{GmpEmitError, RecordError};
 use crate::ipv6::Ipv6Error;
 
 /// Why bytes are not an acceptable MLD message or datagram (RFC 2710 §3,
@@ -116,24 +115,7 @@ impl From<Ipv6Error> for MldError {
     }
 }
 
-impl From<RecordError> for MldError {
-    fn from(e: RecordError) -> Self {
-        match e {
-            RecordError::HeaderTruncated { index, available } => {
-                MldError::RecordHeaderTruncated { index, available }
-            }
-            RecordError::Truncated {
-                index,
-                needed,
-                available,
-            } => MldError::RecordTruncated {
-                index,
-                needed,
-                available,
-            },
-        }
-    }
-}
+crate::gmp::impl_from_gmp_errors!(MldError, MldEmitError);
 
 /// Why an MLD repr could not be written (RFC 3810 §5 field limits, or the
 /// caller's buffer).
@@ -210,22 +192,6 @@ impl fmt::Display for MldEmitError {
 }
 
 impl core::error::Error for MldEmitError {}
-
-impl From<GmpEmitError> for MldEmitError {
-    fn from(e: GmpEmitError) -> Self {
-        match e {
-            GmpEmitError::BufferTooShort { needed, available } => {
-                MldEmitError::BufferTooShort { needed, available }
-            }
-            GmpEmitError::TooManySources { count } => MldEmitError::TooManySources { count },
-            GmpEmitError::TooManyRecords { count } => MldEmitError::TooManyRecords { count },
-            GmpEmitError::AuxDataInvalid { len } => MldEmitError::AuxDataInvalid { len },
-            GmpEmitError::BudgetTooSmall { max_len, needed } => {
-                MldEmitError::BudgetTooSmall { max_len, needed }
-            }
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

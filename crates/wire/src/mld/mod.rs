@@ -230,20 +230,32 @@ impl<'a> MldMessage<'a> {
     /// §5.2.2). Structural errors are reported before a bad checksum.
     #[inline]
     pub fn parse(bytes: &'a [u8], src: Ipv6Addr, dst: Ipv6Addr) -> Result<Self, MldError> {
-        if checksum::verify_icmpv6(src, dst, bytes) {
-            Self::parse_lenient(bytes)
-        } else {
-            Err(Self::parse_lenient(bytes)
-                .err()
-                .unwrap_or_else(|| bad_checksum(bytes, src, dst)))
-        }
+        gmp::parse_verified(
+            checksum::verify_icmpv6(src, dst, bytes),
+            || Self::parse_lenient(bytes),
+            || {
+                let start = pseudo_header_v6(src, dst, bytes.len() as u32, 58);
+                let (computed, stored) = gmp::checksum_mismatch(start, bytes);
+                MldError::BadChecksum { computed, stored }
+            },
+        )
     }
 
     /// Parses like [`parse`](Self::parse) without the checksum (captures with
     /// offloaded checksums, or messages from a raw ICMPv6 socket, whose
     /// kernel verified it). [`checksum_ok`](Self::checksum_ok) tells afterwards.
-    #[inline]
+    #[inline(always)]
     pub fn parse_lenient(bytes: &'a [u8]) -> Result<Self, MldError> {
+        // Reports are what a querier receives most: their parse inlines into
+        // the caller, the other types go through one out-of-line dispatch.
+        if bytes.first() == Some(&TYPE_REPORT_V2) {
+            return ReportV2View::parse(bytes).map(MldMessage::ReportV2);
+        }
+        Self::parse_other(bytes)
+    }
+
+    /// [`parse_lenient`](Self::parse_lenient) for every type.
+    fn parse_other(bytes: &'a [u8]) -> Result<Self, MldError> {
         let Some(&msg_type) = bytes.first() else {
             return Err(MldError::MessageTooShort { len: 0, needed: 4 });
         };
@@ -301,32 +313,13 @@ impl<'a> MldMessage<'a> {
     /// The stored Checksum field.
     #[inline]
     pub fn checksum(&self) -> u16 {
-        match self.as_bytes() {
-            [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-            _ => 0,
-        }
+        gmp::stored_checksum(self.as_bytes())
     }
 
     /// Whether the checksum verifies for `src` → `dst`.
     #[inline]
     pub fn checksum_ok(&self, src: Ipv6Addr, dst: Ipv6Addr) -> bool {
         checksum::verify_icmpv6(src, dst, self.as_bytes())
-    }
-}
-
-/// The error for a message whose checksum did not verify.
-#[cold]
-fn bad_checksum(bytes: &[u8], src: Ipv6Addr, dst: Ipv6Addr) -> MldError {
-    let stored = match bytes {
-        [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-        _ => 0,
-    };
-    let mut sum = pseudo_header_v6(src, dst, bytes.len() as u32, 58);
-    sum.add_bytes(bytes.get(..2).unwrap_or(bytes));
-    sum.add_bytes(bytes.get(4..).unwrap_or(&[]));
-    MldError::BadChecksum {
-        computed: sum.finish(),
-        stored,
     }
 }
 

@@ -4,16 +4,16 @@
 use core::fmt;
 use core::net::Ipv6Addr;
 
-use zerocopy::network_endian::U16;
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+use zerocopy::FromBytes;
 
 use super::{
     check_buffer, fill_checksum, query_destination, write_header, MaxRespCode, MldEmitError,
-    MldError, MldHeader, MldRepr, Qqic, Sources, ALL_MLDV2_ROUTERS, HOP_BY_HOP_RA_LEN,
+    MldError, MldHeader, MldRepr, Qqic, Sources, ALL_MLDV2_ROUTERS, HOP_BY_HOP_RA_LEN, MLDV1_LEN,
     QUERY_V2_MIN_LEN, TYPE_QUERY, TYPE_REPORT_V2,
 };
 use crate::gmp::{
-    self, write_record, write_report_header, DebugList, ReportFormat, ReportSplitter,
+    self, source_count, write_query_body, write_record, write_report_header, DebugList, QueryBody,
+    QueryBodyError, ReportFormat, ReportSplitter,
 };
 
 /// One multicast address record of an MLDv2 report (RFC 3810 §5.2.4),
@@ -23,19 +23,6 @@ pub type GroupRecord<'a> = gmp::GroupRecord<'a, Ipv6Addr>;
 pub type GroupRecords<'a> = gmp::GroupRecords<'a, Ipv6Addr>;
 /// A multicast address record to emit (RFC 3810 §5.2.4).
 pub type GroupRecordRepr<'a> = gmp::GroupRecordRepr<'a, Ipv6Addr>;
-
-/// The 28-octet fixed part of an MLDv2 query (RFC 3810 §5.1).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned,
-)]
-#[repr(C)]
-struct QueryV2Fixed {
-    hdr: MldHeader,
-    /// Flags (4 bits, "Resv" in RFC 3810), S (1 bit), QRV (3 bits).
-    flags_s_qrv: u8,
-    qqic: u8,
-    num_sources: U16,
-}
 
 /// An MLDv2 Multicast Listener Query: type 130, 28 octets or more
 /// (RFC 3810 §5.1, §8.1).
@@ -56,8 +43,8 @@ struct QueryV2Fixed {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QueryV2View<'a> {
-    fixed: &'a QueryV2Fixed,
-    sources: &'a [[u8; 16]],
+    hdr: &'a MldHeader,
+    body: QueryBody<'a, Ipv6Addr>,
     bytes: &'a [u8],
 }
 
@@ -65,22 +52,22 @@ impl<'a> QueryV2View<'a> {
     /// Parses a query of 28 octets or more, checking the sources fit.
     #[inline]
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, MldError> {
-        let Ok((fixed, rest)) = QueryV2Fixed::ref_from_prefix(bytes) else {
-            return Err(MldError::MessageTooShort {
-                len: bytes.len(),
-                needed: QUERY_V2_MIN_LEN,
-            });
+        let too_short = MldError::MessageTooShort {
+            len: bytes.len(),
+            needed: QUERY_V2_MIN_LEN,
         };
-        let n = fixed.num_sources.get();
-        match <[[u8; 16]]>::ref_from_prefix_with_elems(rest, usize::from(n)) {
-            Ok((sources, _)) => Ok(QueryV2View {
-                fixed,
-                sources,
-                bytes,
-            }),
-            Err(_) => Err(MldError::SourcesTruncated {
-                declared: n,
-                available: rest.len() / 16,
+        let Ok((hdr, rest)) = MldHeader::ref_from_prefix(bytes) else {
+            return Err(too_short);
+        };
+        match QueryBody::parse(rest) {
+            Ok(body) => Ok(QueryV2View { hdr, body, bytes }),
+            Err(QueryBodyError::Short) => Err(too_short),
+            Err(QueryBodyError::SourcesTruncated {
+                declared,
+                available,
+            }) => Err(MldError::SourcesTruncated {
+                declared,
+                available,
             }),
         }
     }
@@ -88,13 +75,13 @@ impl<'a> QueryV2View<'a> {
     /// Maximum Response Code (RFC 3810 §5.1.3).
     #[inline]
     pub fn max_resp_code(&self) -> MaxRespCode {
-        MaxRespCode(self.fixed.hdr.max_resp.get())
+        MaxRespCode(self.hdr.max_resp.get())
     }
 
     /// Multicast Address (RFC 3810 §5.1.5): `::` in a General Query.
     #[inline]
     pub fn group(&self) -> Ipv6Addr {
-        Ipv6Addr::from(self.fixed.hdr.group)
+        Ipv6Addr::from(self.hdr.group)
     }
 
     /// Whether this is a General Query (address `::`).
@@ -107,57 +94,56 @@ impl<'a> QueryV2View<'a> {
     /// RFC 9777 §5.1.6; sent as 0, ignored.
     #[inline]
     pub fn flags(&self) -> u8 {
-        self.fixed.flags_s_qrv >> 4
+        self.body.flags()
     }
 
     /// S flag, Suppress Router-Side Processing (RFC 3810 §5.1.7).
     #[inline]
     pub fn s_flag(&self) -> bool {
-        self.fixed.flags_s_qrv & 0x08 != 0
+        self.body.s_flag()
     }
 
     /// Querier's Robustness Variable, 0..=7 (RFC 3810 §5.1.8).
     #[inline]
     pub fn qrv(&self) -> u8 {
-        self.fixed.flags_s_qrv & 0x07
+        self.body.qrv()
     }
 
     /// Querier's Query Interval Code (RFC 3810 §5.1.9), 8-bit float seconds.
     #[inline]
     pub fn qqic(&self) -> Qqic {
-        Qqic(self.fixed.qqic)
+        Qqic(self.body.qqic())
     }
 
     /// Number of Sources, N (RFC 3810 §5.1.10).
     #[inline]
     pub fn num_sources(&self) -> u16 {
-        self.fixed.num_sources.get()
+        self.body.num_sources()
     }
 
     /// Source Addresses (RFC 3810 §5.1.11).
     #[inline]
     pub fn sources(&self) -> Sources<'a> {
-        Sources::new(self.sources)
+        self.body.sources()
     }
 
     /// Code, sent as 0 and ignored (RFC 3810 §5.1.1).
     #[inline]
     pub fn code(&self) -> u8 {
-        self.fixed.hdr.code
+        self.hdr.code
     }
 
     /// The stored Checksum field (RFC 3810 §5.1.2).
     #[inline]
     pub fn checksum(&self) -> u16 {
-        self.fixed.hdr.checksum.get()
+        self.hdr.checksum.get()
     }
 
     /// Octets after the last source: covered by the checksum, otherwise
     /// ignored (RFC 3810 §5.1.12). Empty in a well-formed query.
     #[inline]
     pub fn extra(&self) -> &'a [u8] {
-        let used = QUERY_V2_MIN_LEN + 16 * self.sources.len();
-        self.bytes.get(used..).unwrap_or(&[])
+        self.body.extra()
     }
 
     /// The whole message, extra octets included.
@@ -169,16 +155,9 @@ impl<'a> QueryV2View<'a> {
 
 impl fmt::Debug for QueryV2View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QueryV2View")
-            .field("max_resp_code", &self.max_resp_code())
-            .field("group", &self.group())
-            .field("flags", &self.flags())
-            .field("s_flag", &self.s_flag())
-            .field("qrv", &self.qrv())
-            .field("qqic", &self.qqic())
-            .field("sources", &DebugList(self.sources()))
-            .field("extra_len", &self.extra().len())
-            .finish()
+        let (code, qqic) = (self.max_resp_code(), self.qqic());
+        self.body
+            .debug(f, "QueryV2View", &code, self.group(), &qqic)
     }
 }
 
@@ -250,25 +229,13 @@ impl<'a> QueryV2<'a> {
         dst: Ipv6Addr,
         buf: &mut [u8],
     ) -> Result<usize, MldEmitError> {
-        let Ok(n) = u16::try_from(self.sources.len()) else {
-            return Err(MldEmitError::TooManySources {
-                count: self.sources.len(),
-            });
-        };
+        let n = source_count(self.sources)?;
         let len = self.buffer_len();
         check_buffer(buf, len)?;
         let msg = &mut buf[..len];
         write_header(msg, TYPE_QUERY, self.max_resp_code.0, self.group);
-        let qrv = if self.qrv > 7 { 0 } else { self.qrv };
-        msg[24] = (u8::from(self.s_flag) << 3) | qrv;
-        msg[25] = self.qqic.0;
-        msg[26..28].copy_from_slice(&n.to_be_bytes());
-        for (slot, s) in msg[QUERY_V2_MIN_LEN..]
-            .chunks_exact_mut(16)
-            .zip(self.sources)
-        {
-            slot.copy_from_slice(&s.octets());
-        }
+        let body = &mut msg[MLDV1_LEN..];
+        write_query_body(body, self.s_flag, self.qrv, self.qqic.0, n, self.sources);
         fill_checksum(src, dst, msg);
         Ok(len)
     }
@@ -303,10 +270,9 @@ impl PartialEq<QueryV2<'_>> for QueryV2View<'_> {
         let qrv = if other.qrv > 7 { 0 } else { other.qrv };
         self.max_resp_code() == other.max_resp_code
             && self.group() == other.group
-            && self.s_flag() == other.s_flag
-            && self.qrv() == qrv
-            && self.qqic() == other.qqic
-            && self.sources().eq(other.sources.iter().copied())
+            && self
+                .body
+                .matches(other.s_flag, qrv, other.qqic.0, other.sources)
     }
 }
 
@@ -329,7 +295,7 @@ pub struct ReportV2View<'a> {
 
 impl<'a> ReportV2View<'a> {
     /// Parses a type 143 message of 8 octets or more, validating every record.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, MldError> {
         let Some((head, body)) = bytes.split_first_chunk::<8>() else {
             return Err(MldError::MessageTooShort {
@@ -375,10 +341,7 @@ impl<'a> ReportV2View<'a> {
     /// The stored Checksum field (RFC 3810 §5.2.2).
     #[inline]
     pub fn checksum(&self) -> u16 {
-        match self.bytes {
-            [_, _, a, b, ..] => u16::from_be_bytes([*a, *b]),
-            _ => 0,
-        }
+        gmp::stored_checksum(self.bytes)
     }
 
     /// Octets after the last record (RFC 3810 §5.2.11); empty when well formed.
