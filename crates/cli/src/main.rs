@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ipv4kit_cli::args::{Cli, Command};
-use ipv4kit_cli::{decode_cmd, igmp_send, monitor, perf, stop};
+use ipv4kit_cli::{decode_cmd, emulate, igmp_send, monitor, perf, stop};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Monitor(_) | Command::Send(_) | Command::Sink(_)
+        Command::Monitor(_) | Command::Send(_) | Command::Sink(_) | Command::Emulate(_)
     ) {
         stop::install();
     }
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Monitor(args) => monitor::run_monitor(args),
         Command::Send(args) => perf::run_send(args),
         Command::Sink(args) => perf::run_sink(args),
+        Command::Emulate(args) => emulate::run_emulate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,5 +69,6 @@ fn name(c: &Command) -> &'static str {
         Command::Monitor(_) => "monitor",
         Command::Send(_) => "send",
         Command::Sink(_) => "sink",
+        Command::Emulate(_) => "emulate",
     }
 }

@@ -56,7 +56,7 @@ impl core::fmt::Display for EmuError {
             EmuError::BadFirstAddress => f.write_str("the first address is not a unicast host address"),
             EmuError::TooManyHosts { hosts, available } => write!(
                 f,
-                "{hosts} hosts need {hosts} consecutive addresses, only {available} are left after the first address"
+                "{hosts} hosts need {hosts} consecutive addresses, only {available} are left from the first address on"
             ),
         }
     }

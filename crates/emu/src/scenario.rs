@@ -198,7 +198,7 @@ pub enum ErrorKind {
 pub struct ScenarioError {
     /// The file (or `--join` for steps from the command line).
     pub origin: String,
-    /// The line, 1-based.
+    /// The line, 1-based (0: a step from the command line).
     pub line: usize,
     /// What is wrong.
     pub kind: ErrorKind,
@@ -207,7 +207,7 @@ pub struct ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
-            write!(f, "{}: ", self.origin)?;
+            f.write_str("command line (--join, --leave-after-s): ")?;
         } else {
             write!(f, "{}:{}: ", self.origin, self.line)?;
         }
