@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::emulate::JoinSpec;
 use crate::records::AnyRecordSpec;
 
 /// A command line that parsed but asks for something impossible (a value
@@ -104,6 +105,7 @@ pub enum Command {
     Send(SendArgs),
     Sink(SinkArgs),
     Querier(QuerierArgs),
+    Emulate(EmulateArgs),
 }
 
 /// Decode IPv4 packets, with IGMP in full, from pcap/pcapng files or hex.
@@ -579,6 +581,78 @@ pub struct QuerierArgs {
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_sources: u64,
     /// Print JSON Lines (events) and a JSON object (the table).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Emulate many IGMP hosts on one interface, each with its own address and state.
+///
+/// Each of --hosts hosts is a host engine (RFC 3376, and RFC 2236/1112 in
+/// the compatibility modes) with its own source address, counting up from
+/// --first-address (default: the address after IF's first IPv4 address),
+/// its own groups and filters, and its own random report delays. Their
+/// reports go out of one raw socket (IP_HDRINCL, sendmmsg batches) with TTL
+/// 1, Router Alert and, for v3, ToS 0xc0; queries heard on the link (an
+/// AF_PACKET tap) reach every host (a General Query) or the hosts holding
+/// the group, and each answers on its own.
+///
+/// --join G makes every host join G at the start (any source); --join
+/// G@S1,S2 a source-specific join (INCLUDE {S1,S2}; the only way into an
+/// SSM group, 232/8, RFC 4604). --leave-after-s S makes every host leave
+/// them S seconds in. --scenario FILE plays timed steps, one per line
+/// (`#` comments):
+///
+///   <seconds> <hosts> <op> <group> [<src>,...]
+///
+/// hosts `all`, `K` or `K-M` (1-based); op join, leave, join-source,
+/// leave-source, block, unblock (the RFC 3678 socket calls, each on one
+/// socket of the host, one call per source), or `zap <from> <to>` (leave
+/// one group, join the next). The whole scenario is checked before
+/// anything is sent: a line that does not parse, a host range beyond
+/// --hosts, an SSM group in EXCLUDE mode, 224.0.0.1, a call the host's
+/// state refuses (a leave before a join) end it with status 2, naming the
+/// file and line.
+///
+/// --join-rate N caps membership changes at N per second across hosts.
+/// Runs until --duration-s, or SIGINT/SIGTERM (exit 0). A progress line
+/// goes to stderr every second when it is a terminal; a summary to stdout
+/// at the end (JSON with --json). Needs CAP_NET_RAW.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit emulate --iface eth0 --hosts 1000 --join 239.1.1.1 --duration-s 60
+  ipv4kit emulate --iface eth0 --hosts 100 --first-address 198.18.1.1 \\
+                  --join 232.1.1.1@198.18.0.9,198.18.0.10 --join-rate 500 --leave-after-s 30
+  ipv4kit emulate --iface eth0 --hosts 50 --scenario zapping.txt --json")]
+pub struct EmulateArgs {
+    /// The interface the hosts are on.
+    #[arg(long, value_name = "IF")]
+    pub iface: String,
+    /// Number of hosts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub hosts: u32,
+    /// The first host's address; the others follow it.
+    #[arg(long, value_name = "ADDR")]
+    pub first_address: Option<Ipv4Addr>,
+    /// Run every host in this IGMP version (default: v3, falling back to an
+    /// older querier's version as RFC 3376 §7.2.1 says).
+    #[arg(long, value_name = "V", value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub version: Option<u8>,
+    /// A group every host joins at the start, GROUP or GROUP@SRC,SRC...; may repeat.
+    #[arg(long = "join", value_name = "GROUP[@SRC,...]")]
+    pub joins: Vec<JoinSpec>,
+    /// At most this many membership changes per second across hosts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub join_rate: Option<u32>,
+    /// Every host leaves the --join groups this many seconds in.
+    #[arg(long, value_name = "S", value_parser = seconds, requires = "joins")]
+    pub leave_after_s: Option<f64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S", value_parser = seconds)]
+    pub duration_s: Option<f64>,
+    /// A scenario file of timed steps.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Print the summary (and progress) as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ipv4kit_cli::args::{Cli, Command};
-use ipv4kit_cli::{decode_cmd, igmp_send, monitor, perf, stop};
+use ipv4kit_cli::{decode_cmd, emulate, igmp_send, monitor, perf, stop};
 use ipv4kit_cli::{querier, table};
 
 fn main() -> ExitCode {
@@ -21,7 +21,11 @@ fn main() -> ExitCode {
     }
     if matches!(
         cli.command,
-        Command::Monitor(_) | Command::Send(_) | Command::Sink(_) | Command::Querier(_)
+        Command::Monitor(_)
+            | Command::Send(_)
+            | Command::Sink(_)
+            | Command::Querier(_)
+            | Command::Emulate(_)
     ) {
         stop::install();
     }
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
         Command::Send(args) => perf::run_send(args),
         Command::Sink(args) => perf::run_sink(args),
         Command::Querier(args) => querier::run_querier(args),
+        Command::Emulate(args) => emulate::run_emulate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,5 +83,6 @@ fn name(c: &Command) -> &'static str {
         Command::Send(_) => "send",
         Command::Sink(_) => "sink",
         Command::Querier(_) => "querier",
+        Command::Emulate(_) => "emulate",
     }
 }

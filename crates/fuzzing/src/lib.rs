@@ -28,6 +28,7 @@
 
 pub mod capture;
 pub mod differential;
+pub mod emu;
 pub mod gmp;
 pub mod gmp_mld;
 pub mod igmp;
@@ -64,6 +65,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("mld_roundtrip", mld::mld_roundtrip),
     ("net_cmsg6", net::net_cmsg6),
     ("net_tap_block", net::net_tap_block),
+    ("emu_scenario", emu::emu_scenario),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

@@ -1,0 +1,60 @@
+//! ipv4kit-emu: many emulated IGMP hosts on one interface, each with its
+//! own address and its own RFC 3376 state.
+//!
+//! Every host is a host engine of `ipv4kit-gmp` ([`Host`](ipv4kit_gmp::Host)):
+//! its own groups and filters, its own compatibility mode, its own random
+//! report delays, and its own source address (consecutive from a first
+//! one). The [`Emulator`] keeps them side by side with **one** timer heap
+//! for all of them (deadlines with lazy invalidation, not one timer per
+//! host), hands received queries to the hosts they concern (a General
+//! Query to every host, a group-specific one to the hosts holding the
+//! group) and writes each host's messages as whole IPv4 datagrams (TTL 1,
+//! Router Alert, ToS 0xc0 for v3 reports, the host's address). It is
+//! sans-IO like the engine: the caller owns the clock.
+//!
+//! A [`scenario`] file gives timed membership calls for ranges of hosts;
+//! a [`Player`] hands them out in time order, optionally capped at a rate;
+//! [`Scenario::validate`](scenario::Scenario::validate) refuses, before
+//! anything is sent, calls the engine would refuse.
+//!
+//! The [`Runner`] is the IO half: one raw `IP_HDRINCL` socket sending in
+//! `sendmmsg` batches, and the tap (`AF_PACKET`) hearing queries on the
+//! link. `ipv4kit emulate` is built on it.
+//!
+//! ```
+//! use std::net::Ipv4Addr;
+//! use ipv4kit_emu::{scenario, simulate, EmuConfig, Emulator};
+//! use ipv4kit_gmp::{Config, Igmp, Instant};
+//!
+//! let mut emu = Emulator::<Igmp>::new(EmuConfig {
+//!     hosts: 100,
+//!     first_address: Ipv4Addr::new(198, 18, 0, 10),
+//!     host: Config::default(),
+//!     seed: 7,
+//! })
+//! .unwrap();
+//! let s = scenario::parse::<Igmp>("s", "0 all join 239.1.1.1\n5 1-50 leave 239.1.1.1").unwrap();
+//! s.validate(emu.len(), &Config::<Igmp>::default()).unwrap();
+//! let mut reports = 0;
+//! simulate(&mut emu, &s, None, Instant::from_secs(10), |_, _, _| reports += 1);
+//! // Each join and each leave is reported [Robustness Variable] = 2 times.
+//! assert_eq!(reports, 2 * 100 + 2 * 50);
+//! assert_eq!(emu.members(Ipv4Addr::new(239, 1, 1, 1)), 50);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod emulator;
+mod family;
+mod player;
+mod runner;
+pub mod scenario;
+
+pub use emulator::{apply_op, Datagram, EmuConfig, EmuError, EmuHost, Emulator, HostOp, Stats};
+pub use family::Family;
+pub use player::{simulate, Player};
+pub use runner::{Runner, WireStats, BATCH};
+
+/// The requester (socket) every call of an emulated host is made on: one
+/// socket per host, as a scenario line means.
+pub const REQUESTER: ipv4kit_gmp::Requester = ipv4kit_gmp::Requester(0);
