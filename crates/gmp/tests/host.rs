@@ -269,6 +269,29 @@ fn older_queriers_switch_the_host_to_v2_and_v1_and_back() {
     assert_eq!(h.compat(), Compat::V3);
 }
 
+/// RFC 2236 §3 (and RFC 2710 §4): on a General Query a v2 host sets a
+/// timer per group, "each timer set to a different random value"; the
+/// reports do not all leave at one moment.
+#[test]
+fn a_v2_host_answers_a_general_query_at_a_random_time_per_group() {
+    let mut h = host();
+    for i in 1..=8 {
+        h.join(T0, R1, g(i)).unwrap();
+    }
+    run(&mut h, T0, secs(5));
+    feed(
+        &mut h,
+        secs(10),
+        &query_v2(Ipv4Addr::UNSPECIFIED, Duration::from_secs(10)),
+    );
+    let sent = run(&mut h, secs(10), secs(21));
+    assert_eq!(sent.len(), 8, "one v2 report per group");
+    let mut times: Vec<Instant> = sent.iter().map(|(t, _)| *t).collect();
+    assert!(times.iter().all(|t| *t >= secs(10) && *t < secs(20)));
+    times.dedup();
+    assert!(times.len() > 1, "all eight reports at one moment: {sent:?}");
+}
+
 #[test]
 fn ssm_groups_refuse_exclude_and_limits_are_errors() {
     let mut h = host();

@@ -268,8 +268,14 @@ fn compare(
                 .find(|(step, k, _)| t >= k_at(*step) && *k == m)
                 .map_or(m.clone(), |(_, _, r)| r.clone())
         };
-        let km: Vec<Msg> = k.sent.iter().map(|(t, m)| rfc(*t, normalized(m))).collect();
-        let em: Vec<Msg> = e.iter().map(|(_, m)| normalized(m)).collect();
+        let km = by_interval(
+            k.sent
+                .iter()
+                .map(|(t, m)| (*t, rfc(*t, normalized(m))))
+                .collect(),
+            &k.at,
+        );
+        let em = by_interval(e.iter().map(|(t, m)| (*t, normalized(m))).collect(), &k.at);
         if km != em {
             if attempt < 2 && (interleaved(&k.sent) || interleaved(&e)) {
                 eprintln!("attempt {attempt}: a retransmission fell between two calls; again");

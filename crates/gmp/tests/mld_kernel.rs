@@ -278,16 +278,24 @@ fn compare(
             .iter()
             .filter_map(|(t, m)| normalized(m).map(|m| (*t, m)))
             .collect();
-        let km: Vec<Msg> = ks
-            .iter()
-            .map(|(t, m)| {
-                deviations
-                    .iter()
-                    .find(|(step, d, _)| *t >= k.at[*step] && d == m)
-                    .map_or(m.clone(), |(_, _, r)| r.clone())
-            })
-            .collect();
-        let em: Vec<Msg> = e.iter().filter_map(|(_, m)| normalized(m)).collect();
+        let km = by_interval(
+            ks.iter()
+                .map(|(t, m)| {
+                    let m = deviations
+                        .iter()
+                        .find(|(step, d, _)| *t >= k.at[*step] && d == m)
+                        .map_or(m.clone(), |(_, _, r)| r.clone());
+                    (*t, m)
+                })
+                .collect(),
+            &k.at,
+        );
+        let em = by_interval(
+            e.iter()
+                .filter_map(|(t, m)| normalized(m).map(|m| (*t, m)))
+                .collect(),
+            &k.at,
+        );
         if km != em {
             // Both pick random retransmission delays: one that falls between
             // two calls, or moments after the last one (then the kernel's

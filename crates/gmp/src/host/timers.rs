@@ -137,10 +137,10 @@ impl<P: Protocol, R: Rng> Host<P, R> {
             }
             self.query_response_interval = q.max_resp;
         }
-        let due = now + random_delay(&mut self.rng, q.max_resp);
         if self.compat != Compat::V3 {
-            return self.schedule_old(due, q.group);
+            return self.schedule_old(now, q.max_resp, q.group);
         }
+        let due = now + random_delay(&mut self.rng, q.max_resp);
         // §5.2 rule 1: a General-Query response due sooner covers this query.
         if self.general_due.is_some_and(|t| t <= due) {
             return;
@@ -185,13 +185,15 @@ impl<P: Protocol, R: Rng> Host<P, R> {
         }
     }
 
-    /// v1/v2 mode: a report timer per group, kept if it runs out sooner
-    /// (RFC 2236 §3).
-    fn schedule_old(&mut self, due: Instant, group: Option<P::Addr>) {
+    /// v1/v2 mode: a report timer per group, each at its own random delay
+    /// in [0, Max Resp Time) ("each timer is set to a different random
+    /// value", RFC 2236 §3, RFC 2710 §4), kept if it runs out sooner.
+    fn schedule_old(&mut self, now: Instant, max_resp: Duration, group: Option<P::Addr>) {
         for g in &mut self.groups {
             if group.is_some_and(|x| x != g.addr) || g.state.is_none() || !P::is_reported(&g.addr) {
                 continue;
             }
+            let due = now + random_delay(&mut self.rng, max_resp);
             // A query ends the unsolicited repeats (Linux does the same).
             g.old_retx = 0;
             if g.query_due.is_none_or(|t| t > due) {
