@@ -93,7 +93,9 @@ pub fn mld_dispatch(data: &[u8]) {
     }
     let Ok(m) = lenient else { return };
     assert_eq!(m.as_bytes(), data);
-    let mut out = [0xa5u8; 2048];
+    // A re-emitted message is never longer than what was parsed (extra
+    // octets are dropped); a fixed 2048 was too short for big queries.
+    let mut out = vec![0xa5u8; data.len()];
     match m {
         MldMessage::QueryV1(q) => {
             let r = QueryV1 {
