@@ -108,13 +108,13 @@ pub enum Command {
     Emulate(EmulateArgs),
 }
 
-/// Decode IPv4 packets, with IGMP in full, from pcap/pcapng files or hex.
+/// Decode IPv4 and IPv6 packets, with IGMP and MLD in full, from pcap/pcapng files or hex.
 ///
 /// Link types: Ethernet (with 802.1Q/802.1ad tags), raw IP (12, 14, 101,
 /// 228, 229), Linux cooked capture v1 and v2 (113, 276) with any hardware
 /// type, BSD loopback (0, 108), PPP (9, 50, 204), Cisco HDLC (104). Every
-/// frame gets a line, timestamp first (UTC); frames that are not IPv4 say
-/// why. A damaged packet prints its error and decoding goes on; a file that
+/// frame gets a line, timestamp first (UTC); frames that are neither IPv4
+/// nor IPv6 say why; IPv6 extension headers are walked to ICMPv6/MLD. A damaged packet prints its error and decoding goes on; a file that
 /// cannot be read to its end is reported and the next file is read (the
 /// exit status is then 1).
 #[derive(Debug, Args)]
