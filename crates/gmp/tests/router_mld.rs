@@ -211,151 +211,47 @@ type Row = (
     &'static [&'static [u8]],
 );
 
-#[test]
-fn every_row_of_the_record_tables_acts_as_rfc_3810_section_7_4_says() {
+/// The rows of RFC 3810 §7.4.1 and §7.4.2, sources 1..=5 as `src(n)`.
+#[rustfmt::skip]
+const ROWS: [Row; 14] = {
     use FilterMode::{Exclude as Ex, Include as In};
     use T::*;
     const Y: Option<&[u8]> = Some(&[3, 4]);
-    let rows: [Row; 14] = [
+    [
         // §7.4.1, INCLUDE (A)
-        (
-            None,
-            &[1, 2],
-            ModeIsInclude,
-            &[2, 3],
-            In,
-            &[(1, Old), (2, Mali), (3, Mali)],
-            None,
-            &[],
-        ),
-        (
-            None,
-            &[1, 2],
-            ModeIsExclude,
-            &[2, 3],
-            Ex,
-            &[(2, Old), (3, Zero)],
-            Some(Mali),
-            &[],
-        ),
+        (None, &[1, 2], ModeIsInclude, &[2, 3], In, &[(1, Old), (2, Mali), (3, Mali)], None, &[]),
+        (None, &[1, 2], ModeIsExclude, &[2, 3], Ex, &[(2, Old), (3, Zero)], Some(Mali), &[]),
         // §7.4.1, EXCLUDE (X, Y)
-        (
-            Y,
-            &[1, 2],
-            ModeIsInclude,
-            &[2, 3, 5],
-            Ex,
-            &[(1, Old), (2, Mali), (3, Mali), (4, Zero), (5, Mali)],
-            Some(Old),
-            &[],
-        ),
-        (
-            Y,
-            &[1, 2],
-            ModeIsExclude,
-            &[2, 3, 5],
-            Ex,
-            &[(2, Old), (3, Zero), (5, Mali)],
-            Some(Mali),
-            &[],
-        ),
+        (Y, &[1, 2], ModeIsInclude, &[2, 3, 5], Ex,
+            &[(1, Old), (2, Mali), (3, Mali), (4, Zero), (5, Mali)], Some(Old), &[]),
+        (Y, &[1, 2], ModeIsExclude, &[2, 3, 5], Ex,
+            &[(2, Old), (3, Zero), (5, Mali)], Some(Mali), &[]),
         // §7.4.2, INCLUDE (A)
-        (
-            None,
-            &[1, 2],
-            AllowNewSources,
-            &[2, 3],
-            In,
-            &[(1, Old), (2, Mali), (3, Mali)],
-            None,
-            &[],
-        ),
-        (
-            None,
-            &[1, 2],
-            BlockOldSources,
-            &[2, 3],
-            In,
-            &[(1, Old), (2, Lmqt)],
-            None,
-            &[&[2]],
-        ),
-        (
-            None,
-            &[1, 2],
-            ChangeToExclude,
-            &[2, 3],
-            Ex,
-            &[(2, Lmqt), (3, Zero)],
-            Some(Mali),
-            &[&[2]],
-        ),
-        (
-            None,
-            &[1, 2],
-            ChangeToInclude,
-            &[2, 3],
-            In,
-            &[(1, Lmqt), (2, Mali), (3, Mali)],
-            None,
-            &[&[1]],
-        ),
+        (None, &[1, 2], AllowNewSources, &[2, 3], In, &[(1, Old), (2, Mali), (3, Mali)], None, &[]),
+        (None, &[1, 2], BlockOldSources, &[2, 3], In, &[(1, Old), (2, Lmqt)], None, &[&[2]]),
+        (None, &[1, 2], ChangeToExclude, &[2, 3], Ex, &[(2, Lmqt), (3, Zero)], Some(Mali), &[&[2]]),
+        (None, &[1, 2], ChangeToInclude, &[2, 3], In,
+            &[(1, Lmqt), (2, Mali), (3, Mali)], None, &[&[1]]),
         // §7.4.2, EXCLUDE (X, Y)
-        (
-            Y,
-            &[1, 2],
-            AllowNewSources,
-            &[2, 3, 5],
-            Ex,
-            &[(1, Old), (2, Mali), (3, Mali), (4, Zero), (5, Mali)],
-            Some(Old),
-            &[],
-        ),
-        (
-            Y,
-            &[1, 2],
-            BlockOldSources,
-            &[2, 3, 5],
-            Ex,
-            &[(1, Old), (2, Lmqt), (3, Zero), (4, Zero), (5, Lmqt)],
-            Some(Old),
-            &[&[2, 5]],
-        ),
-        (
-            Y,
-            &[1, 2],
-            ChangeToExclude,
-            &[2, 3, 5],
-            Ex,
-            &[(2, Lmqt), (3, Zero), (5, Lmqt)],
-            Some(Mali),
-            &[&[2, 5]],
-        ),
-        (
-            Y,
-            &[1, 2],
-            ChangeToInclude,
-            &[2, 3, 5],
-            Ex,
-            &[(1, Lmqt), (2, Mali), (3, Mali), (4, Zero), (5, Mali)],
-            Some(Lmqt),
-            &[&[], &[1]],
-        ),
+        (Y, &[1, 2], AllowNewSources, &[2, 3, 5], Ex,
+            &[(1, Old), (2, Mali), (3, Mali), (4, Zero), (5, Mali)], Some(Old), &[]),
+        (Y, &[1, 2], BlockOldSources, &[2, 3, 5], Ex,
+            &[(1, Old), (2, Lmqt), (3, Zero), (4, Zero), (5, Lmqt)], Some(Old), &[&[2, 5]]),
+        (Y, &[1, 2], ChangeToExclude, &[2, 3, 5], Ex,
+            &[(2, Lmqt), (3, Zero), (5, Lmqt)], Some(Mali), &[&[2, 5]]),
+        (Y, &[1, 2], ChangeToInclude, &[2, 3, 5], Ex,
+            &[(1, Lmqt), (2, Mali), (3, Mali), (4, Zero), (5, Mali)], Some(Lmqt), &[&[], &[1]]),
         // INCLUDE {} is no state; an empty TO_IN on INCLUDE asks nothing.
-        (
-            None,
-            &[1],
-            ChangeToInclude,
-            &[],
-            In,
-            &[(1, Lmqt)],
-            None,
-            &[&[1]],
-        ),
+        (None, &[1], ChangeToInclude, &[], In, &[(1, Lmqt)], None, &[&[1]]),
         (Y, &[1], ModeIsExclude, &[], Ex, &[], Some(Mali), &[]),
-    ];
+    ]
+};
+
+#[test]
+fn every_row_of_the_record_tables_acts_as_rfc_3810_section_7_4_says() {
+    use T::*;
     for (i, &(before_y, before_x, rt, b, mode, sources, group_timer, queries)) in
-        rows.iter().enumerate()
+        ROWS.iter().enumerate()
     {
         let mut r = router();
         if let Some(y) = before_y {
