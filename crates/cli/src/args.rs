@@ -538,14 +538,15 @@ pub struct SinkArgs {
   ipv4kit querier --iface eth0 --ssm-range 232.0.0.0/8 --max-groups 1000 --max-sources 64
   kill -USR1 $(pidof ipv4kit)          # print the table now")]
 pub struct QuerierArgs {
-    /// The interface to run on (it needs an IPv4 address).
+    /// The interface to run on (it needs an IPv4 address; with -6 a
+    /// link-local IPv6 address).
     #[arg(long, value_name = "IF")]
     pub iface: String,
-    /// MLD (IPv6) instead of IGMP.
+    /// MLD (IPv6, RFC 3810 §7) instead of IGMP.
     #[arg(short = '6')]
     pub ipv6: bool,
     /// The version run as querier (RFC 3376 §7.3.1); lowered while an older
-    /// querier is heard.
+    /// querier is heard. With -6: 1 is MLDv1, 2 (and the default 3) MLDv2.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub version: u8,
     /// [Query Interval] in seconds (RFC 3376 §8.2), 1..=31744.

@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod perf;
 pub mod perf6;
 pub mod querier;
+pub mod querier6;
 pub mod records;
 pub mod stop;
 pub mod table;

@@ -140,6 +140,21 @@ impl MldSender {
         Ok(())
     }
 
+    /// Sends an encoded MLD message (`payload`, checksummed for this
+    /// source and `dst`) to `dst` out of the interface; the socket stays
+    /// connected to its own destination.
+    pub fn send_payload_to(&self, payload: &[u8], dst: Ipv6Addr) -> Result<()> {
+        let cm = ControlMessage6 {
+            ifindex: Some(self.ifindex),
+            ..Default::default()
+        };
+        let to = SocketAddrV6::new(dst, 0, 0, self.ifindex);
+        self.conn
+            .send_to(payload, to, Some(&cm))
+            .map_err(|e| explain_send_error(&self.iface, "sendmsg", e.into()))?;
+        Ok(())
+    }
+
     /// One line for a message sent: interface, addresses, hop limit, Router
     /// Alert, then the message as the codec parses it.
     pub fn describe(&self, payload: &[u8]) -> String {

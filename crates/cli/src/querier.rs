@@ -137,9 +137,7 @@ fn interface_address(name: &str) -> Result<(u32, Ipv4Addr, u8, usize)> {
 /// `ipv4kit querier`.
 pub fn run_querier(args: &QuerierArgs) -> Result<()> {
     if args.ipv6 {
-        return Err(usage(
-            "-6: the MLD router (RFC 3810 §7) is not implemented yet; only IGMP runs",
-        ));
+        return crate::querier6::run_querier6(args);
     }
     // Every argument is checked before the interface or a socket is.
     config(args, Ipv4Addr::UNSPECIFIED, 0)?;

@@ -5,20 +5,23 @@
 //!
 //! Text lines read like tcpdump's, timestamp first; `--json` gives one JSON
 //! object per line. The table's JSON follows the `ietf-igmp-mld` YANG
-//! module (RFC 8652) as RFC 7951 encodes it: `ietf-igmp-mld:igmp` →
+//! module (RFC 8652) as RFC 7951 encodes it: `ietf-igmp-mld:igmp` (or
+//! `ietf-igmp-mld:mld` for MLD) →
 //! `interfaces` → `interface` → `group` → `source`, with the module's leaf
 //! names and units (seconds); what the module has no leaf for is named
 //! `ipv4kit:…`, as an augmentation would be.
 
+use std::fmt::Display;
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant as WallClock, SystemTime};
 
 use ipv4kit_gmp::{
-    Compat, FilterMode, Igmp, Instant, MembershipTable, Router, RouterConfig, RouterEvent,
-    RouterRxMeta,
+    Compat, FilterMode, Igmp, Instant, MembershipTable, Mld, Router, RouterConfig, RouterEvent,
+    RouterProtocol, RouterRxMeta,
 };
 use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
+use ipv4kit_net::wire::ipv6::{self, Ipv6Packet};
 #[cfg(target_os = "linux")]
 use nix::sys::signal::{SigSet, Signal};
 #[cfg(target_os = "linux")]
@@ -85,19 +88,92 @@ impl Usr1 {
     }
 }
 
+/// What the table needs of a protocol beyond the engine's
+/// [`RouterProtocol`]: its names and how a tapped packet reaches it.
+pub trait TableProtocol: RouterProtocol<Addr: Display> {
+    /// `IGMP` or `MLD`.
+    const NAME: &'static str;
+    /// The RFC 8652 container: `ietf-igmp-mld:igmp` or `ietf-igmp-mld:mld`.
+    const CONTAINER: &'static str;
+    /// The protocol's own version number of a compatibility mode (MLD:
+    /// `Compat::V2` is MLDv1).
+    fn version_number(c: Compat) -> u8;
+    /// The IP facts and the message of a tapped packet (IP header first),
+    /// or `None` if it is not an unfragmented message of this protocol.
+    fn split(data: &[u8]) -> Option<(RouterRxMeta<Self::Addr>, &[u8])>;
+}
+
+impl TableProtocol for Igmp {
+    const NAME: &'static str = "IGMP";
+    const CONTAINER: &'static str = "ietf-igmp-mld:igmp";
+    fn version_number(c: Compat) -> u8 {
+        match c {
+            Compat::V1 => 1,
+            Compat::V2 => 2,
+            Compat::V3 => 3,
+        }
+    }
+    fn split(data: &[u8]) -> Option<(RouterRxMeta<Ipv4Addr>, &[u8])> {
+        let p = Ipv4Packet::new_checked(data).ok()?;
+        if p.protocol() != IpProtocol::IGMP || p.is_fragment() {
+            return None;
+        }
+        let meta = RouterRxMeta {
+            source: p.src(),
+            destination: p.dst(),
+            ttl: p.ttl(),
+            router_alert: p.router_alert().is_some(),
+        };
+        let (start, end) = (p.header_len(), usize::from(p.total_len()));
+        Some((meta, data.get(start..end)?))
+    }
+}
+
+/// ICMPv6 (RFC 4443).
+const NEXT_HEADER_ICMPV6: u8 = 58;
+
+impl TableProtocol for Mld {
+    const NAME: &'static str = "MLD";
+    const CONTAINER: &'static str = "ietf-igmp-mld:mld";
+    fn version_number(c: Compat) -> u8 {
+        match c {
+            Compat::V3 => 2,
+            _ => 1,
+        }
+    }
+    /// The extension headers walked (a fragment header ends the walk short
+    /// of ICMPv6); Router Alert counts only with value 0, MLD (RFC 2711).
+    fn split(data: &[u8]) -> Option<(RouterRxMeta<Ipv6Addr>, &[u8])> {
+        let p = Ipv6Packet::new_checked(data).ok()?;
+        let upper = ipv6::walk(p.next_header(), p.payload()).ok()?;
+        if upper.next_header != NEXT_HEADER_ICMPV6 {
+            return None;
+        }
+        let meta = RouterRxMeta {
+            source: p.src(),
+            destination: p.dst(),
+            ttl: p.hop_limit(),
+            router_alert: upper.router_alert == Some(0),
+        };
+        let start = ipv6::HEADER_LEN + upper.offset;
+        let end = start + upper.payload.len();
+        Some((meta, data.get(start..end)?))
+    }
+}
+
 /// One interface's router engine on the wall clock, and how to print it.
-pub struct Tracker {
+pub struct Tracker<P: TableProtocol = Igmp> {
     /// The engine.
-    pub router: Router<Igmp>,
+    pub router: Router<P>,
     start: WallClock,
     iface: String,
     json: bool,
     buf: Vec<u8>,
 }
 
-impl Tracker {
+impl<P: TableProtocol> Tracker<P> {
     /// A tracker for `iface` running `config`, printing JSON or text.
-    pub fn new(iface: &str, config: RouterConfig<Igmp>, json: bool) -> Tracker {
+    pub fn new(iface: &str, config: RouterConfig<P>, json: bool) -> Tracker<P> {
         Tracker {
             router: Router::new(config, Instant::ZERO),
             start: WallClock::now(),
@@ -128,30 +204,23 @@ impl Tracker {
         }
     }
 
-    /// Feeds one packet from the tap (IPv4 header first). Anything but an
-    /// unfragmented IGMP datagram with a good header is left alone; the
-    /// engine counts IGMP messages that do not parse.
+    /// Feeds one packet from the tap (IP header first). Anything but an
+    /// unfragmented IGMP datagram (or ICMPv6 packet, for MLD) with a good
+    /// header is left alone; the engine counts messages that do not parse
+    /// (for MLD: with the checksum over the pseudo-header, and ICMPv6
+    /// types other than MLD's are ignored).
     pub fn feed(&mut self, data: &[u8]) {
-        let Ok(p) = Ipv4Packet::new_checked(data) else {
+        let Some((meta, msg)) = P::split(data) else {
             return;
-        };
-        if p.protocol() != IpProtocol::IGMP || p.is_fragment() {
-            return;
-        }
-        let meta = RouterRxMeta {
-            source: p.src(),
-            destination: p.dst(),
-            ttl: p.ttl(),
-            router_alert: p.router_alert().is_some(),
         };
         let now = self.now();
-        self.router.handle_bytes(now, p.payload(), meta);
+        self.router.handle_bytes(now, msg, meta);
     }
 
     /// Prints the engine's pending events.
     pub fn print_events(&mut self, out: &mut impl Write) -> io::Result<()> {
         while let Some(e) = self.router.poll_event() {
-            let (name, fields, text) = describe(&e);
+            let (name, fields, text) = describe::<P>(&e);
             self.line(out, name, fields, &text)?;
         }
         Ok(())
@@ -195,7 +264,7 @@ impl Tracker {
             o.insert("time".into(), ts.rfc3339().to_string().into());
             o.insert("time_epoch".into(), json_epoch(&ts.epoch().to_string()));
             o.insert(
-                "ietf-igmp-mld:igmp".into(),
+                P::CONTAINER.into(),
                 table_json(&self.iface, &self.router, &t),
             );
             serde_json::to_writer(&mut self.buf, &Value::Object(o))?;
@@ -209,9 +278,10 @@ impl Tracker {
             };
             writeln!(
                 self.buf,
-                "{tod} {} table: IGMP{}, {querier}, {} groups, {} sources",
+                "{tod} {} table: {}{}, {querier}, {} groups, {} sources",
                 self.iface,
-                version(t.version),
+                P::NAME,
+                version::<P>(t.version),
                 t.groups.len(),
                 t.groups.iter().map(|g| g.sources.len()).sum::<usize>()
             )?;
@@ -222,7 +292,7 @@ impl Tracker {
                     self.iface,
                     g.group,
                     mode(g.filter_mode),
-                    version(g.version),
+                    version::<P>(g.version),
                     g.up_time.as_secs(),
                     expire_text(g.expire),
                     g.last_reporter
@@ -315,20 +385,8 @@ fn json_epoch(s: &str) -> Value {
     s.into()
 }
 
-fn version(c: Compat) -> &'static str {
-    match c {
-        Compat::V1 => "v1",
-        Compat::V2 => "v2",
-        Compat::V3 => "v3",
-    }
-}
-
-fn version_number(c: Compat) -> u8 {
-    match c {
-        Compat::V1 => 1,
-        Compat::V2 => 2,
-        Compat::V3 => 3,
-    }
+fn version<P: TableProtocol>(c: Compat) -> String {
+    format!("v{}", P::version_number(c))
 }
 
 fn mode(m: FilterMode) -> &'static str {
@@ -369,8 +427,8 @@ fn expire(d: Option<Duration>) -> Value {
     }
 }
 
-/// The `ietf-igmp-mld:igmp` container for one interface.
-fn table_json(iface: &str, r: &Router<Igmp>, t: &MembershipTable<Ipv4Addr>) -> Value {
+/// The `ietf-igmp-mld:igmp` (or `:mld`) container for one interface.
+fn table_json<P: TableProtocol>(iface: &str, r: &Router<P>, t: &MembershipTable<P::Addr>) -> Value {
     let c = r.config();
     let n = r.counters();
     let groups: Vec<Value> = t
@@ -395,7 +453,7 @@ fn table_json(iface: &str, r: &Router<Igmp>, t: &MembershipTable<Ipv4Addr>) -> V
                 "filter-mode": mode(g.filter_mode),
                 "up-time": g.up_time.as_secs(),
                 "last-reporter": g.last_reporter.to_string(),
-                "ipv4kit:version": version_number(g.version),
+                "ipv4kit:version": P::version_number(g.version),
                 "source": sources,
             })
         })
@@ -412,7 +470,7 @@ fn table_json(iface: &str, r: &Router<Igmp>, t: &MembershipTable<Ipv4Addr>) -> V
             "interface": [{
                 "name": iface,
                 "enabled": true,
-                "version": version_number(t.version),
+                "version": P::version_number(t.version),
                 "query-interval": seconds(t.query_interval),
                 "query-max-response-time": seconds(t.query_max_response_time),
                 "robustness-variable": t.robustness,
@@ -433,6 +491,7 @@ fn table_json(iface: &str, r: &Router<Igmp>, t: &MembershipTable<Ipv4Addr>) -> V
                     "bad-ttl": n.bad_ttl,
                     "unspecified-source": n.unspecified_source,
                     "off-subnet": n.off_subnet,
+                    "not-link-local": n.not_link_local,
                     "not-multicast": n.not_multicast,
                     "ssm-exclude": n.ssm_exclude,
                     "ssm-old-version": n.ssm_old,
@@ -450,7 +509,9 @@ fn table_json(iface: &str, r: &Router<Igmp>, t: &MembershipTable<Ipv4Addr>) -> V
 }
 
 /// An event's JSON name, fields and text.
-fn describe(e: &RouterEvent<Ipv4Addr>) -> (&'static str, Map<String, Value>, String) {
+fn describe<P: TableProtocol>(
+    e: &RouterEvent<P::Addr>,
+) -> (&'static str, Map<String, Value>, String) {
     let mut f = Map::new();
     let mut put = |k: &str, v: Value| {
         f.insert(k.into(), v);
@@ -489,23 +550,27 @@ fn describe(e: &RouterEvent<Ipv4Addr>) -> (&'static str, Map<String, Value>, Str
         }
         RouterEvent::GroupCompatChanged { group, from, to } => {
             put("group", group.to_string().into());
-            put("from", version_number(from).into());
-            put("to", version_number(to).into());
+            put("from", P::version_number(from).into());
+            put("to", P::version_number(to).into());
             (
                 "group-version-changed",
                 format!(
                     "group {group} compatibility {} -> {}",
-                    version(from),
-                    version(to)
+                    version::<P>(from),
+                    version::<P>(to)
                 ),
             )
         }
         RouterEvent::QuerierCompatChanged { from, to } => {
-            put("from", version_number(from).into());
-            put("to", version_number(to).into());
+            put("from", P::version_number(from).into());
+            put("to", P::version_number(to).into());
             (
                 "version-changed",
-                format!("querier version {} -> {}", version(from), version(to)),
+                format!(
+                    "querier version {} -> {}",
+                    version::<P>(from),
+                    version::<P>(to)
+                ),
             )
         }
         _ => ("other", format!("{e:?}")),
@@ -528,7 +593,7 @@ mod tests {
     #[test]
     fn a_v2_report_shows_as_an_exclude_group_in_the_rfc_8652_table() {
         let me = Ipv4Addr::new(198, 18, 0, 1);
-        let mut t = Tracker::new("eth0", RouterConfig::new(me), true);
+        let mut t = Tracker::new("eth0", RouterConfig::<Igmp>::new(me), true);
         // 198.18.0.2 > 239.1.1.1: IGMPv2 report, TTL 1, Router Alert.
         let group = Ipv4Addr::new(239, 1, 1, 1);
         let mut msg = [0u8; 8];
@@ -563,5 +628,30 @@ mod tests {
         assert_eq!(g["last-reporter"], "198.18.0.2");
         assert_eq!(g["ipv4kit:version"], 2);
         assert_eq!(g["expire"], 260, "GMI = 2 × 125 s + 10 s");
+    }
+
+    #[test]
+    fn an_mldv1_report_shows_in_the_mld_container_and_a_bad_checksum_is_counted() {
+        use ipv4kit_net::wire::mld::{emit_datagram, ReportV1};
+        let me: Ipv6Addr = "fe80::1".parse().unwrap();
+        let host: Ipv6Addr = "fe80::2".parse().unwrap();
+        let group: Ipv6Addr = "ff1e::1234".parse().unwrap();
+        let mut t = Tracker::new("eth0", RouterConfig::<Mld>::new(me), true);
+        let mut d = [0u8; 72];
+        let n = emit_datagram(&ReportV1 { group }, host, &mut d).unwrap();
+        let mut bad = d;
+        bad[n - 1] ^= 1;
+        t.feed(&bad[..n]);
+        assert_eq!(t.router.counters().malformed, 1);
+        t.feed(&d[..n]);
+        let mut out = Vec::new();
+        t.print_table(&mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        let i = &v["ietf-igmp-mld:mld"]["interfaces"]["interface"][0];
+        assert_eq!(i["version"], 2);
+        let g = &i["group"][0];
+        assert_eq!(g["group-address"], "ff1e::1234");
+        assert_eq!(g["last-reporter"], "fe80::2");
+        assert_eq!(g["ipv4kit:version"], 1, "MLDv1 compatibility mode");
     }
 }

@@ -168,7 +168,17 @@ fn querier_arguments_that_cannot_work_exit_2_before_any_socket() {
         &["querier", "--iface", "lo", "--max-groups", "0"],
         "--max-groups",
     );
-    refused(&["querier", "--iface", "lo", "-6"], "not implemented yet");
+    refused(
+        &[
+            "querier",
+            "--iface",
+            "lo",
+            "-6",
+            "--ssm-range",
+            "2001:db8::/32",
+        ],
+        "not in ff00::/8",
+    );
     refused(&["querier", "--iface", "lo", "--table"], "--table");
     refused(
         &["monitor", "--iface", "lo", "--table", "--via", "mroute"],

@@ -105,7 +105,11 @@ pub struct Counters {
     pub unspecified_source: u64,
     /// Reports from off-subnet sources (RFC 3376 §9.2).
     pub off_subnet: u64,
-    /// Records or reports for addresses that are not multicast (or all-nodes).
+    /// MLD messages from a source that is not link-local, `::` included
+    /// (RFC 3810 §5.1.14, §5.2.13).
+    pub not_link_local: u64,
+    /// Records or reports for addresses that are not multicast, or not
+    /// reported at all (all-nodes; for MLD also scopes 0 and 1, RFC 3810 §6).
     pub not_multicast: u64,
     /// IS_EX/TO_EX records for SSM groups (RFC 4604 §2.2.2).
     pub ssm_exclude: u64,

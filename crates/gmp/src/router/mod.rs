@@ -37,6 +37,7 @@
 
 mod config;
 mod group;
+mod mld;
 mod query;
 mod table;
 mod wire;
@@ -367,9 +368,10 @@ impl<P: RouterProtocol> Router<P> {
         }
     }
 
-    /// Parses `bytes` and takes the message; malformed ones are counted.
+    /// Parses `bytes` (checksums verified, MLD's over the pseudo-header of
+    /// `meta`'s addresses) and takes the message; malformed ones are counted.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8], meta: RouterRxMeta<P::Addr>) {
-        match P::parse(bytes) {
+        match P::parse_with(bytes, &meta) {
             Some(msg) => self.handle_message(now, &msg, meta),
             None => self.counters.malformed += 1,
         }
@@ -396,6 +398,10 @@ impl<P: RouterProtocol> Router<P> {
         }
         if self.config.require_router_alert && !meta.router_alert {
             self.counters.no_router_alert += 1;
+            return;
+        }
+        if !P::source_ok(&meta.source) {
+            self.counters.not_link_local += 1;
             return;
         }
         if let RouterReceived::Query {
@@ -471,7 +477,7 @@ impl<P: RouterProtocol> Router<P> {
         sources: &mut Vec<P::Addr>,
         old: Option<Compat>,
     ) {
-        if !P::is_multicast(&group) || group == P::ALL_NODES {
+        if !P::is_multicast(&group) || !P::is_reported(&group) {
             self.counters.not_multicast += 1;
             return;
         }

@@ -28,11 +28,13 @@ impl<P: RouterProtocol> Router<P> {
             qrv: self.robustness,
             qqi: self.query_interval,
             sources,
+            source: self.config.address,
+            destination: group.unwrap_or(P::ALL_NODES),
         };
         let start = self.tx.bytes.len();
         let n = P::encode_query(&spec, &mut self.tx.bytes);
         if n > 0 {
-            let dst = group.unwrap_or(P::ALL_NODES);
+            let dst = spec.destination;
             self.tx
                 .queue
                 .push_back((dst, self.version, start as u32, n as u32));

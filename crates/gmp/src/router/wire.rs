@@ -10,6 +10,7 @@ use ipv4kit_wire::igmp::{
     GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, Sources,
 };
 
+use super::RouterRxMeta;
 use crate::filter::RecordType;
 use crate::protocol::{Compat, Igmp, Protocol};
 
@@ -64,6 +65,12 @@ pub struct QuerySpec<'a, A> {
     pub qqi: Duration,
     /// Sources of a Group-and-Source-Specific Query.
     pub sources: &'a [A],
+    /// The router's address, the IP source the query is sent from (MLD's
+    /// ICMPv6 checksum covers it, RFC 3810 §5.1.2).
+    pub source: A,
+    /// The IP destination: the all-nodes address for a General Query, the
+    /// group otherwise (RFC 3376 §4.1.12, RFC 3810 §5.1.15).
+    pub destination: A,
 }
 
 /// What the router engine needs of a protocol (RFC 3376 §6 / RFC 3810 §7).
@@ -79,8 +86,30 @@ pub trait RouterProtocol: Protocol {
     /// Octets of IP header (with Router Alert) in front of a query.
     const IP_HEADER_LEN: usize;
 
-    /// Parses a message (checksum verified); `None` if it is malformed.
+    /// Parses a message (checksum verified where the message alone allows
+    /// it: IGMP's; MLD's ICMPv6 checksum needs the IPv6 addresses, see
+    /// [`parse_with`](Self::parse_with)); `None` if it is malformed.
     fn parse(bytes: &[u8]) -> Option<Self::Message<'_>>;
+    /// Parses a message received as `meta` says, verifying every checksum
+    /// (MLD: over the IPv6 pseudo-header of `meta.source` →
+    /// `meta.destination`, RFC 3810 §5.1.2, §5.2.2). The default is
+    /// [`parse`](Self::parse). [`Router::handle_bytes`](super::Router::handle_bytes) calls this.
+    fn parse_with<'a>(
+        bytes: &'a [u8],
+        meta: &RouterRxMeta<Self::Addr>,
+    ) -> Option<Self::Message<'a>> {
+        let _ = meta;
+        Self::parse(bytes)
+    }
+    /// Whether a message from IP source `source` may be processed at all
+    /// (MLD: only from a link-local address, RFC 3810 §5.1.14 and §5.2.13:
+    /// routers discard reports from `::` too). The default accepts every
+    /// source; IGMP's checks are [`in_subnet`](Self::in_subnet) and
+    /// [`is_unspecified`](Self::is_unspecified) under the router's settings.
+    fn source_ok(source: &Self::Addr) -> bool {
+        let _ = source;
+        true
+    }
     /// Classifies a received message for the router.
     fn router_classify(msg: &Self::Message<'_>) -> RouterReceived<Self::Addr>;
     /// The group records of a v3 report (nothing for other messages); an
