@@ -376,10 +376,8 @@ impl SendBatch {
 
     /// Queues a datagram built in place: `build` gets the slot (all
     /// `slot_size` bytes, with whatever the last use left there) and returns
-    /// how many bytes it wrote.
-    ///
-    /// # Panics
-    /// If `build` returns more than the slot size.
+    /// how many bytes it wrote. A length over the slot size is refused
+    /// (`InvalidInput`) and nothing is queued.
     pub fn push_with(
         &mut self,
         dst: SocketAddrV4,
@@ -397,7 +395,12 @@ impl SendBatch {
         #[cfg(not(target_os = "linux"))]
         let _ = (dst, cm);
         let len = build(&mut self.arena[i * self.slot..(i + 1) * self.slot]);
-        assert!(len <= self.slot, "push_with: built more than the slot size");
+        if len > self.slot {
+            return Err(Error::invalid(
+                "SendBatch::push_with",
+                "the builder returned more than the slot size",
+            ));
+        }
         self.lens.push(len);
         Ok(())
     }
@@ -423,5 +426,27 @@ impl SendBatch {
             let _ = fd;
             Err(Error::unsupported("sendmmsg"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn a_builder_that_claims_more_than_its_slot_is_refused_not_a_panic() {
+        let mut b = SendBatch::new(2, 64);
+        let dst = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0);
+        let e = b.push_with(dst, None, |_| 65).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("push_with"), "{e}");
+        assert!(b.is_empty());
+        b.push_with(dst, None, |s| {
+            s[..3].copy_from_slice(b"abc");
+            3
+        })
+        .unwrap();
+        assert_eq!(b.len(), 1);
     }
 }
