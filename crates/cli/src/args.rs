@@ -357,7 +357,8 @@ pub struct MonitorArgs {
     /// Also keep the membership table passively, as `querier` keeps it but
     /// never sending (the router engine in passive mode, fed from the tap),
     /// and print it at exit and on SIGUSR1 (JSON with --json: RFC 8652's
-    /// names, as `querier` prints it).
+    /// names, as `querier` prints it). One table per family shown: IGMP's,
+    /// then MLD's (`-4`/`-6` keep one).
     #[arg(long)]
     pub table: bool,
     /// IGMP (IPv4) only.

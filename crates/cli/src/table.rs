@@ -318,7 +318,10 @@ impl<P: TableProtocol> Tracker<P> {
 /// `monitor --table`: the engine in passive mode (never sending, never
 /// Querier) fed from monitor's tap; the table printed on SIGUSR1 and at exit.
 pub struct MonitorTable {
-    tracker: Tracker,
+    /// IGMP's table, unless `-6`.
+    igmp: Option<Tracker<Igmp>>,
+    /// MLD's table, unless `-4`.
+    mld: Option<Tracker<Mld>>,
     usr1: Usr1,
 }
 
@@ -347,35 +350,74 @@ impl MonitorTable {
         }
         // The address only names this router; a passive one never takes
         // part in the election, and it checks no subnet (it sees the link).
-        let mut c = RouterConfig::<Igmp>::new(Ipv4Addr::UNSPECIFIED);
-        c.passive = true;
+        // One table per family the monitor shows.
+        let igmp = (!args.mld_only).then(|| {
+            let mut c = RouterConfig::<Igmp>::new(Ipv4Addr::UNSPECIFIED);
+            c.passive = true;
+            Tracker::new(&args.iface, c, args.json)
+        });
+        let mld = (!args.igmp_only).then(|| {
+            let mut c = RouterConfig::<Mld>::new(Ipv6Addr::UNSPECIFIED);
+            c.passive = true;
+            Tracker::new(&args.iface, c, args.json)
+        });
         Ok(Some(MonitorTable {
-            tracker: Tracker::new(&args.iface, c, args.json),
+            igmp,
+            mld,
             usr1: Usr1::open(),
         }))
     }
 
-    /// Feeds one packet from the tap (IPv4 header first).
+    /// Feeds one packet from the tap (IPv4 or IPv6 header first); each
+    /// table takes its own family's messages.
     pub fn feed(&mut self, data: &[u8]) {
-        self.tracker.run_timers();
-        self.tracker.feed(data);
-        while self.tracker.router.poll_event().is_some() {}
+        if let Some(t) = &mut self.igmp {
+            t.run_timers();
+            t.feed(data);
+            while t.router.poll_event().is_some() {}
+        }
+        if let Some(t) = &mut self.mld {
+            t.run_timers();
+            t.feed(data);
+            while t.router.poll_event().is_some() {}
+        }
     }
 
-    /// Runs the timers; prints the table if SIGUSR1 came.
+    /// Runs the timers; prints the tables if SIGUSR1 came.
     pub fn tick(&mut self, out: &mut impl Write) -> io::Result<()> {
-        self.tracker.run_timers();
-        while self.tracker.router.poll_event().is_some() {}
+        self.run_timers();
         if self.usr1.take() {
-            self.tracker.print_table(out)?;
+            self.print(out)?;
         }
         Ok(())
     }
 
-    /// Prints the table (at exit).
+    /// Prints the tables (at exit).
     pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
-        self.tracker.run_timers();
-        self.tracker.print_table(out)
+        self.run_timers();
+        self.print(out)
+    }
+
+    fn run_timers(&mut self) {
+        if let Some(t) = &mut self.igmp {
+            t.run_timers();
+            while t.router.poll_event().is_some() {}
+        }
+        if let Some(t) = &mut self.mld {
+            t.run_timers();
+            while t.router.poll_event().is_some() {}
+        }
+    }
+
+    /// IGMP's table, then MLD's.
+    fn print(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(t) = &mut self.igmp {
+            t.print_table(out)?;
+        }
+        if let Some(t) = &mut self.mld {
+            t.print_table(out)?;
+        }
+        Ok(())
     }
 }
 

@@ -455,7 +455,12 @@ fn monitor_table_keeps_the_same_table_passively_and_learns_the_querier() {
     assert!(json_lines(&m.out_lines)
         .iter()
         .all(|v| v["ipv4"]["src"] != bridge_addr(2).to_string()));
+    // At exit: IGMP's table, then MLD's (the monitor shows both families).
     let (out, _) = m.stop();
-    let last: Value = serde_json::from_str(out.last().unwrap()).unwrap();
-    assert!(last.get("ietf-igmp-mld:igmp").is_some(), "{out:#?}");
+    let tail: Vec<Value> = out[out.len().saturating_sub(2)..]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(tail[0].get("ietf-igmp-mld:igmp").is_some(), "{out:#?}");
+    assert!(tail[1].get("ietf-igmp-mld:mld").is_some(), "{out:#?}");
 }

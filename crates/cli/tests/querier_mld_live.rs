@@ -121,3 +121,38 @@ fn the_mld_table_holds_what_a_kernel_host_joined_and_a_done_empties_it() {
     let (_, err) = q.stop();
     assert!(!err.iter().any(|l| l.contains("panicked")), "{err:#?}");
 }
+
+/// `monitor --table -6`: the same MLD table kept passively from the tap,
+/// with no querier on the link (the host's unsolicited reports fill it).
+#[test]
+fn monitor_keeps_the_mld_table_passively() {
+    require_privileges!();
+    let link = Link::with_ipv6().unwrap();
+    let args = ["monitor", "-6", "--iface", &link.if_a, "--table", "--json"];
+    let mut m = Background::spawn(common::command(&link.a, &args));
+    m.wait_stderr("monitoring");
+    let g: Ipv6Addr = "ff1e::3:1234".parse().unwrap();
+    let _s = join6(&link.b, &link.if_b, g);
+    let seen = m.read_until(|l| {
+        json_lines(l)
+            .iter()
+            .any(|v| v["mld"]["type"].is_string() && v["ipv6"]["src"] == LINK_LOCAL_B.to_string())
+    });
+    assert!(seen, "no MLD report from b: {:#?}", m.out_lines);
+    let t = table(&mut m);
+    let i = &t[MLD]["interfaces"]["interface"][0];
+    assert_eq!(i["ipv4kit:passive"], true, "{t:#}");
+    let e = i["group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["group-address"] == g.to_string())
+        .unwrap_or_else(|| panic!("{g} missing: {t:#}"));
+    assert_eq!(e["last-reporter"], LINK_LOCAL_B.to_string(), "{t:#}");
+    // -6: MLD's table only, and nothing sent by the monitoring host.
+    assert!(json_lines(&m.out_lines)
+        .iter()
+        .all(|v| v.get("ietf-igmp-mld:igmp").is_none()));
+    let (_, err) = m.stop();
+    assert!(!err.iter().any(|l| l.contains("panicked")), "{err:#?}");
+}
