@@ -158,23 +158,40 @@ impl MldSender {
     /// One line for a message sent: interface, addresses, hop limit, Router
     /// Alert, then the message as the codec parses it.
     pub fn describe(&self, payload: &[u8]) -> String {
-        let mut s = format!(
-            "{} {} > {}: hlim {}{} ",
-            self.iface,
-            self.src,
-            self.dst,
-            self.hop_limit,
-            if self.router_alert { " [RA]" } else { "" }
-        );
-        match MldMessage::parse(payload, self.src, self.dst) {
-            Ok(m) => s.push_str(&describe_message(&m)),
-            Err(e) => {
-                let _ = write!(s, "mld (does not parse: {e})");
-            }
-        }
-        let _ = write!(s, " len {}", payload.len());
-        s
+        format!("{} {}", self.iface, self.describe_to(payload, self.dst))
     }
+
+    /// One line for `payload` sent to `dst` (which need not be the default
+    /// destination: a querier sends its Multicast Address Specific Queries
+    /// to the address queried, RFC 3810 §5.1.15), without the interface:
+    /// addresses, hop limit, Router Alert, then the message as the codec
+    /// parses it with the checksum over `dst`'s pseudo-header.
+    pub fn describe_to(&self, payload: &[u8], dst: Ipv6Addr) -> String {
+        describe_sent(self.src, dst, self.hop_limit, self.router_alert, payload)
+    }
+}
+
+/// `SRC > DST: hlim N [RA] MESSAGE len N`, the message parsed (checksum
+/// verified) for `src` → `dst`.
+fn describe_sent(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+    router_alert: bool,
+    payload: &[u8],
+) -> String {
+    let mut s = format!(
+        "{src} > {dst}: hlim {hop_limit}{} ",
+        if router_alert { " [RA]" } else { "" }
+    );
+    match MldMessage::parse(payload, src, dst) {
+        Ok(m) => s.push_str(&describe_message(&m)),
+        Err(e) => {
+            let _ = write!(s, "mld (does not parse: {e})");
+        }
+    }
+    let _ = write!(s, " len {}", payload.len());
+    s
 }
 
 /// An MLD message in a few words: `mld v2 query :: max resp 10.000s qrv 2 qqi 125s`.
@@ -617,6 +634,23 @@ mod tests {
         assert_eq!(sources.len(), 1);
         let v1 = query(&["-6", "--version", "1", "--group", "ff05::1:3"]).unwrap();
         assert_eq!(emitted(&v1).len(), 24);
+    }
+
+    #[test]
+    fn a_specific_query_is_described_with_the_destination_its_checksum_covers() {
+        let group: Ipv6Addr = "ff1e::a1".parse().unwrap();
+        let src: Ipv6Addr = "fe80::1".parse().unwrap();
+        let q = query(&["--group", "ff1e::a1"]).unwrap();
+        let buf = emitted(&q);
+        let text = describe_sent(src, group, 1, true, &buf);
+        assert_eq!(
+            text,
+            "fe80::1 > ff1e::a1: hlim 1 [RA] mld v2 query ff1e::a1 max resp 10000ms qrv 2 qqi 125s len 28"
+        );
+        // Over ff02::1's pseudo-header (what `querier -6` printed for every
+        // query before) the checksum is wrong.
+        let wrong = describe_sent(src, ipv4kit_wire::mld::ALL_NODES, 1, true, &buf);
+        assert!(wrong.contains("does not parse"), "{wrong}");
     }
 
     #[test]

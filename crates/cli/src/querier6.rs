@@ -185,7 +185,7 @@ fn run_loop(
             sender
                 .send_payload_to(payload, t.destination)
                 .map_err(|e| format!("sending a query to {}: {e}", t.destination))?;
-            let text = sender.describe(payload);
+            let text = sender.describe_to(payload, t.destination);
             let mut f = Map::new();
             f.insert("destination".into(), t.destination.to_string().into());
             f.insert("message".into(), text.clone().into());

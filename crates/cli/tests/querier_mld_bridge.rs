@@ -332,6 +332,16 @@ fn the_mld_table_holds_what_mldv2_and_mldv1_kernel_hosts_hold_through_joins_and_
         "no query for {A}: {:#?}",
         &q.out_lines[from..]
     );
+    // Every query sent is printed as it went out: to the address queried,
+    // its checksum good for that destination.
+    for v in json_lines(&q.out_lines) {
+        if v["event"] == "query-sent" {
+            let text = v["message"].as_str().unwrap();
+            let dst = v["destination"].as_str().unwrap();
+            assert!(text.contains(&format!("> {dst}: ")), "{text}");
+            assert!(!text.contains("does not parse"), "{text}");
+        }
+    }
     matches_kernels(&mut q, &br, &m, SLACK);
 
     // Host 1 leaves its source S1 of the SSM group (BLOCK {S1}): a
