@@ -231,7 +231,10 @@ impl<F: Family> Emulator<F> {
         let mut hosts = Vec::with_capacity(n);
         for i in 0..config.hosts {
             let rng = XorShiftRng::seed_from_u64(config.seed.wrapping_add(u64::from(i)));
-            hosts.push(Host::new(config.host, rng));
+            let mut host = Host::new(config.host, rng);
+            let source = F::nth_address(config.first_address, i).expect("checked above");
+            F::init_host(&mut host, source);
+            hosts.push(host);
         }
         Ok(Emulator {
             hosts,
