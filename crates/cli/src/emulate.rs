@@ -202,11 +202,11 @@ pub struct Summary {
     pub calls: u64,
     /// Calls the engines refused.
     pub calls_refused: u64,
-    /// IGMPv3 reports sent.
+    /// IGMPv3 (MLDv2) reports sent.
     pub reports_v3: u64,
-    /// IGMPv1/v2 reports sent.
+    /// IGMPv1/v2 (MLDv1) reports sent.
     pub reports_old: u64,
-    /// IGMPv2 leaves sent.
+    /// IGMPv2 leaves (MLDv1 dones) sent.
     pub leaves: u64,
     /// Queries heard.
     pub queries: u64,
@@ -216,7 +216,7 @@ pub struct Summary {
     pub sent: u64,
     /// Datagrams dropped for want of buffer space.
     pub send_dropped: u64,
-    /// IGMP messages from others with bad checksums or lengths.
+    /// IGMP (MLD) messages from others with bad checksums or lengths.
     pub received_invalid: u64,
 }
 

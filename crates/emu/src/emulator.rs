@@ -122,11 +122,11 @@ pub struct Stats {
     pub calls: u64,
     /// Membership calls the engine refused.
     pub calls_refused: u64,
-    /// IGMPv3 reports handed out.
+    /// IGMPv3 (MLDv2) reports handed out.
     pub reports: u64,
-    /// v1/v2 reports handed out.
+    /// IGMPv1/v2 (MLDv1) reports handed out.
     pub reports_old: u64,
-    /// v2 leaves handed out.
+    /// IGMPv2 leaves (MLDv1 dones) handed out.
     pub leaves: u64,
     /// Queries received.
     pub queries: u64,

@@ -32,9 +32,11 @@ pub struct WireStats {
     /// Datagrams the kernel refused for want of buffer space (`ENOBUFS`),
     /// after retries.
     pub send_dropped: u64,
-    /// IGMP messages from other hosts the tap saw (queries and others).
+    /// IGMP (MLD) messages from other hosts the tap saw (queries and others).
     pub received: u64,
-    /// Received IGMP messages with a bad IP or IGMP checksum or length.
+    /// Received IGMP (MLD) messages with a bad checksum or length (MLD: or
+    /// failing the receive checks of RFC 3810 §5.1.14: hop limit, Router
+    /// Alert, link-local source).
     pub received_invalid: u64,
 }
 
