@@ -26,7 +26,7 @@ use ipv4kit_net::wire::mld::{
     ALL_NODES,
 };
 use ipv4kit_net::{FrameSender, PacketType, Tap, TapConfig, TapProtocols};
-use ipv4kit_testnet::{require_privileges, Link, ADDR_A, LINK_LOCAL_A, LINK_LOCAL_B};
+use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B, LINK_LOCAL_A, LINK_LOCAL_B};
 
 /// A record: type code (RFC 3810 §5.2.12), group, sources (sorted).
 type Rec = (u8, IpAddr, Vec<IpAddr>);
@@ -94,7 +94,7 @@ fn sorted<A: Into<IpAddr>>(it: impl Iterator<Item = A>) -> Vec<IpAddr> {
 /// IGMP one too (IP header checksum, TTL 1, Router Alert); each MLD report
 /// also goes to `router`. The kernels' own messages (a's and b's
 /// addresses) and the rest of ICMPv6 are left out.
-fn decode(frames: Vec<Frame>, router: &mut Router<Mld>) -> Vec<Heard> {
+fn decode(frames: Vec<Frame>, router: &mut Router<Mld>, router4: &mut Router<Igmp>) -> Vec<Heard> {
     let mut out = Vec::new();
     for (at, mac, data) in frames {
         let (source, records) = match data[0] >> 4 {
@@ -143,6 +143,13 @@ fn decode(frames: Vec<Frame>, router: &mut Router<Mld>) -> Vec<Heard> {
                 let IgmpMessage::ReportV3(r) = IgmpMessage::parse(p.payload()).unwrap() else {
                     panic!("not an IGMPv3 report from {}", p.src());
                 };
+                let meta = RouterRxMeta {
+                    source: p.src(),
+                    destination: p.dst(),
+                    ttl: p.ttl(),
+                    router_alert: true,
+                };
+                router4.handle_bytes(Instant::from_nanos(at.as_nanos() as u64), p.payload(), meta);
                 let recs = r
                     .records()
                     .map(|x| {
@@ -284,7 +291,14 @@ where
         },
         Instant::ZERO,
     );
-    let heard = decode(cap.finish(), &mut router);
+    let mut router4 = Router::<Igmp>::new(
+        RouterConfig {
+            passive: true,
+            ..RouterConfig::new(ADDR_B)
+        },
+        Instant::ZERO,
+    );
+    let heard = decode(cap.finish(), &mut router, &mut router4);
     let mut per_host: BTreeMap<IpAddr, Vec<Heard>> = BTreeMap::new();
     for h in heard {
         per_host.entry(h.source).or_default().push(h);
@@ -321,12 +335,17 @@ where
     assert_eq!(ran.wire.send_dropped, 0);
     if mld {
         assert_eq!(ran.stats.queries_delivered, u64::from(n));
-        let IpAddr::V6(g6) = g else { unreachable!() };
-        let view = router
-            .group(g6)
-            .expect("b's querier engine holds the group");
-        assert_eq!(view.filter_mode(), FilterMode::Exclude);
     }
+    // b's querier engine for the family holds the group.
+    let mode = match g {
+        IpAddr::V6(g6) => router.group(g6).map(|v| v.filter_mode()),
+        IpAddr::V4(g4) => router4.group(g4).map(|v| v.filter_mode()),
+    };
+    assert_eq!(
+        mode,
+        Some(FilterMode::Exclude),
+        "b's querier engine holds {g}"
+    );
 }
 
 const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff1e, 0, 0, 0, 0, 0, 0x8000, 1);
@@ -355,7 +374,7 @@ fn mld_frames_from_mac_base_carry_each_hosts_mac_and_b_sees_the_memberships() {
 }
 
 #[test]
-fn igmp_frames_from_mac_base_carry_each_hosts_mac() {
+fn igmp_frames_from_mac_base_carry_each_hosts_mac_and_b_sees_the_memberships() {
     require_privileges!();
     let macs = MacRange::new([0x02, 0x00, 0x5e, 0x20, 0x00, 0x01], 40).unwrap();
     let first = Ipv4Addr::new(198, 18, 0, 50);
