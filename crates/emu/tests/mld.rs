@@ -263,3 +263,73 @@ fn mld_scenarios_refuse_all_nodes_ssm_exclude_and_ipv4_addresses() {
     assert!(s.validate(5, &Config::<Mld>::default()).is_err());
     assert!(s.validate(10, &Config::<Mld>::default()).is_ok());
 }
+
+#[test]
+fn mldv1_hosts_report_to_the_group_and_say_done_to_all_routers() {
+    let mut e = Emulator::<Mld>::new(EmuConfig {
+        hosts: 2,
+        first_address: first(),
+        host: Config {
+            force_version: Some(ipv4kit_gmp::Compat::V2),
+            ..config()
+        },
+        seed: SEED,
+    })
+    .unwrap();
+    let g = a("ff1e::8000:7");
+    for h in 0..2 {
+        e.apply(Instant::ZERO, h, HostOp::Join(g)).unwrap();
+    }
+    let mut seen = Vec::new();
+    mldv1_run(&mut e, Instant::ZERO, Instant::from_secs(11), &mut seen);
+    e.apply(Instant::from_secs(11), 1, HostOp::Leave(g))
+        .unwrap();
+    mldv1_run(
+        &mut e,
+        Instant::from_secs(11),
+        Instant::from_secs(15),
+        &mut seen,
+    );
+    let reports = |h| {
+        seen.iter()
+            .filter(|s| s.0 == h && s.1 == ("report", g) && s.2 == g)
+            .count()
+    };
+    // RFC 2710 §4: the report goes to the group, repeated once within the
+    // Unsolicited Report Interval (10 s, §7.10); Done to ff02::2 (the host
+    // leaving at 11 s reported last, or was never suppressed: it sends one).
+    assert_eq!((reports(0), reports(1)), (2, 2), "{seen:?}");
+    let done = seen
+        .iter()
+        .filter(|s| s.1 == ("done", g))
+        .collect::<Vec<_>>();
+    assert_eq!(done.len(), 1, "{seen:?}");
+    assert_eq!((done[0].0, done[0].2), (1, a("ff02::2")));
+}
+
+/// (host, message, destination) of every MLDv1 message the emulator sends
+/// from `now` until `end`.
+type V1Seen = Vec<(u32, (&'static str, Ipv6Addr), Ipv6Addr)>;
+
+fn mldv1_run(e: &mut Emulator<Mld>, mut now: Instant, end: Instant, seen: &mut V1Seen) {
+    let mut buf = [0u8; 1600];
+    loop {
+        e.handle_timeout(now);
+        while let Some(d) = e.poll_transmit(&mut buf) {
+            let d = d.unwrap();
+            let dg = MldDatagram::parse(&buf[..d.len]).expect("parses, checksum right");
+            assert!(dg.is_valid_for_receiver());
+            assert_eq!(dg.header.src, addr(d.host));
+            let what = match dg.message {
+                MldMessage::ReportV1(r) => ("report", r.group()),
+                MldMessage::DoneV1(r) => ("done", r.group()),
+                other => panic!("not MLDv1: {other:?}"),
+            };
+            seen.push((d.host, what, dg.header.dst));
+        }
+        match e.poll_timeout() {
+            Some(t) if t <= end => now = t.max(now),
+            _ => return,
+        }
+    }
+}
