@@ -67,8 +67,16 @@ impl std::os::fd::AsRawFd for FrameSender {
 const ETH_P_IP: u16 = 0x0800;
 
 impl FrameSender {
-    /// A sender out of interface `name`, bypassing its queueing discipline.
+    /// A sender out of interface `name`, bypassing its queueing discipline,
+    /// for IPv4 frames (EtherType 0x0800).
     pub fn open(name: &str) -> Result<FrameSender> {
+        FrameSender::open_with_ethertype(name, ETH_P_IP)
+    }
+
+    /// A sender as [`open`](Self::open) makes, for frames of EtherType
+    /// `ethertype` (0x86dd for IPv6): the kernel takes it as the frames'
+    /// protocol (`sll_protocol`, what taps on this host see).
+    pub fn open_with_ethertype(name: &str, ethertype: u16) -> Result<FrameSender> {
         #[cfg(target_os = "linux")]
         {
             let open = || -> Result<FrameSender> {
@@ -80,7 +88,7 @@ impl FrameSender {
                 packet::set_qdisc_bypass(fd)?;
                 let mac = packet::hwaddr(fd, name)?;
                 Ok(FrameSender {
-                    mm: MmsgFrames::new(ifindex, ETH_P_IP, 64),
+                    mm: MmsgFrames::new(ifindex, ethertype, 64),
                     sock,
                     ifindex,
                     name: name.to_owned(),
@@ -91,7 +99,7 @@ impl FrameSender {
         }
         #[cfg(not(target_os = "linux"))]
         {
-            let _ = name;
+            let _ = (name, ethertype);
             Err(Error::unsupported("socket(AF_PACKET, SOCK_RAW)"))
         }
     }
