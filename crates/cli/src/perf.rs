@@ -18,7 +18,7 @@ use ipv4kit_net::{
 use serde::Serialize;
 
 use crate::args::{usage, SendArgs, SendVia, SinkArgs};
-use crate::igmp_send::{explain_send_error, io_errno, usable_interface};
+use crate::igmp_send::{explain_send_error, interface_error, io_errno, usable_interface};
 use crate::{perf6, stop};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -353,7 +353,7 @@ fn run_send_packet(args: &SendArgs, dst: Ipv4Addr, batch_len: usize) -> Result<(
         .iface
         .as_deref()
         .ok_or_else(|| usage("--via packet needs --iface IF (the frames go out of it)"))?;
-    let iface = interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let iface = interface_by_name(name).map_err(|e| interface_error(name, e))?;
     let size = usize::from(args.size);
     if let Some(mtu) = iface.mtu {
         if size > mtu as usize {

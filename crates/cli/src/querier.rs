@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::args::{usage, QuerierArgs};
 use crate::decode;
-use crate::igmp_send::{datagram, Encapsulation};
+use crate::igmp_send::{datagram, interface_error, Encapsulation};
 use crate::stop;
 use crate::table::{TableProtocol, Tracker, Usr1};
 
@@ -291,7 +291,7 @@ impl QuerySender<Ipv4Addr> for IgmpQuerySender {
 
 /// IF's first IPv4 address and prefix, and its MTU.
 fn interface_address(name: &str) -> Result<(u32, Ipv4Addr, u8, usize)> {
-    let i = iface::interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let i = iface::interface_by_name(name).map_err(|e| interface_error(name, e))?;
     let a = i.addrs.first().ok_or_else(|| {
         format!(
             "interface {name} has no IPv4 address: a querier needs one (RFC 3376 §6.6.2 elects \

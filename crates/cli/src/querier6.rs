@@ -19,6 +19,7 @@ use ipv4kit_net::{iface, Tap, TapConfig, TapProtocols};
 use serde_json::{Map, Value};
 
 use crate::args::{usage, QuerierArgs};
+use crate::igmp_send::interface_error;
 use crate::mld_send::MldSender;
 use crate::querier::{config, serve, QuerierProtocol, QuerySender};
 
@@ -77,7 +78,7 @@ impl QuerySender<Ipv6Addr> for MldSender {
 pub fn run_querier6(args: &QuerierArgs) -> Result<()> {
     config::<Mld>(args, Ipv6Addr::UNSPECIFIED, None)?;
     let name = &args.iface;
-    let i = iface::interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let i = iface::interface_by_name(name).map_err(|e| interface_error(name, e))?;
     let ll = ipv4kit_net::link_local_addr(i.index)
         .map_err(|e| {
             format!(
