@@ -12,6 +12,7 @@
 //! Where the kernel departs from the RFC the engine follows the RFC; the
 //! tests name each difference and its section.
 
+mod common_kernel;
 mod common_mld;
 
 use std::net::{Ipv6Addr, SocketAddrV6};
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as WallClock};
 
+use common_kernel::{engine, engine_op, Comparison, Engine, QUICK, SETTLE, TAIL, URI_MS};
 use common_mld::*;
 use ipv4kit_gmp::{Compat, Config, FilterMode, Instant, Mld, MldRx, Requester};
 use ipv4kit_net::wire::mld::{MldMessage, ALL_MLDV2_ROUTERS, ALL_NODES, ALL_ROUTERS};
@@ -28,35 +30,9 @@ use ipv4kit_net::{
 };
 use ipv4kit_testnet::{require_privileges, Link, LINK_LOCAL_A, LINK_LOCAL_B};
 
-/// Unsolicited Report Interval given to both (kernel sysctls
-/// `mldv{1,2}_unsolicited_report_interval` and engine config).
-const URI_MS: u64 = 2000;
-/// How late the kernel's "immediate" reports may be.
-const SLACK: Duration = Duration::from_millis(300);
-
-#[derive(Clone, Debug)]
-enum Op {
-    Join(Ipv6Addr),
-    Leave(Ipv6Addr),
-    JoinSource(Ipv6Addr, Ipv6Addr),
-    LeaveSource(Ipv6Addr, Ipv6Addr),
-    Block(Ipv6Addr, Ipv6Addr),
-    Unblock(Ipv6Addr, Ipv6Addr),
-    /// The full-state call: RFC 3678 `setsourcefilter` (`MCAST_MSFILTER`)
-    /// on the kernel, `set_filter` on the engine.
-    SetFilter(Ipv6Addr, FilterMode, Vec<Ipv6Addr>),
-    /// A query from b: the MLD message (checksummed from b's link-local
-    /// address) and its IPv6 destination.
-    Query(Vec<u8>, Ipv6Addr),
-}
-
-/// `Op` on requester/socket `.1`, `.0` ms after the previous step.
-type Step = (u64, usize, Op);
-
-struct Outcome {
-    at: Vec<Duration>,
-    sent: Vec<(Duration, Msg)>,
-}
+type Op = common_kernel::Op<Ipv6Addr>;
+type Step = common_kernel::Step<Ipv6Addr>;
+type Outcome = common_kernel::Outcome<Msg>;
 
 /// Whether `group` is one of the test's (ff15::4b:*).
 fn ours(group: &Ipv6Addr) -> bool {
@@ -201,57 +177,35 @@ fn kernel(
     Outcome { at, sent }
 }
 
-fn engine(
-    config: Config<Mld>,
-    seed: u64,
-    steps: &[Step],
-    at: &[Duration],
-    end: Duration,
-) -> Vec<(Duration, Msg)> {
-    let mut h = host_with(config, seed);
-    assert_eq!(h.source(), LINK_LOCAL_A);
-    let mut sent = Vec::new();
-    let t = |d: Duration| Instant::from_nanos(d.as_nanos() as u64);
-    let mut now = Instant::ZERO;
-    for ((_, sock, op), when) in steps.iter().zip(at) {
-        sent.extend(
-            run(&mut h, now, t(*when))
-                .into_iter()
-                .filter(|(x, _)| *x > now || now == Instant::ZERO),
-        );
-        now = t(*when);
-        let r = Requester(*sock as u32);
-        let res = match op {
-            Op::Join(g) => h.join(now, r, *g),
-            Op::Leave(g) => h.leave(now, r, *g),
-            Op::JoinSource(g, x) => h.join_source(now, r, *g, *x),
-            Op::LeaveSource(g, x) => h.leave_source(now, r, *g, *x),
-            Op::Block(g, x) => h.block(now, r, *g, *x),
-            Op::Unblock(g, x) => h.unblock(now, r, *g, *x),
-            Op::SetFilter(g, mode, x) => h.set_filter(now, r, *g, *mode, x),
-            Op::Query(msg, dst) => {
-                let m = MldMessage::parse(msg, LINK_LOCAL_B, *dst).unwrap();
-                h.handle_message(now, &MldRx::new(m, LINK_LOCAL_B), meta(*dst));
-                Ok(())
-            }
-        };
-        res.unwrap();
-        sent.extend(drain(&mut h).into_iter().map(|m| (now, m)));
+/// The engine's side: [`Host<Mld>`] as `common_mld` runs it, from a's
+/// link-local address.
+impl Engine for MldHost {
+    type Addr = Ipv6Addr;
+    type Msg = Msg;
+    fn run(&mut self, now: Instant, end: Instant) -> Vec<(Instant, Msg)> {
+        run(self, now, end)
     }
-    sent.extend(
-        run(&mut h, now, t(end))
-            .into_iter()
-            .filter(|(x, _)| *x > now),
-    );
-    sent.into_iter()
-        .map(|(i, m)| (i.since_epoch(), m))
-        .collect()
+    fn drain(&mut self) -> Vec<Msg> {
+        drain(self)
+    }
+    fn apply(&mut self, now: Instant, r: Requester, op: &Op) {
+        let res = engine_op(self, now, r, op).unwrap_or_else(|| {
+            let Op::Query(msg, dst) = op else {
+                unreachable!()
+            };
+            let m = MldMessage::parse(msg, LINK_LOCAL_B, *dst).unwrap();
+            self.handle_message(now, &MldRx::new(m, LINK_LOCAL_B), meta(*dst));
+            Ok(())
+        });
+        res.unwrap();
+    }
 }
 
-/// Runs `steps` on both and compares, as `tests/kernel.rs` does; a run
-/// whose sequences differ is repeated, at most three times (random
-/// retransmission delays may land between or just after calls). `deviations`: (from which step on, what the kernel
-/// sends, what the RFC asks), normalized; the RFC's side is compared.
+/// Runs `steps` on both and compares ([`common_kernel::compare`]), the
+/// kernel forced to MLDv1 if `force_v1`. A run whose sequences differ is
+/// repeated, at most three times: random retransmission delays may land
+/// between calls or just after the last one (then the kernel's pending
+/// records ride along); a real difference shows on every attempt.
 fn compare(
     force_v1: bool,
     config: Config<Mld>,
@@ -260,98 +214,27 @@ fn compare(
     tail: Duration,
     deviations: &[(usize, Msg, Msg)],
 ) -> Vec<Msg> {
-    let window = config
-        .unsolicited_report_interval
-        .max(config.old_unsolicited_report_interval);
-    for attempt in 0..3u64 {
+    let how = Comparison {
+        window: config
+            .unsolicited_report_interval
+            .max(config.old_unsolicited_report_interval),
+        normalized,
+        retry_any_difference: true,
+    };
+    common_kernel::compare(&how, steps, deviations, |seed| {
         let link = Link::with_ipv6().unwrap();
         let k = kernel(&link, force_v1, groups, steps, tail);
         let end = *k.at.last().unwrap() + tail;
-        let e = engine(config, attempt + 1, steps, &k.at, end);
-        let last_op = *k.at.last().unwrap();
-        let interleaved = |sent: &[(Duration, Msg)]| {
-            sent.iter()
-                .any(|(t, _)| *t < last_op && !k.at.iter().any(|a| *t >= *a && *t < *a + SLACK))
-        };
-        let ks: Vec<(Duration, Msg)> = k
-            .sent
-            .iter()
-            .filter_map(|(t, m)| normalized(m).map(|m| (*t, m)))
-            .collect();
-        let km = by_interval(
-            ks.iter()
-                .map(|(t, m)| {
-                    let m = deviations
-                        .iter()
-                        .find(|(step, d, _)| *t >= k.at[*step] && d == m)
-                        .map_or(m.clone(), |(_, _, r)| r.clone());
-                    (*t, m)
-                })
-                .collect(),
-            &k.at,
-        );
-        let em = by_interval(
-            e.iter()
-                .filter_map(|(t, m)| normalized(m).map(|m| (*t, m)))
-                .collect(),
-            &k.at,
-        );
-        if km != em {
-            // Both pick random retransmission delays: one that falls between
-            // two calls, or moments after the last one (then the kernel's
-            // pending records ride along), changes the sequence legitimately.
-            // A real difference shows on every attempt.
-            if attempt < 2 {
-                let why = if interleaved(&ks) || interleaved(&e) {
-                    "a retransmission fell between two calls"
-                } else {
-                    "the sequences differ"
-                };
-                eprintln!("attempt {attempt}: {why}; again");
-                continue;
-            }
-            let show = |v: &[(Duration, Msg)]| {
-                v.iter()
-                    .map(|(t, m)| format!("  {:>6} ms {:?}\n", t.as_millis(), m))
-                    .collect::<String>()
-            };
-            let calls: Vec<u128> = k.at.iter().map(|d| d.as_millis()).collect();
-            panic!(
-                "kernel and engine differ\nsteps {steps:?}\ncalls at {calls:?} ms\nkernel:\n{}engine:\n{}",
-                show(&ks),
-                show(&e)
-            );
-        }
-        for ((kt, m), (et, _)) in ks.iter().zip(&e) {
-            let trigger =
-                k.at.iter()
-                    .copied()
-                    .filter(|a| *a <= *et)
-                    .max()
-                    .unwrap_or_default();
-            let immediate = *et == trigger;
-            let limit = if immediate { SLACK } else { window + SLACK };
-            assert!(
-                *kt + Duration::from_millis(5) >= trigger && *kt <= trigger + limit,
-                "kernel {m:?} at {kt:?}, trigger {trigger:?}, engine at {et:?}"
-            );
-        }
-        return km;
-    }
-    unreachable!()
+        let h = host_with(config, seed);
+        assert_eq!(h.source(), LINK_LOCAL_A);
+        let e = engine(h, steps, &k.at, end);
+        (k, e)
+    })
 }
 
 fn config() -> Config<Mld> {
-    Config {
-        unsolicited_report_interval: Duration::from_millis(URI_MS),
-        old_unsolicited_report_interval: Duration::from_millis(URI_MS),
-        ..Config::default()
-    }
+    common_kernel::config()
 }
-
-const TAIL: Duration = Duration::from_millis(URI_MS + 500);
-const SETTLE: u64 = URI_MS + 300;
-const QUICK: u64 = 40;
 
 #[test]
 fn mld_include_to_include_with_two_sockets_matches_the_kernel() {
