@@ -119,6 +119,30 @@ async fn event_where(
     .unwrap_or_else(|_| panic!("no such event within the patience"))
 }
 
+/// The next event of `want`'s kind (a group added, or expired) is `want`,
+/// and the table then holds `table` (group, last reporter).
+async fn seen(
+    events: &mut Events<RouterEvent<Ipv4Addr>>,
+    handle: &QuerierHandle<Igmp>,
+    want: RouterEvent<Ipv4Addr>,
+    table: &[(Ipv4Addr, Ipv4Addr)],
+) {
+    let kind = std::mem::discriminant(&want);
+    let e = event_where(events, |e| std::mem::discriminant(e) == kind).await;
+    assert_eq!(e, want);
+    assert_eq!(table_groups(handle), table);
+}
+
+/// Makes b's kernel report as IGMPv`version` (0: its default, v3).
+fn force_igmp_version(link: &Link, version: &str) {
+    link.b
+        .sysctl(
+            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
+            version,
+        )
+        .unwrap();
+}
+
 fn table_groups(q: &QuerierHandle<Igmp>) -> Vec<(Ipv4Addr, Ipv4Addr)> {
     q.table()
         .groups
@@ -141,40 +165,40 @@ async fn joins_and_leaves_are_seen(
 
     // IGMPv3: TO_EX {} to 224.0.0.22.
     host.join_multicast_v4_n(ib, G1);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-    assert_eq!(e, RouterEvent::GroupAdded { group: G1 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupAdded { group: G1 },
+        &[(G1, ADDR_B)],
+    )
+    .await;
 
     // IGMPv2: a report to the group itself, which only the tap sees.
-    link.b
-        .sysctl(
-            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
-            "2",
-        )
-        .unwrap();
+    force_igmp_version(link, "2");
     host.join_multicast_v4_n(ib, G2);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-    assert_eq!(e, RouterEvent::GroupAdded { group: G2 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B), (G2, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupAdded { group: G2 },
+        &[(G1, ADDR_B), (G2, ADDR_B)],
+    )
+    .await;
 
     // An IGMPv2 leave (to 224.0.0.2): Q(G) twice, then the group expires.
     host.leave_multicast_v4_n(ib, G2);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupExpired { .. })).await;
-    assert_eq!(e, RouterEvent::GroupExpired { group: G2 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupExpired { group: G2 },
+        &[(G1, ADDR_B)],
+    )
+    .await;
 
     // Back to IGMPv3 (a v2 host leaves only groups it reported last in v2
     // mode): TO_IN {}, Q(G) twice, expiry.
-    link.b
-        .sysctl(
-            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
-            "0",
-        )
-        .unwrap();
+    force_igmp_version(link, "0");
     host.leave_multicast_v4_n(ib, G1);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupExpired { .. })).await;
-    assert_eq!(e, RouterEvent::GroupExpired { group: G1 });
-    assert!(table_groups(handle).is_empty());
+    seen(events, handle, RouterEvent::GroupExpired { group: G1 }, &[]).await;
 
     assert!(handle.is_querier());
     let c = handle.counters();
@@ -545,16 +569,11 @@ fn a_querier_on_a_raw_socket_with_the_router_groups_sees_igmpv3_joins_and_leaves
             .b
             .run(|| UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap());
         host.join_multicast_v4_n(ib, G1);
-        let e = event_where(&mut events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-        assert_eq!(e, RouterEvent::GroupAdded { group: G1 });
-        assert_eq!(table_groups(&handle), [(G1, ADDR_B)]);
+        let added = RouterEvent::GroupAdded { group: G1 };
+        seen(&mut events, &handle, added, &[(G1, ADDR_B)]).await;
         host.leave_multicast_v4_n(ib, G1);
-        let e = event_where(&mut events, |e| {
-            matches!(e, RouterEvent::GroupExpired { .. })
-        })
-        .await;
-        assert_eq!(e, RouterEvent::GroupExpired { group: G1 });
-        assert!(table_groups(&handle).is_empty());
+        let expired = RouterEvent::GroupExpired { group: G1 };
+        seen(&mut events, &handle, expired, &[]).await;
         run_ends_with_the_last_handle(handle, task).await;
     });
 }
