@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as WallClock};
 
-use common_kernel::{engine, engine_op, Comparison, Engine, QUICK, SETTLE, TAIL, URI_MS};
+use common_kernel::scenarios::{self, Family};
+use common_kernel::{engine, engine_op, Comparison, Engine, SETTLE, TAIL, URI_MS};
 use common_mld::*;
 use ipv4kit_gmp::{Compat, Config, FilterMode, Instant, Mld, MldRx, Requester};
 use ipv4kit_net::wire::mld::{MldMessage, ALL_MLDV2_ROUTERS, ALL_NODES, ALL_ROUTERS};
@@ -236,131 +237,64 @@ fn config() -> Config<Mld> {
     common_kernel::config()
 }
 
+/// The shared scenarios on MLDv2.
+impl Family for Mld {
+    type Addr = Ipv6Addr;
+    type Msg = Msg;
+    fn g(n: u8) -> Ipv6Addr {
+        g(u16::from(n))
+    }
+    fn s(n: u8) -> Ipv6Addr {
+        s(u16::from(n))
+    }
+    fn report(records: Vec<Rec>) -> Msg {
+        Msg::V2(records)
+    }
+    fn records(m: &Msg) -> Option<&[Rec]> {
+        match m {
+            Msg::V2(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn query(group: Option<Ipv6Addr>, sources: &[Ipv6Addr], mrt: Duration) -> Op {
+        match group {
+            Some(g) => Op::Query(query_v2(g, sources, mrt), g),
+            None => Op::Query(query_v2(Ipv6Addr::UNSPECIFIED, sources, mrt), ALL_NODES),
+        }
+    }
+    fn compare(steps: &[Step], tail: Duration, deviations: &[(usize, Msg, Msg)]) -> Vec<Msg> {
+        compare(false, config(), &[], steps, tail, deviations)
+    }
+}
+
 #[test]
 fn mld_include_to_include_with_two_sockets_matches_the_kernel() {
     require_privileges!();
-    let (g1, a, b) = (g(1), s(1), s(2));
-    let steps = [
-        (0, 0, Op::JoinSource(g1, a)),
-        (SETTLE, 1, Op::JoinSource(g1, b)),
-        (SETTLE, 1, Op::JoinSource(g1, a)),
-        (SETTLE, 0, Op::LeaveSource(g1, a)),
-        (SETTLE, 1, Op::LeaveSource(g1, b)),
-        (SETTLE, 1, Op::LeaveSource(g1, a)),
-    ];
-    let got = compare(false, config(), &[], &steps, TAIL, &[]);
-    assert_eq!(got.first(), Some(&Msg::V2(vec![(ALLOW, g1, vec![a])])));
-    assert_eq!(got.last(), Some(&Msg::V2(vec![(BLOCK, g1, vec![a])])));
-    assert_eq!(got.len(), 8, "4 changes, each sent [RV] = 2 times: {got:?}");
+    scenarios::include_to_include_with_two_sockets::<Mld>();
 }
 
 #[test]
 fn mld_include_to_exclude_and_back_with_three_sockets_matches_the_kernel() {
     require_privileges!();
-    let (g1, a, b, c) = (g(2), s(1), s(2), s(3));
-    let steps = [
-        (0, 0, Op::JoinSource(g1, a)),
-        (SETTLE, 1, Op::JoinSource(g1, b)),
-        (SETTLE, 2, Op::Join(g1)),
-        (SETTLE, 2, Op::Block(g1, a)),
-        (SETTLE, 2, Op::Block(g1, c)),
-        (SETTLE, 2, Op::Leave(g1)),
-    ];
-    let got = compare(false, config(), &[], &steps, TAIL, &[]);
-    assert!(got.contains(&Msg::V2(vec![(TO_EX, g1, vec![])])), "{got:?}");
-    assert!(
-        got.contains(&Msg::V2(vec![(BLOCK, g1, vec![c])])),
-        "{got:?}"
-    );
-    assert_eq!(got.last(), Some(&Msg::V2(vec![(TO_IN, g1, vec![a, b])])));
+    scenarios::include_to_exclude_and_back_with_three_sockets::<Mld>();
 }
 
 #[test]
 fn mld_exclude_to_exclude_with_three_sockets_matches_the_kernel() {
     require_privileges!();
-    let (g1, a, b, c) = (g(3), s(1), s(2), s(3));
-    let steps = [
-        (0, 0, Op::Join(g1)),
-        (SETTLE, 0, Op::Block(g1, a)),
-        (SETTLE, 0, Op::Block(g1, b)),
-        (SETTLE, 1, Op::Join(g1)),
-        (SETTLE, 1, Op::Block(g1, b)),
-        (SETTLE, 1, Op::Block(g1, c)),
-        (SETTLE, 2, Op::Join(g1)),
-        (SETTLE, 2, Op::Block(g1, b)),
-        (SETTLE, 0, Op::Unblock(g1, b)),
-    ];
-    let got = compare(false, config(), &[], &steps, TAIL, &[]);
-    assert!(
-        got.contains(&Msg::V2(vec![(ALLOW, g1, vec![a, b])])),
-        "socket 1's join (EXCLUDE {{}}) lifts both blocks: {got:?}"
-    );
-    assert_eq!(got.last(), Some(&Msg::V2(vec![(ALLOW, g1, vec![b])])));
+    scenarios::exclude_to_exclude_with_three_sockets::<Mld>();
 }
 
 #[test]
 fn mld_changes_while_retransmissions_pend_match_the_kernel() {
     require_privileges!();
-    let (g1, g2, a, b) = (g(4), g(5), s(1), s(2));
-    let steps = [
-        (0, 0, Op::Join(g1)),
-        (QUICK, 0, Op::Block(g1, a)),
-        (QUICK, 1, Op::JoinSource(g2, b)),
-        (SETTLE, 0, Op::Unblock(g1, a)),
-        (QUICK, 1, Op::LeaveSource(g2, b)),
-        (QUICK, 0, Op::Leave(g1)),
-    ];
-    compare(false, config(), &[], &steps, TAIL, &[]);
-}
-
-fn general_v2(mrt: Duration) -> Op {
-    Op::Query(query_v2(Ipv6Addr::UNSPECIFIED, &[], mrt), ALL_NODES)
+    scenarios::changes_while_retransmissions_pend::<Mld>();
 }
 
 #[test]
 fn mld_answers_to_the_three_kinds_of_query_match_the_kernel() {
     require_privileges!();
-    let (g1, g2, a, b, c) = (g(6), g(7), s(1), s(2), s(3));
-    let mrt = Duration::from_secs(1);
-    let steps = [
-        (0, 0, Op::Join(g1)),
-        (QUICK, 0, Op::Block(g1, a)),
-        (QUICK, 1, Op::JoinSource(g2, b)),
-        (QUICK, 1, Op::JoinSource(g2, c)),
-        (SETTLE, 0, general_v2(mrt)),
-        (SETTLE, 0, Op::Query(query_v2(g1, &[], mrt), g1)),
-        (SETTLE, 0, Op::Query(query_v2(g2, &[a, b], mrt), g2)),
-        (SETTLE, 0, Op::Query(query_v2(g1, &[a, b], mrt), g1)),
-    ];
-    // RFC 3810 §6.3: a Multicast Address and Source Specific Query for an
-    // EXCLUDE (A) group is answered with IS_IN (B−A). Linux answers IS_EX
-    // with the queried sources that are excluded (A*B), as for IGMP.
-    let linux = [(
-        7,
-        Msg::V2(vec![(IS_EX, g1, vec![a])]),
-        Msg::V2(vec![(IS_IN, g1, vec![b])]),
-    )];
-    let got = compare(
-        false,
-        config(),
-        &[],
-        &steps,
-        Duration::from_millis(1500),
-        &linux,
-    );
-    let answers: Vec<&Msg> = got
-        .iter()
-        .filter(|m| matches!(m, Msg::V2(r) if r.iter().all(|x| x.0 <= IS_EX)))
-        .collect();
-    assert_eq!(
-        answers,
-        vec![
-            &Msg::V2(vec![(IS_EX, g1, vec![a]), (IS_IN, g2, vec![b, c])]),
-            &Msg::V2(vec![(IS_EX, g1, vec![a])]),
-            &Msg::V2(vec![(IS_IN, g2, vec![b])]),
-            &Msg::V2(vec![(IS_IN, g1, vec![b])]),
-        ]
-    );
+    scenarios::answers_to_the_three_kinds_of_query::<Mld>();
 }
 
 #[test]
@@ -425,36 +359,5 @@ fn an_mldv1_querier_makes_both_fall_back_to_mldv1() {
 #[test]
 fn set_filter_puts_the_same_records_on_the_wire_as_mcast_msfilter() {
     require_privileges!();
-    let (g1, a, b, c) = (g(12), s(1), s(2), s(3));
-    let set = |sock, mode, x: &[Ipv6Addr]| (SETTLE, sock, Op::SetFilter(g1, mode, x.to_vec()));
-    use FilterMode::{Exclude, Include};
-    // Linux wants a membership before MCAST_MSFILTER: each socket joins
-    // first; the engine's set_filter would create one.
-    let steps = [
-        (0, 0, Op::Join(g1)),
-        set(0, Include, &[a, b]),
-        set(0, Include, &[b, c]),
-        set(0, Exclude, &[b]),
-        set(0, Exclude, &[a]),
-        (SETTLE, 1, Op::Join(g1)),
-        set(1, Include, &[]),
-        set(0, Include, &[]),
-    ];
-    let got = compare(false, config(), &[], &steps, TAIL, &[]);
-    let once: Vec<Msg> = got.iter().step_by(2).cloned().collect();
-    assert_eq!(
-        once,
-        vec![
-            Msg::V2(vec![(TO_EX, g1, vec![])]),
-            Msg::V2(vec![(TO_IN, g1, vec![a, b])]),
-            Msg::V2(vec![(ALLOW, g1, vec![c]), (BLOCK, g1, vec![a])]),
-            Msg::V2(vec![(TO_EX, g1, vec![b])]),
-            Msg::V2(vec![(BLOCK, g1, vec![a]), (ALLOW, g1, vec![b])]),
-            Msg::V2(vec![(ALLOW, g1, vec![a])]),
-            Msg::V2(vec![(BLOCK, g1, vec![a])]),
-            Msg::V2(vec![(TO_IN, g1, vec![])]),
-        ],
-        "every change sent [RV] = 2 times: {got:?}"
-    );
-    assert_eq!(got.len(), 16);
+    scenarios::set_filter_puts_the_same_records_on_the_wire_as_mcast_msfilter::<Mld>();
 }

@@ -1,10 +1,13 @@
 //! The kernel-oracle harness of `tests/kernel.rs` (IGMP) and
 //! `tests/mld_kernel.rs` (MLD), written once: the calls both sides get
 //! ([`Op`]), the engine's side on a virtual clock ([`engine`]), and the
-//! comparison of what both sent ([`compare`]). Each file keeps what its
-//! family does differently: the kernel's side (sysctls, sockets, capture,
-//! queries) and how a message is normalized.
+//! comparison of what both sent ([`compare`]), and the scenarios both run
+//! ([`scenarios`]). Each file keeps what its family does differently: the
+//! kernel's side (sysctls, sockets, capture, queries), how a message is
+//! normalized, and its own version-specific tests.
 #![allow(dead_code)]
+
+pub mod scenarios;
 
 use std::fmt::Debug;
 use std::time::Duration;
