@@ -121,6 +121,9 @@ pub struct Summary {
     pub send_dropped: u64,
     /// IGMP messages from others with bad checksums or lengths.
     pub received_invalid: u64,
+    /// The RFC 3918 measurements (`--measure`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<ipv4kit_emu::measure::Report<Ipv4Addr>>,
 }
 
 impl Summary {
@@ -141,6 +144,7 @@ impl Summary {
             sent: w.sent,
             send_dropped: w.send_dropped,
             received_invalid: w.received_invalid,
+            measure: None,
         }
     }
 
@@ -261,6 +265,9 @@ pub fn run_emulate(args: &EmulateArgs) -> Result<(), Box<dyn std::error::Error>>
             Box::<dyn std::error::Error>::from(e)
         }
     })?;
+    if args.measure {
+        runner.measure(&args.iface)?;
+    }
     let progress = std::io::stderr().is_terminal();
     let json = args.json;
     let mut last_reports = 0u64;
@@ -291,11 +298,15 @@ pub fn run_emulate(args: &EmulateArgs) -> Result<(), Box<dyn std::error::Error>>
             }
         },
     )?;
-    let summary = Summary::of(&runner);
+    let mut summary = Summary::of(&runner);
+    summary.measure = runner.measure_report()?;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         println!("{}", summary.line());
+        if let Some(m) = &summary.measure {
+            crate::emulate_measure::print(m);
+        }
     }
     Ok(())
 }

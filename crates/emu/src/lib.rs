@@ -46,7 +46,10 @@
 
 mod emulator;
 mod family;
+pub mod histogram;
+pub mod measure;
 mod player;
+pub mod probe;
 mod runner;
 pub mod scenario;
 

@@ -13,6 +13,7 @@ use ipv4kit_net::{interface_index, DatagramOptions, PacketType, RawConn, Result,
 
 use crate::emulator::Emulator;
 use crate::player::Player;
+use crate::probe::Probe;
 
 /// Datagrams per `sendmmsg`.
 pub const BATCH: usize = 64;
@@ -48,6 +49,8 @@ pub struct Runner {
     buf: Box<[u8]>,
     start: WallClock,
     wire: WireStats,
+    /// The delay measurements, when [`measure`](Runner::measure) is on.
+    probe: Option<Probe>,
 }
 
 impl Runner {
@@ -70,6 +73,7 @@ impl Runner {
             buf: vec![0; 1600].into_boxed_slice(),
             start: WallClock::now(),
             wire: WireStats::default(),
+            probe: None,
         })
     }
 
@@ -86,6 +90,24 @@ impl Runner {
     /// What went over the wire.
     pub fn wire_stats(&self) -> WireStats {
         self.wire
+    }
+
+    /// Turns on the RFC 3918 join and leave delay measurements
+    /// ([`Probe`]): a second tap on `iface` that hears the hosts' reports
+    /// and the multicast data. Call before [`run`](Self::run).
+    pub fn measure(&mut self, iface: &str) -> Result<()> {
+        let first = self.emu.address(0);
+        self.probe = Some(Probe::open(iface, first, self.emu.len())?);
+        Ok(())
+    }
+
+    /// Ends the measurements (reading what the tap still holds) and gives
+    /// their figures; `None` when they are off.
+    pub fn measure_report(&mut self) -> Result<Option<crate::measure::Report<Ipv4Addr>>> {
+        match &mut self.probe {
+            Some(p) => p.finish(&self.emu).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Time since [`open`](Self::open).
@@ -140,6 +162,9 @@ impl Runner {
             }
             let wait = wake.saturating_sub(self.start.elapsed()).min(MAX_WAIT);
             self.receive(wait)?;
+            if let Some(p) = &mut self.probe {
+                p.poll(&self.emu)?;
+            }
         }
         self.flush()
     }
