@@ -21,6 +21,10 @@
 //! `sendmmsg` batches, and the tap (`AF_PACKET`) hearing queries on the
 //! link. `ipv4kit emulate` is built on it.
 //!
+//! [`measure`] computes the RFC 3918 join and leave delays from reports
+//! sent and multicast data heard (sans-IO); [`probe`] feeds it from a tap
+//! beside the runner ([`Runner::measure`]).
+//!
 //! ```
 //! use std::net::Ipv4Addr;
 //! use ipv4kit_emu::{scenario, simulate, EmuConfig, Emulator};

@@ -237,19 +237,17 @@ impl<A: Copy + Eq + Hash> Measure<A> {
     /// A report went out at `t` (ns) from `host` with `effect` on `group`.
     /// Repeats (retransmissions, current-state answers) change nothing.
     pub fn report(&mut self, t: u64, host: u32, group: A, effect: Effect) {
+        if effect == Effect::Leave && !self.entries.contains_key(&(host, group)) {
+            return; // never joined here: nothing to measure
+        }
         let Some(g) = self.group_slot(group) else {
             self.untracked += 1;
             return;
         };
         let quiet = self.quiet_ns;
-        if !self.entries.contains_key(&(host, group)) {
-            if effect == Effect::Leave {
-                return;
-            }
-            if self.entries.len() >= MAX_ENTRIES {
-                self.untracked += 1;
-                return;
-            }
+        if self.entries.len() >= MAX_ENTRIES && !self.entries.contains_key(&(host, group)) {
+            self.untracked += 1;
+            return;
         }
         let grp = &mut self.groups[g];
         let e = self.entries.entry((host, group)).or_insert(Entry {

@@ -122,6 +122,8 @@ fn capacity_is_the_most_groups_with_members_and_data_at_once() {
 fn data_of_a_group_nobody_joined_is_counted_apart() {
     let mut m = measure();
     m.data(0, G1);
+    // A leave of a group never joined makes no group either.
+    m.report(0, 0, G2, Effect::Leave);
     let r = m.report_now();
     assert_eq!((r.unjoined_packets, r.groups.len()), (1, 0));
 }
