@@ -5,7 +5,8 @@
 //! leaves (a router that follows IGMP, on `MrouteSocket`), each change made
 //! a known 50 ms after the report that calls for it: the device under test
 //! has a 50 ms join and leave latency, and the emulated hosts in c must
-//! measure it in both directions.
+//! measure it in both directions. A router that forwards at most 3
+//! groups gives a group capacity of 3.
 //!
 //! The known delay is the router's, not the link's: this kernel (and CI's,
 //! the same machine kind) is built without `CONFIG_NET_SCH_NETEM` (and
@@ -39,8 +40,10 @@ const HOSTS: u32 = 4;
 
 /// Router b: VIF 0 towards a, VIF 1 towards c; an (a, G) entry exists
 /// while some host of c holds G, as its v3 reports say, from [`ADDED`]
-/// after the first join to [`ADDED`] after the last leave.
-fn router(link: &Link, if_bc: &str, stop: Arc<AtomicBool>) -> JoinHandle<usize> {
+/// after the first join to [`ADDED`] after the last leave; at most `cap`
+/// groups at once (a device's forwarding capacity: later groups are not
+/// forwarded).
+fn router(link: &Link, if_bc: &str, cap: usize, stop: Arc<AtomicBool>) -> JoinHandle<usize> {
     let (m, rx) = link.b.run(|| {
         let m = MrouteSocket::new().unwrap();
         m.add_vif(0, interface_index(&link.if_b).unwrap()).unwrap();
@@ -53,6 +56,7 @@ fn router(link: &Link, if_bc: &str, stop: Arc<AtomicBool>) -> JoinHandle<usize> 
     });
     std::thread::spawn(move || {
         let mut members: BTreeMap<Ipv4Addr, BTreeSet<Ipv4Addr>> = BTreeMap::new();
+        let mut forwarded: BTreeSet<Ipv4Addr> = BTreeSet::new();
         let mut changes = 0;
         // (when, group, add or delete)
         let mut due: Vec<(Instant, Ipv4Addr, bool)> = Vec::new();
@@ -90,9 +94,14 @@ fn router(link: &Link, if_bc: &str, stop: Arc<AtomicBool>) -> JoinHandle<usize> 
                     }
                     _ => {}
                 }
-                let is = !set.is_empty();
-                if was != is {
-                    due.push((Instant::now() + ADDED, rec.group(), is));
+                let (g, is) = (rec.group(), !set.is_empty());
+                let go = match (was, is) {
+                    (false, true) => forwarded.len() < cap && forwarded.insert(g),
+                    (true, false) => forwarded.remove(&g),
+                    _ => false,
+                };
+                if go {
+                    due.push((Instant::now() + ADDED, g, is));
                 }
             }
         }
@@ -134,7 +143,7 @@ fn join_and_leave_delays_through_kernel_forwarding_reflect_the_routers_added_50_
     let link = Link::new().unwrap();
     let ext = link.extend().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let routed = router(&link, &ext.if_bc, stop.clone());
+    let routed = router(&link, &ext.if_bc, usize::MAX, stop.clone());
     let sent = source(&link, &[G1, G2], stop.clone());
 
     let cfg = EmuConfig {
@@ -203,4 +212,48 @@ fn join_and_leave_delays_through_kernel_forwarding_reflect_the_routers_added_50_
     );
     assert_eq!(report.overall.never_received, u64::from(HOSTS));
     assert_eq!(report.group_capacity, 2);
+}
+
+#[test]
+fn group_capacity_is_the_number_of_groups_a_capped_router_forwards() {
+    require_privileges!();
+    let link = Link::new().unwrap();
+    let ext = link.extend().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    // The router forwards 3 groups at most; the hosts join 6, all sent to.
+    let routed = router(&link, &ext.if_bc, 3, stop.clone());
+    let groups: Vec<Ipv4Addr> = (1..=6).map(|i| Ipv4Addr::new(239, 78, 0, i)).collect();
+    let sent = source(&link, &groups, stop.clone());
+    let cfg = EmuConfig {
+        hosts: 2,
+        first_address: Ipv4Addr::new(198, 19, 0, 10),
+        host: Config::<Igmp>::default(),
+        seed: 4,
+    };
+    let text: String = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| format!("{} all join {g}\n", 0.2 + 0.1 * i as f64))
+        .collect();
+    let s = scenario::parse_with::<Igmp>("capacity", &text, &cfg.host).unwrap();
+    s.validate(2, &cfg.host).unwrap();
+    let iface = ext.if_cb.clone();
+    let report: Report<Ipv4Addr> = ext.c.run(move || {
+        let emu = Emulator::new(cfg).unwrap();
+        let mut r = Runner::open(&iface, emu, Player::new(s.steps, 2, None)).unwrap();
+        r.measure(&iface).unwrap();
+        r.run(Some(Duration::from_millis(2500)), &|| false, |_| {})
+            .unwrap();
+        r.measure_report().unwrap().unwrap()
+    });
+    stop.store(true, Ordering::Relaxed);
+    assert!(sent.join().unwrap() > 0);
+    assert_eq!(routed.join().unwrap(), 3);
+    assert_eq!(report.group_capacity, 3, "{:?}", report.groups);
+    assert_eq!(report.overall.join.count, 2 * 3);
+    assert_eq!(report.overall.never_received, 2 * 3);
+    for (i, g) in report.groups.iter().enumerate() {
+        assert_eq!(g.group, Some(groups[i]));
+        assert_eq!(g.packets > 0, i < 3, "{g:?}");
+    }
 }
