@@ -636,6 +636,14 @@ pub struct QuerierArgs {
 /// destination the group's: 01:00:5e:... for IPv4, 33:33:... for IPv6),
 /// for switches that snoop per port and MAC; queries still come in through
 /// the tap.
+///
+/// --measure adds the RFC 3918 figures to the summary: join delay (a host's
+/// joining report sent → the group's first data packet on IF) and leave
+/// delay (its leaving report → the group's last data packet), per group and
+/// overall as count, min, median, p95, p99, max and a histogram, plus joins
+/// that never received data, packets after leave and group capacity (the
+/// most groups flowing at once). Data is any UDP to the groups, heard with a
+/// second AF_PACKET tap (kernel timestamps on reports and data alike).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit emulate --iface eth0 --hosts 1000 --join 239.1.1.1 --duration-s 60
@@ -643,7 +651,8 @@ pub struct QuerierArgs {
                   --join 232.1.1.1@198.18.0.9,198.18.0.10 --join-rate 500 --leave-after-s 30
   ipv4kit emulate --iface eth0 --hosts 50 --scenario zapping.txt --json
   ipv4kit emulate -6 --iface eth0 --hosts 1000 --first-address fe80::1:0 --join ff3e::8000:1@2001:db8::9
-  ipv4kit emulate --iface eth0 --hosts 100 --mac-base 02:00:00:00:01:00 --join 239.1.1.1")]
+  ipv4kit emulate --iface eth0 --hosts 100 --mac-base 02:00:00:00:01:00 --join 239.1.1.1
+  ipv4kit emulate --iface eth0 --hosts 10 --join 239.1.1.1 --leave-after-s 5 --duration-s 8 --measure")]
 pub struct EmulateArgs {
     /// The interface the hosts are on.
     #[arg(long, value_name = "IF")]
@@ -681,6 +690,9 @@ pub struct EmulateArgs {
     /// A scenario file of timed steps.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// Measure join and leave delays (RFC 3918) of the multicast data heard.
+    #[arg(long)]
+    pub measure: bool,
     /// Print the summary (and progress) as JSON.
     #[arg(long)]
     pub json: bool,

@@ -262,6 +262,10 @@ fn emulate_refuses_bad_ipv6_input_before_opening_a_socket() {
         "--iface lo has no link-local IPv6 address",
     );
     refused(
+        &with(&["-6", ll[0], ll[1], "--join", "ff05::1", "--measure"]),
+        "MLD (-6) join and leave delays are not measured yet",
+    );
+    refused(
         &with(&["--mac-base", "01:00:5e:00:00:01", "--join", "239.1.1.1"]),
         "a group address",
     );

@@ -29,6 +29,10 @@
 //! also has its own MAC address and the runner sends whole Ethernet
 //! frames ([`Runner::open_with_macs`]).
 //!
+//! [`measure`] computes the RFC 3918 join and leave delays from reports
+//! sent and multicast data heard (sans-IO); [`probe`] feeds it from a tap
+//! beside the runner ([`Runner::measure`]).
+//!
 //! ```
 //! use std::net::Ipv4Addr;
 //! use ipv4kit_emu::{scenario, simulate, EmuConfig, Emulator};
@@ -55,8 +59,11 @@
 mod emulator;
 mod family;
 mod family6;
+pub mod histogram;
 mod link;
+pub mod measure;
 mod player;
+pub mod probe;
 mod runner;
 pub mod scenario;
 

@@ -14,6 +14,7 @@ use ipv4kit_net::{
 
 use crate::emulator::Emulator;
 use crate::family::Family;
+use crate::probe::Probe;
 use crate::runner::WireStats;
 
 /// `IPPROTO_RAW`: an IPv6 raw socket for it takes whole datagrams, the
@@ -64,6 +65,13 @@ pub trait LinkFamily: Family {
     /// and, if it is a message of the family, handed to the hosts it
     /// concerns.
     fn deliver(emu: &mut Emulator<Self>, now: Instant, packet: &[u8], wire: &mut WireStats);
+    /// Reads what the RFC 3918 probe heard since the last call. The probe
+    /// is IPv4 only ([`Runner::measure`](crate::Runner::measure) exists for
+    /// IGMP runners), so other families never have one to poll.
+    fn poll_probe(probe: &mut Probe, emu: &Emulator<Self>) -> Result<()> {
+        let _ = (probe, emu);
+        Ok(())
+    }
 }
 
 impl LinkFamily for Igmp {
@@ -79,6 +87,10 @@ impl LinkFamily for Igmp {
 
     fn push(_: &RawTx, batch: &mut SendBatch, dst: Ipv4Addr, datagram: &[u8]) -> Result<()> {
         batch.push(SocketAddrV4::new(dst, 0), datagram, None)
+    }
+
+    fn poll_probe(probe: &mut Probe, emu: &Emulator<Igmp>) -> Result<()> {
+        probe.poll(emu)
     }
 
     fn deliver(emu: &mut Emulator<Igmp>, now: Instant, packet: &[u8], wire: &mut WireStats) {

@@ -14,6 +14,7 @@ use ipv4kit_net::{interface_index, FrameSender, PacketType, Result, SendBatch, T
 use crate::emulator::Emulator;
 use crate::link::{LinkFamily, MacRange, RawTx};
 use crate::player::Player;
+use crate::probe::Probe;
 
 /// Datagrams per `sendmmsg`.
 pub const BATCH: usize = 64;
@@ -78,6 +79,8 @@ pub struct Runner<F: LinkFamily = Igmp> {
     buf: Box<[u8]>,
     start: WallClock,
     wire: WireStats,
+    /// The delay measurements, when [`measure`](Runner::measure) is on.
+    probe: Option<Probe>,
 }
 
 impl<F: LinkFamily> Runner<F> {
@@ -99,6 +102,7 @@ impl<F: LinkFamily> Runner<F> {
             buf: vec![0; 1600].into_boxed_slice(),
             start: WallClock::now(),
             wire: WireStats::default(),
+            probe: None,
         })
     }
 
@@ -192,6 +196,9 @@ impl<F: LinkFamily> Runner<F> {
             }
             let wait = wake.saturating_sub(self.start.elapsed()).min(MAX_WAIT);
             self.receive(wait)?;
+            if let Some(p) = &mut self.probe {
+                F::poll_probe(p, &self.emu)?;
+            }
         }
         self.flush()
     }
@@ -330,5 +337,26 @@ impl<F: LinkFamily> Runner<F> {
         }
         fr.count = 0;
         Ok(())
+    }
+}
+
+/// The RFC 3918 measurements, for IGMP hosts (the probe hears IPv4).
+impl Runner<Igmp> {
+    /// Turns on the RFC 3918 join and leave delay measurements
+    /// ([`Probe`]): a second tap on `iface` that hears the hosts' reports
+    /// and the multicast data. Call before [`run`](Self::run).
+    pub fn measure(&mut self, iface: &str) -> Result<()> {
+        let first = self.emu.address(0);
+        self.probe = Some(Probe::open(iface, first, self.emu.len())?);
+        Ok(())
+    }
+
+    /// Ends the measurements (reading what the tap still holds) and gives
+    /// their figures; `None` when they are off.
+    pub fn measure_report(&mut self) -> Result<Option<crate::measure::Report<std::net::Ipv4Addr>>> {
+        match &mut self.probe {
+            Some(p) => p.finish(&self.emu).map(Some),
+            None => Ok(None),
+        }
     }
 }
