@@ -15,13 +15,9 @@ membership an RFC-following querier holds at the end of the capture. A
 message the RFC tells a router to ignore (bad checksum, bad length, an
 EXCLUDE record for an SSM group, a report about the all-systems group,
 an MLD message from a non-link-local source or without Router Alert)
-does not change that table. Rules the manifests follow (README.md says
-more):
-
-- a message that is itself wrong is listed at its own frame, each time;
-- a fault seen only across messages (the announced Query Interval against
-  the observed one, a late answer) is listed at the first frame where it
-  becomes visible: the second query, the late report.
+does not change that table. README.md says which frame each kind of fault
+is listed at (a wrong message at its own frame; a querier's configuration
+fault once; a late answer at the late report).
 
 The link is 198.18.0.0/24 (fe80::/64 for MLD); the querier is 198.18.0.1
 (fe80::1) unless a capture says otherwise; hosts are .21, .22, .23
