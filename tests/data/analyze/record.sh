@@ -158,8 +158,10 @@ for n, f in enumerate(frames, 1):
                            "kind": "bad-checksum",
                            "reason": "IGMP %s with a wrong checksum" % ("query" if query else "message")})
     elif "bad icmp6 cksum" in f:
-        violations.append({"frame": n, "time": t, "rfc": "RFC 3810 §5.1.2", "kind": "bad-checksum",
-                           "reason": "MLD message with a wrong checksum"})
+        query = "listener query" in f
+        violations.append({"frame": n, "time": t, "rfc": "RFC 3810 §5.1.2" if query else "RFC 3810 §5.2.2",
+                           "kind": "bad-checksum",
+                           "reason": "MLD %s with a wrong checksum" % ("query" if query else "message")})
     else:
         for rule in spec.get("rules", []):
             if re.search(rule["pattern"], f) and not rule.get("done"):
