@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench igmp`
 
+#[path = "support/igmp_cases.rs"]
+mod igmp_cases;
 #[path = "support/cpu_time.rs"]
 mod thread_cpu;
 use std::hint::black_box;
@@ -11,71 +13,12 @@ use std::net::Ipv4Addr;
 use thread_cpu::ThreadCpu;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use etherparse::IgmpSlice;
-use ipv4kit::wire::igmp::{
-    GroupRecordRepr, GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV3, ReportV2, ReportV3,
-};
-
-fn sources(n: u32) -> Vec<Ipv4Addr> {
-    (0..n).map(|i| Ipv4Addr::from(0xc612_0001 + i)).collect()
-}
-
-fn records<'a>(n: u32, srcs: &'a [Ipv4Addr]) -> Vec<GroupRecordRepr<'a>> {
-    (0..n)
-        .map(|g| GroupRecordRepr {
-            record_type: GroupRecordType::ModeIsInclude,
-            group: Ipv4Addr::from(0xe800_0100 + g),
-            sources: srcs,
-            aux_data: &[],
-        })
-        .collect()
-}
-
-fn report(n_records: u32, n_sources: u32) -> Vec<u8> {
-    let srcs = sources(n_sources);
-    let recs = records(n_records, &srcs);
-    let r = ReportV3 { records: &recs };
-    let mut buf = vec![0u8; r.buffer_len()];
-    r.emit(&mut buf).unwrap();
-    buf
-}
-
-fn walk_ours(bytes: &[u8]) -> u32 {
-    let Ok(IgmpMessage::ReportV3(r)) = IgmpMessage::parse(bytes) else {
-        panic!("not a valid v3 report");
-    };
-    let mut acc = 0u32;
-    for rec in r.records() {
-        acc ^= u32::from(rec.group());
-        for s in rec.sources() {
-            acc = acc.wrapping_add(u32::from(s));
-        }
-    }
-    acc
-}
-
-fn walk_etherparse(bytes: &[u8]) -> u32 {
-    let Ok(slice) = IgmpSlice::from_slice(bytes) else {
-        panic!("etherparse rejected the report");
-    };
-    assert!(slice.is_checksum_valid());
-    let IgmpSlice::MembershipReportV3(r) = slice else {
-        panic!("not a v3 report");
-    };
-    let mut acc = 0u32;
-    for rec in r.group_records() {
-        let rec = rec.expect("record");
-        acc ^= u32::from_be_bytes(rec.multicast_address());
-        for s in rec.source_addresses() {
-            acc = acc.wrapping_add(u32::from_be_bytes(s));
-        }
-    }
-    acc
-}
+use igmp_cases::*;
+use ipv4kit::wire::igmp::{MaxRespCode, Qqic, QueryV3, ReportV2, ReportV3};
 
 fn bench_walk(c: &mut Criterion<ThreadCpu>) {
     let mut group = c.benchmark_group("igmpv3_report_walk");
-    for (n_records, n_sources) in [(1, 0), (1, 8), (16, 0), (16, 4), (16, 8), (64, 4), (64, 8)] {
+    for (n_records, n_sources) in SIZES {
         let bytes = report(n_records, n_sources);
         assert_eq!(walk_ours(&bytes), walk_etherparse(&bytes));
         let case = format!("{n_records}x{n_sources}");

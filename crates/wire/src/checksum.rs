@@ -282,20 +282,37 @@ fn sum_be(data: &[u8]) -> u16 {
 /// Below this length [`sum_ne`] takes [`sum_ne_short`].
 const SHORT_LEN: usize = 128;
 
-/// [`sum_ne`] for short buffers (headers, small messages): 16-octet loads
-/// whose two 64-bit halves go into two add-with-carry chains, so a 20-octet
-/// header is one load pair and a 64-octet message four, with no vector
-/// set-up or reduction; then at most 15 trailing octets.
+/// [`sum_ne`] for short buffers (headers, small messages): 32-octet blocks
+/// into four add-with-carry chains, then at most one 16-octet load pair,
+/// one 8-octet word and 7 trailing octets, with no vector set-up or
+/// reduction. A 20-octet header takes no loop at all; a 64-octet message
+/// two blocks, each chain two additions deep.
 #[inline(always)]
 fn sum_ne_short(data: &[u8]) -> u64 {
-    let (pairs, rest) = data.as_chunks::<16>();
     let (mut a, mut b) = (0u64, 0u64);
-    for p in pairs {
+    let mut rest = data;
+    if rest.len() >= 32 {
+        // Four chains, so each is only len/32 additions deep.
+        let (quads, tail) = rest.as_chunks::<32>();
+        let (mut c, mut d) = (0u64, 0u64);
+        for q in quads {
+            let (w, _) = q.as_chunks::<8>();
+            a = add_carry(a, u64::from_ne_bytes(w[0]));
+            b = add_carry(b, u64::from_ne_bytes(w[1]));
+            c = add_carry(c, u64::from_ne_bytes(w[2]));
+            d = add_carry(d, u64::from_ne_bytes(w[3]));
+        }
+        a = add_carry(a, c);
+        b = add_carry(b, d);
+        rest = tail;
+    }
+    // Under 32 octets left: at most one 16-octet pair, no loop.
+    if let Some((p, tail)) = rest.split_first_chunk::<16>() {
         let v = u128::from_ne_bytes(*p);
         a = add_carry(a, v as u64);
         b = add_carry(b, (v >> 64) as u64);
+        rest = tail;
     }
-    let mut rest = rest;
     if let Some((w, tail)) = rest.split_first_chunk::<8>() {
         a = add_carry(a, u64::from_ne_bytes(*w));
         rest = tail;

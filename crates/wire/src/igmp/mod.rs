@@ -278,8 +278,18 @@ impl<'a> IgmpMessage<'a> {
     /// verifying the checksum: for captures whose checksums were offloaded or
     /// mangled, and for tools that want to show a broken message anyway.
     /// [`checksum_ok`](Self::checksum_ok) tells afterwards.
-    #[inline]
+    #[inline(always)]
     pub fn parse_lenient(bytes: &'a [u8]) -> Result<Self, IgmpError> {
+        // Reports are what a querier receives most: their parse inlines into
+        // the caller, the other types go through one out-of-line dispatch.
+        if bytes.first() == Some(&TYPE_REPORT_V3) {
+            return ReportV3View::parse(bytes).map(IgmpMessage::ReportV3);
+        }
+        Self::parse_other(bytes)
+    }
+
+    /// [`parse_lenient`](Self::parse_lenient) for every type.
+    fn parse_other(bytes: &'a [u8]) -> Result<Self, IgmpError> {
         let Ok((hdr, _)) = Header::ref_from_prefix(bytes) else {
             return Err(IgmpError::MessageTooShort { len: bytes.len() });
         };

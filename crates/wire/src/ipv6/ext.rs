@@ -223,7 +223,42 @@ pub struct UpperLayer<'a> {
 /// Walks the extension headers of `payload` (announced by `next_header`) to
 /// the upper layer, checking each header and the options of hop-by-hop and
 /// destination options headers (RFC 8200 §4, RFC 2711).
+///
+/// The two commonest shapes are answered inline, without the general walk:
+/// no extension header at all, and the 8-octet hop-by-hop header every MLD
+/// sender uses (Router Alert, PadN(0)) followed by the upper layer. Both give
+/// what the general walk gives.
+#[inline]
 pub fn walk(next_header: u8, payload: &[u8]) -> Result<UpperLayer<'_>, Ipv6Error> {
+    if !is_ext_header(next_header) {
+        return Ok(UpperLayer {
+            next_header,
+            offset: 0,
+            payload,
+            router_alert: None,
+            fragment: None,
+            ext_headers: 0,
+        });
+    }
+    if next_header == NEXT_HEADER_HOP_BY_HOP {
+        if let [nh, 0, OPTION_ROUTER_ALERT, 2, a, b, OPTION_PADN, 0, ref rest @ ..] = *payload {
+            if !is_ext_header(nh) {
+                return Ok(UpperLayer {
+                    next_header: nh,
+                    offset: 8,
+                    payload: rest,
+                    router_alert: Some(u16::from_be_bytes([a, b])),
+                    fragment: None,
+                    ext_headers: 1,
+                });
+            }
+        }
+    }
+    walk_chain(next_header, payload)
+}
+
+/// [`walk`]'s general case: any chain of extension headers.
+fn walk_chain(next_header: u8, payload: &[u8]) -> Result<UpperLayer<'_>, Ipv6Error> {
     let mut headers = ExtHeaders::new(next_header, payload);
     let mut router_alert = None;
     let mut fragment = None;
@@ -277,6 +312,27 @@ mod tests {
         assert_eq!(up.payload, [0x83, 0, 0, 0]);
         assert_eq!(up.router_alert, Some(0));
         assert_eq!(up.ext_headers, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_general_walk(
+            next_header in proptest::prop_oneof![
+                proptest::prelude::Just(0u8), proptest::prelude::Just(58u8),
+                proptest::prelude::any::<u8>()
+            ],
+            mld_hbh in proptest::prelude::any::<bool>(),
+            nh in proptest::prelude::any::<u8>(),
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        ) {
+            let mut p = Vec::new();
+            if mld_hbh {
+                p.extend_from_slice(&MLD_HOP_BY_HOP);
+                p[0] = nh;
+            }
+            p.extend_from_slice(&tail);
+            proptest::prop_assert_eq!(walk(next_header, &p), walk_chain(next_header, &p));
+        }
     }
 
     #[test]
