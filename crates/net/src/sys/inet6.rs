@@ -180,6 +180,7 @@ mod calls {
     use crate::error::{Error, Result};
     use crate::sys::cmsg::CmsgBuf;
     use crate::sys::linux::Pod;
+    use crate::sys::IfAddr6;
 
     /// One `recvmsg6` result.
     pub(crate) struct RecvOne6 {
@@ -328,15 +329,6 @@ mod calls {
                 Ok(n as usize)
             }
         })
-    }
-
-    /// One IPv6 address of `getifaddrs`: interface name, address, prefix
-    /// length, scope id.
-    pub(crate) struct IfAddr6 {
-        pub(crate) name: String,
-        pub(crate) addr: Ipv6Addr,
-        pub(crate) prefix_len: u8,
-        pub(crate) scope_id: u32,
     }
 
     fn sockaddr_v6(sa: *const libc::sockaddr) -> Option<libc::sockaddr_in6> {

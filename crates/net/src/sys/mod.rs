@@ -44,6 +44,18 @@ pub(crate) struct IfAddr {
     pub(crate) netmask: Option<std::net::Ipv4Addr>,
 }
 
+/// One IPv6 entry of `getifaddrs`.
+pub(crate) struct IfAddr6 {
+    /// The interface's name.
+    pub(crate) name: String,
+    /// The entry's IPv6 address.
+    pub(crate) addr: std::net::Ipv6Addr,
+    /// The prefix length of its subnet (from the netmask; 128 without one).
+    pub(crate) prefix_len: u8,
+    /// Its scope id (the interface index for link-local addresses).
+    pub(crate) scope_id: u32,
+}
+
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).
 #[cfg(target_os = "linux")]
 pub(crate) const SO_RCVBUFFORCE: libc::c_int = if cfg!(target_arch = "sparc64") {

@@ -8,7 +8,7 @@
 use std::net::SocketAddrV4;
 use std::os::fd::BorrowedFd;
 
-use super::IfAddr;
+use super::{IfAddr, IfAddr6};
 use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 
@@ -24,6 +24,11 @@ pub(crate) fn if_indextoname(_index: u32) -> Result<String> {
 
 /// `getifaddrs`: unsupported here.
 pub(crate) fn getifaddrs() -> Result<Vec<IfAddr>> {
+    Err(Error::unsupported("getifaddrs"))
+}
+
+/// The IPv6 entries of `getifaddrs`: unsupported here.
+pub(crate) fn getifaddrs6() -> Result<Vec<IfAddr6>> {
     Err(Error::unsupported("getifaddrs"))
 }
 
