@@ -165,6 +165,17 @@ pub(crate) fn encode6(cm: &ControlMessage6, buf: &mut [u8]) -> Result<usize, NoR
     Ok(at)
 }
 
+/// The IPv6 address in a `sockaddr_storage` holding a `sockaddr_in6`.
+pub(crate) fn storage_to_v6(ss: &libc::sockaddr_storage) -> Option<Ipv6Addr> {
+    if i32::from(ss.ss_family) != libc::AF_INET6 {
+        return None;
+    }
+    // SAFETY: the family says the storage holds a `sockaddr_in6`, which is
+    // smaller than and no more aligned than `sockaddr_storage`.
+    let sin6 = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+    Some(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+}
+
 #[cfg(target_os = "linux")]
 pub(crate) use self::calls::*;
 

@@ -113,3 +113,28 @@ pub(crate) fn group_source_req(
 ) -> Result<()> {
     Err(Error::unsupported(op))
 }
+
+/// `setsockopt(MCAST_MSFILTER)`: unsupported here.
+pub(crate) fn set_msfilter(
+    _fd: BorrowedFd<'_>,
+    _level: libc::c_int,
+    _ifindex: u32,
+    _group: libc::sockaddr_storage,
+    _include: bool,
+    _sources: &[libc::sockaddr_storage],
+    op: &'static str,
+) -> Result<()> {
+    Err(Error::unsupported(op))
+}
+
+/// `getsockopt(MCAST_MSFILTER)`: unsupported here.
+pub(crate) fn get_msfilter(
+    _fd: BorrowedFd<'_>,
+    _level: libc::c_int,
+    _ifindex: u32,
+    _group: libc::sockaddr_storage,
+    _capacity: usize,
+    op: &'static str,
+) -> Result<(bool, Vec<libc::sockaddr_storage>, usize)> {
+    Err(Error::unsupported(op))
+}
