@@ -138,3 +138,27 @@ pub(crate) fn get_msfilter(
 ) -> Result<(bool, Vec<libc::sockaddr_storage>, usize)> {
     Err(Error::unsupported(op))
 }
+
+/// The `sendmmsg` arrays of an `AF_PACKET` sender: none exist here (no
+/// [`frame_sender`] opens), so this type has no values.
+pub(crate) enum MmsgFrames {}
+
+impl MmsgFrames {
+    /// `sendmmsg`: never called, there is no value to call it on.
+    pub(crate) fn send(
+        &mut self,
+        _fd: BorrowedFd<'_>,
+        _frames: &[&[u8]],
+    ) -> std::io::Result<usize> {
+        match *self {}
+    }
+}
+
+/// An `AF_PACKET` frame sender: unsupported here.
+pub(crate) fn frame_sender(
+    _name: &str,
+    _protocol: u16,
+    _count: usize,
+) -> Result<(socket2::Socket, u32, [u8; 6], MmsgFrames)> {
+    Err(Error::unsupported("socket(AF_PACKET, SOCK_RAW)"))
+}

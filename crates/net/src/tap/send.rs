@@ -4,8 +4,7 @@
 use std::os::fd::{AsFd, BorrowedFd};
 
 use crate::error::{Error, Result};
-#[cfg(target_os = "linux")]
-use crate::sys::packet::{self, MmsgFrames};
+use crate::sys::os;
 
 /// Sends whole Ethernet frames (destination and source MAC, EtherType,
 /// payload: the caller builds all of it) out of one interface with
@@ -38,8 +37,7 @@ pub struct FrameSender {
     ifindex: u32,
     name: String,
     mac: [u8; 6],
-    #[cfg(target_os = "linux")]
-    mm: MmsgFrames,
+    mm: os::MmsgFrames,
 }
 
 impl std::fmt::Debug for FrameSender {
@@ -69,31 +67,15 @@ const ETH_P_IP: u16 = 0x0800;
 impl FrameSender {
     /// A sender out of interface `name`, bypassing its queueing discipline.
     pub fn open(name: &str) -> Result<FrameSender> {
-        #[cfg(target_os = "linux")]
-        {
-            let open = || -> Result<FrameSender> {
-                let ifindex = crate::sys::linux::if_nametoindex(name)?;
-                let sock = packet::socket(true)?;
-                let fd = sock.as_fd();
-                // Protocol 0: bound to the interface, receiving nothing.
-                packet::bind(fd, ifindex, 0)?;
-                packet::set_qdisc_bypass(fd)?;
-                let mac = packet::hwaddr(fd, name)?;
-                Ok(FrameSender {
-                    mm: MmsgFrames::new(ifindex, ETH_P_IP, 64),
-                    sock,
-                    ifindex,
-                    name: name.to_owned(),
-                    mac,
-                })
-            };
-            open().map_err(|e| e.with_object(name))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = name;
-            Err(Error::unsupported("socket(AF_PACKET, SOCK_RAW)"))
-        }
+        let (sock, ifindex, mac, mm) =
+            os::frame_sender(name, ETH_P_IP, 64).map_err(|e| e.with_object(name))?;
+        Ok(FrameSender {
+            mm,
+            sock,
+            ifindex,
+            name: name.to_owned(),
+            mac,
+        })
     }
 
     /// The interface's MAC address (the source of frames this host sends).
@@ -111,18 +93,10 @@ impl FrameSender {
     /// device queue fails with `ENOBUFS`, worth retrying. After the first
     /// call with the largest batch, nothing allocates.
     pub fn send(&mut self, frames: &[&[u8]]) -> Result<usize> {
-        #[cfg(target_os = "linux")]
-        {
-            let fd = self.sock.as_fd();
-            self.mm
-                .send(fd, frames)
-                .map_err(|e| Error::new("sendmmsg(AF_PACKET)", e).with_object(self.name.as_str()))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = frames;
-            Err(Error::unsupported("sendmmsg(AF_PACKET)"))
-        }
+        let fd = self.sock.as_fd();
+        self.mm
+            .send(fd, frames)
+            .map_err(|e| Error::new("sendmmsg(AF_PACKET)", e).with_object(self.name.as_str()))
     }
 }
 
