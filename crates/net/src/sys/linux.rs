@@ -10,6 +10,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use super::addr::{from_sockaddr_in, to_sockaddr_in, zeroed_sockaddr_in};
 use super::cmsg::{self, CmsgBuf};
 pub(crate) use super::inet6::getifaddrs6;
+pub(crate) use super::linux6::{recv_meta6, send6, set_recv_control6};
 pub(crate) use super::msfilter::{get as get_msfilter, set as set_msfilter};
 pub(crate) use super::packet::MmsgFrames;
 use super::IfAddr;

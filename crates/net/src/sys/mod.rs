@@ -13,6 +13,8 @@ pub(crate) mod inet6;
 #[cfg(target_os = "linux")]
 pub(crate) mod linux;
 #[cfg(target_os = "linux")]
+pub(crate) mod linux6;
+#[cfg(target_os = "linux")]
 pub(crate) mod mmsg;
 #[cfg(target_os = "linux")]
 pub(crate) mod mroute;

@@ -10,6 +10,7 @@ use std::os::fd::BorrowedFd;
 
 use super::{IfAddr, IfAddr6};
 use crate::control::{ControlFlags, ControlMessage, RecvMeta};
+use crate::control6::{ControlMessage6, RecvMeta6};
 use crate::error::{Error, Result};
 
 /// `if_nametoindex`: unsupported here.
@@ -161,4 +162,34 @@ pub(crate) fn frame_sender(
     _count: usize,
 ) -> Result<(socket2::Socket, u32, [u8; 6], MmsgFrames)> {
     Err(Error::unsupported("socket(AF_PACKET, SOCK_RAW)"))
+}
+
+/// The IPv6 receive control messages: unsupported here.
+pub(crate) fn set_recv_control6(
+    _fd: BorrowedFd<'_>,
+    _changed: ControlFlags,
+    _new: ControlFlags,
+    _on: bool,
+) -> Result<()> {
+    Err(Error::unsupported("setsockopt(IPV6_RECVPKTINFO)"))
+}
+
+/// `recvmsg` on an IPv6 socket with control data: unsupported here.
+pub(crate) fn recv_meta6(
+    _fd: BorrowedFd<'_>,
+    _buf: &mut [u8],
+    _recv_flags: libc::c_int,
+    _flags: ControlFlags,
+) -> Result<RecvMeta6> {
+    Err(Error::unsupported("recvmsg"))
+}
+
+/// `sendmsg` on an IPv6 socket with control data: unsupported here.
+pub(crate) fn send6(
+    _fd: BorrowedFd<'_>,
+    _payload: &[u8],
+    _dst: std::net::SocketAddrV6,
+    _cm: Option<&ControlMessage6>,
+) -> Result<usize> {
+    Err(Error::unsupported("sendmsg"))
 }
