@@ -23,6 +23,8 @@ pub(crate) mod mroute6;
 #[cfg(target_os = "linux")]
 pub(crate) mod msfilter;
 #[cfg(target_os = "linux")]
+pub(crate) mod options;
+#[cfg(target_os = "linux")]
 pub(crate) mod packet;
 #[cfg(not(target_os = "linux"))]
 pub(crate) mod unsupported;
@@ -56,6 +58,55 @@ pub(crate) struct IfAddr6 {
     pub(crate) prefix_len: u8,
     /// Its scope id (the interface index for link-local addresses).
     pub(crate) scope_id: u32,
+}
+
+/// An integer socket option of [`os`]'s `get_int_option` /
+/// `set_int_option`, named here so callers need no constant that only
+/// Linux's libc has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntOption {
+    /// `IP_MINTTL`.
+    MinTtl,
+    /// `IP_MULTICAST_ALL`.
+    MulticastAll,
+    /// `SO_REUSEPORT`.
+    ReusePort,
+    /// `IP_ROUTER_ALERT`.
+    RouterAlert,
+    /// `IPV6_MULTICAST_ALL`.
+    MulticastAll6,
+    /// `IPV6_ROUTER_ALERT`.
+    RouterAlert6,
+    /// `IPV6_CHECKSUM`.
+    Checksum6,
+}
+
+impl IntOption {
+    /// The getter's name in errors: `getsockopt(…)`.
+    pub(crate) fn get_op(self) -> &'static str {
+        match self {
+            IntOption::MinTtl => "getsockopt(IP_MINTTL)",
+            IntOption::MulticastAll => "getsockopt(IP_MULTICAST_ALL)",
+            IntOption::ReusePort => "getsockopt(SO_REUSEPORT)",
+            IntOption::RouterAlert => "getsockopt(IP_ROUTER_ALERT)",
+            IntOption::MulticastAll6 => "getsockopt(IPV6_MULTICAST_ALL)",
+            IntOption::RouterAlert6 => "getsockopt(IPV6_ROUTER_ALERT)",
+            IntOption::Checksum6 => "getsockopt(IPV6_CHECKSUM)",
+        }
+    }
+
+    /// The setter's name in errors: `setsockopt(…)`.
+    pub(crate) fn set_op(self) -> &'static str {
+        match self {
+            IntOption::MinTtl => "setsockopt(IP_MINTTL)",
+            IntOption::MulticastAll => "setsockopt(IP_MULTICAST_ALL)",
+            IntOption::ReusePort => "setsockopt(SO_REUSEPORT)",
+            IntOption::RouterAlert => "setsockopt(IP_ROUTER_ALERT)",
+            IntOption::MulticastAll6 => "setsockopt(IPV6_MULTICAST_ALL)",
+            IntOption::RouterAlert6 => "setsockopt(IPV6_ROUTER_ALERT)",
+            IntOption::Checksum6 => "setsockopt(IPV6_CHECKSUM)",
+        }
+    }
 }
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).

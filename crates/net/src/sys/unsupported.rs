@@ -8,7 +8,7 @@
 use std::net::SocketAddrV4;
 use std::os::fd::BorrowedFd;
 
-use super::{IfAddr, IfAddr6};
+use super::{IfAddr, IfAddr6, IntOption};
 use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::control6::{ControlMessage6, RecvMeta6};
 use crate::error::{Error, Result};
@@ -192,4 +192,58 @@ pub(crate) fn send6(
     _cm: Option<&ControlMessage6>,
 ) -> Result<usize> {
     Err(Error::unsupported("sendmsg"))
+}
+
+/// `getsockopt` of an integer option: unsupported here.
+pub(crate) fn get_int_option(_fd: BorrowedFd<'_>, opt: IntOption) -> Result<libc::c_int> {
+    Err(Error::unsupported(opt.get_op()))
+}
+
+/// `setsockopt` of an integer option: unsupported here.
+pub(crate) fn set_int_option(
+    _fd: BorrowedFd<'_>,
+    opt: IntOption,
+    _value: libc::c_int,
+) -> Result<()> {
+    Err(Error::unsupported(opt.set_op()))
+}
+
+/// `setsockopt(IP_MULTICAST_IF)` with an `ip_mreqn`: unsupported here.
+pub(crate) fn set_multicast_interface_index(_fd: BorrowedFd<'_>, _ifindex: u32) -> Result<()> {
+    Err(Error::unsupported("setsockopt(IP_MULTICAST_IF)"))
+}
+
+/// `getsockopt(ICMP_FILTER)`: unsupported here.
+pub(crate) fn icmp_filter(_fd: BorrowedFd<'_>) -> Result<u32> {
+    Err(Error::unsupported("getsockopt(ICMP_FILTER)"))
+}
+
+/// `setsockopt(ICMP_FILTER)`: unsupported here.
+pub(crate) fn set_icmp_filter(_fd: BorrowedFd<'_>, _mask: u32) -> Result<()> {
+    Err(Error::unsupported("setsockopt(ICMP_FILTER)"))
+}
+
+/// `getsockopt(SO_BINDTODEVICE)`: unsupported here.
+pub(crate) fn device(_fd: BorrowedFd<'_>) -> Result<Option<String>> {
+    Err(Error::unsupported("getsockopt(SO_BINDTODEVICE)"))
+}
+
+/// `getsockopt(ICMP6_FILTER)`: unsupported here.
+pub(crate) fn icmp6_filter(_fd: BorrowedFd<'_>) -> Result<[u32; 8]> {
+    Err(Error::unsupported("getsockopt(ICMP6_FILTER)"))
+}
+
+/// `setsockopt(ICMP6_FILTER)`: unsupported here.
+pub(crate) fn set_icmp6_filter(_fd: BorrowedFd<'_>, _words: &[u32; 8]) -> Result<()> {
+    Err(Error::unsupported("setsockopt(ICMP6_FILTER)"))
+}
+
+/// `getsockopt(IPV6_HOPOPTS)`: unsupported here.
+pub(crate) fn hop_by_hop_options(_fd: BorrowedFd<'_>) -> Result<Vec<u8>> {
+    Err(Error::unsupported("getsockopt(IPV6_HOPOPTS)"))
+}
+
+/// `setsockopt(IPV6_HOPOPTS)`: unsupported here.
+pub(crate) fn set_hop_by_hop_options(_fd: BorrowedFd<'_>, _header: &[u8]) -> Result<()> {
+    Err(Error::unsupported("setsockopt(IPV6_HOPOPTS)"))
 }
