@@ -247,3 +247,110 @@ pub(crate) fn hop_by_hop_options(_fd: BorrowedFd<'_>) -> Result<Vec<u8>> {
 pub(crate) fn set_hop_by_hop_options(_fd: BorrowedFd<'_>, _header: &[u8]) -> Result<()> {
     Err(Error::unsupported("setsockopt(IPV6_HOPOPTS)"))
 }
+
+/// `MSG_WAITFORONE`, a `recvmmsg` flag: none here.
+pub(crate) const MSG_WAITFORONE: libc::c_int = 0;
+
+/// The `recvmmsg` arrays of a [`RecvBatch`](crate::RecvBatch): nothing to
+/// hold here, where no call fills them (so no accessor is reached).
+#[derive(Debug)]
+pub(crate) struct MmsgRecv;
+
+impl MmsgRecv {
+    /// No arrays.
+    pub(crate) fn new(_count: usize) -> MmsgRecv {
+        MmsgRecv
+    }
+
+    /// `recvmmsg`: unsupported here.
+    pub(crate) fn recv(
+        &mut self,
+        _fd: BorrowedFd<'_>,
+        _arena: &mut [u8],
+        _slot: usize,
+        _n: usize,
+        _flags: libc::c_int,
+    ) -> std::io::Result<usize> {
+        Err(unsupported_io())
+    }
+
+    /// Bytes received in entry `i`: none.
+    pub(crate) fn len(&self, _i: usize) -> usize {
+        0
+    }
+
+    /// `msg_flags` of entry `i`: none.
+    pub(crate) fn msg_flags(&self, _i: usize) -> libc::c_int {
+        0
+    }
+
+    /// The IPv4 source of entry `i`: none.
+    pub(crate) fn name(&self, _i: usize) -> Option<SocketAddrV4> {
+        None
+    }
+
+    /// The IPv6 source of entry `i`: none.
+    pub(crate) fn name6(&self, _i: usize) -> Option<std::net::SocketAddrV6> {
+        None
+    }
+
+    /// The control data of entry `i`: none.
+    pub(crate) fn control(&self, _i: usize) -> &[u8] {
+        &[]
+    }
+}
+
+/// The `sendmmsg` arrays of a [`SendBatch`](crate::SendBatch): nothing to
+/// hold here; the destinations and control messages are not kept, since
+/// no call sends them.
+#[derive(Debug)]
+pub(crate) struct MmsgSend;
+
+impl MmsgSend {
+    /// No arrays.
+    pub(crate) fn new(_count: usize) -> MmsgSend {
+        MmsgSend
+    }
+
+    /// Keeps nothing of entry `i`.
+    pub(crate) fn set(
+        &mut self,
+        _i: usize,
+        _dst: SocketAddrV4,
+        _cm: Option<&ControlMessage>,
+    ) -> std::result::Result<(), super::cmsg::NoRoom> {
+        Ok(())
+    }
+
+    /// Keeps nothing of entry `i`.
+    pub(crate) fn set6(
+        &mut self,
+        _i: usize,
+        _dst: std::net::SocketAddrV6,
+        _cm: Option<&ControlMessage6>,
+    ) -> std::result::Result<(), super::cmsg::NoRoom> {
+        Ok(())
+    }
+
+    /// `sendmmsg`: unsupported here.
+    pub(crate) fn send(
+        &mut self,
+        _fd: BorrowedFd<'_>,
+        _arena: &[u8],
+        _slot: usize,
+        _from: usize,
+        _lens: &[usize],
+        _flags: libc::c_int,
+    ) -> std::io::Result<usize> {
+        Err(unsupported_io())
+    }
+}
+
+/// The `io::Error` inside [`Error::unsupported`], for calls whose callers
+/// name the call themselves.
+fn unsupported_io() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "not supported on this operating system",
+    )
+}
