@@ -354,3 +354,94 @@ fn unsupported_io() -> std::io::Error {
         "not supported on this operating system",
     )
 }
+
+/// The multicast-routing calls of `sys::mroute` (`<linux/mroute.h>`): each
+/// fails with an `Unsupported` error naming it. The option numbers exist
+/// only so callers compile; no call passes them to a kernel.
+pub(crate) mod mroute {
+    use std::net::Ipv4Addr;
+    use std::os::fd::BorrowedFd;
+
+    use crate::error::{Error, Result};
+
+    /// `MRT_VERSION` (no such option here).
+    pub(crate) const MRT_VERSION: libc::c_int = 0;
+    /// `MRT_ASSERT` (no such option here).
+    pub(crate) const MRT_ASSERT: libc::c_int = 0;
+    /// `MRT_PIM` (no such option here).
+    pub(crate) const MRT_PIM: libc::c_int = 0;
+    /// `MRT_TABLE` (no such option here).
+    pub(crate) const MRT_TABLE: libc::c_int = 0;
+    /// `MRT_FLUSH` (no such option here).
+    pub(crate) const MRT_FLUSH: libc::c_int = 0;
+    /// `MRT_FLUSH_MFC` (no such bit here).
+    pub(crate) const MRT_FLUSH_MFC: libc::c_int = 0;
+    /// `MRT_FLUSH_MFC_STATIC` (no such bit here).
+    pub(crate) const MRT_FLUSH_MFC_STATIC: libc::c_int = 0;
+    /// `MRT_FLUSH_VIFS` (no such bit here).
+    pub(crate) const MRT_FLUSH_VIFS: libc::c_int = 0;
+    /// `MRT_FLUSH_VIFS_STATIC` (no such bit here).
+    pub(crate) const MRT_FLUSH_VIFS_STATIC: libc::c_int = 0;
+    /// `MAXVIFS`: the length of `mfcc_ttls`.
+    pub(crate) const MAXVIFS: usize = 32;
+
+    /// `setsockopt` of an `int`-valued `MRT_*` option: unsupported here.
+    pub(crate) fn set_int(
+        _fd: BorrowedFd<'_>,
+        _name: libc::c_int,
+        _value: libc::c_int,
+        op: &'static str,
+    ) -> Result<()> {
+        Err(Error::unsupported(op))
+    }
+
+    /// `getsockopt` of an `int`-valued `MRT_*` option: unsupported here.
+    pub(crate) fn get_int(
+        _fd: BorrowedFd<'_>,
+        _name: libc::c_int,
+        op: &'static str,
+    ) -> Result<libc::c_int> {
+        Err(Error::unsupported(op))
+    }
+
+    /// `setsockopt(MRT_INIT)`: unsupported here.
+    pub(crate) fn mrt_init(_fd: BorrowedFd<'_>) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_INIT)"))
+    }
+
+    /// `setsockopt(MRT_DONE)`: unsupported here.
+    pub(crate) fn mrt_done(_fd: BorrowedFd<'_>) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_DONE)"))
+    }
+
+    /// `setsockopt(MRT_ADD_VIF)`: unsupported here.
+    pub(crate) fn add_vif(
+        _fd: BorrowedFd<'_>,
+        _vifi: u16,
+        _ifindex: u32,
+        _threshold: u8,
+    ) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_ADD_VIF)"))
+    }
+
+    /// `setsockopt(MRT_DEL_VIF)`: unsupported here.
+    pub(crate) fn del_vif(_fd: BorrowedFd<'_>, _vifi: u16) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_DEL_VIF)"))
+    }
+
+    /// `setsockopt(MRT_ADD_MFC)`: unsupported here.
+    pub(crate) fn add_mfc(
+        _fd: BorrowedFd<'_>,
+        _origin: Ipv4Addr,
+        _group: Ipv4Addr,
+        _parent: u16,
+        _ttls: [u8; MAXVIFS],
+    ) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_ADD_MFC)"))
+    }
+
+    /// `setsockopt(MRT_DEL_MFC)`: unsupported here.
+    pub(crate) fn del_mfc(_fd: BorrowedFd<'_>, _origin: Ipv4Addr, _group: Ipv4Addr) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT_DEL_MFC)"))
+    }
+}
