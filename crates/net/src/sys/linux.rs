@@ -12,7 +12,6 @@ use super::cmsg::{self, CmsgBuf};
 pub(crate) use super::inet6::getifaddrs6;
 pub(crate) use super::linux6::{recv_meta6, send6, set_recv_control6};
 pub(crate) use super::mmsg::{MmsgRecv, MmsgSend};
-pub(crate) use super::mroute;
 pub(crate) use super::msfilter::{get as get_msfilter, set as set_msfilter};
 pub(crate) use super::options::{
     device, get_int_option, hop_by_hop_options, icmp6_filter, icmp_filter, set_hop_by_hop_options,
@@ -20,6 +19,7 @@ pub(crate) use super::options::{
 };
 pub(crate) use super::packet::MmsgFrames;
 use super::IfAddr;
+pub(crate) use super::{mroute, mroute6};
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 pub(crate) use libc::MSG_WAITFORONE;

@@ -445,3 +445,84 @@ pub(crate) mod mroute {
         Err(Error::unsupported("setsockopt(MRT_DEL_MFC)"))
     }
 }
+
+/// The IPv6 multicast-routing calls of `sys::mroute6`
+/// (`<linux/mroute6.h>`): each fails with an `Unsupported` error naming it.
+/// The option numbers exist only so callers compile.
+pub(crate) mod mroute6 {
+    use std::net::Ipv6Addr;
+    use std::os::fd::BorrowedFd;
+
+    use crate::error::{Error, Result};
+
+    /// `MRT6_VERSION` (no such option here).
+    pub(crate) const MRT6_VERSION: libc::c_int = 0;
+    /// `MRT6_ASSERT` (no such option here).
+    pub(crate) const MRT6_ASSERT: libc::c_int = 0;
+    /// `MRT6_PIM` (no such option here).
+    pub(crate) const MRT6_PIM: libc::c_int = 0;
+    /// `MRT6_TABLE` (no such option here).
+    pub(crate) const MRT6_TABLE: libc::c_int = 0;
+    /// `MRT6_FLUSH` (no such option here).
+    pub(crate) const MRT6_FLUSH: libc::c_int = 0;
+
+    /// `setsockopt` of an `int`-valued `MRT6_*` option: unsupported here.
+    pub(crate) fn set_int(
+        _fd: BorrowedFd<'_>,
+        _name: libc::c_int,
+        _value: libc::c_int,
+        op: &'static str,
+    ) -> Result<()> {
+        Err(Error::unsupported(op))
+    }
+
+    /// `getsockopt` of an `int`-valued `MRT6_*` option: unsupported here.
+    pub(crate) fn get_int(
+        _fd: BorrowedFd<'_>,
+        _name: libc::c_int,
+        op: &'static str,
+    ) -> Result<libc::c_int> {
+        Err(Error::unsupported(op))
+    }
+
+    /// `setsockopt(MRT6_INIT)`: unsupported here.
+    pub(crate) fn mrt6_init(_fd: BorrowedFd<'_>) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_INIT)"))
+    }
+
+    /// `setsockopt(MRT6_DONE)`: unsupported here.
+    pub(crate) fn mrt6_done(_fd: BorrowedFd<'_>) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_DONE)"))
+    }
+
+    /// `setsockopt(MRT6_ADD_MIF)`: unsupported here.
+    pub(crate) fn add_mif(_fd: BorrowedFd<'_>, _mifi: u16, _ifindex: u16) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_ADD_MIF)"))
+    }
+
+    /// `setsockopt(MRT6_DEL_MIF)`: unsupported here.
+    pub(crate) fn del_mif(_fd: BorrowedFd<'_>, _mifi: u16) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_DEL_MIF)"))
+    }
+
+    /// `setsockopt(MRT6_ADD_MFC)`: unsupported here.
+    pub(crate) fn add_mfc(
+        _fd: BorrowedFd<'_>,
+        _origin: Ipv6Addr,
+        _group: Ipv6Addr,
+        _parent: u16,
+        _ifset: [u32; 8],
+    ) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_ADD_MFC)"))
+    }
+
+    /// `setsockopt(MRT6_DEL_MFC)`: unsupported here.
+    pub(crate) fn del_mfc(
+        _fd: BorrowedFd<'_>,
+        _origin: Ipv6Addr,
+        _group: Ipv6Addr,
+        _parent: u16,
+    ) -> Result<()> {
+        Err(Error::unsupported("setsockopt(MRT6_DEL_MFC)"))
+    }
+}
