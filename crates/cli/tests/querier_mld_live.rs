@@ -156,3 +156,61 @@ fn monitor_keeps_the_mld_table_passively() {
     let (_, err) = m.stop();
     assert!(!err.iter().any(|l| l.contains("panicked")), "{err:#?}");
 }
+
+fn querier6_is(lines: &[String], addr: Ipv6Addr, is_self: bool) -> bool {
+    json_lines(lines).iter().any(|v| {
+        v["event"] == "querier-changed"
+            && v["querier"] == addr.to_string()
+            && v["is_self"] == is_self
+    })
+}
+
+fn mld_querier(ns: &Netns, iface: &str) -> Background {
+    // Other Querier Present Interval = 2 × 2 s + 0.5 s = 4.5 s.
+    let args = [
+        "querier",
+        "-6",
+        "--iface",
+        iface,
+        "--json",
+        "--query-interval-s",
+        "2",
+        "--max-resp-ms",
+        "1000",
+    ];
+    let mut q = Background::spawn(common::command(ns, &args));
+    q.wait_stderr("querier on");
+    q
+}
+
+/// RFC 3810 §7.6.2: the lowest link-local address is the Querier; the other
+/// stops querying, and takes over once the Querier is gone for the Other
+/// Querier Present Interval.
+#[test]
+fn two_mld_queriers_elect_the_lower_link_local_address_and_the_other_takes_over() {
+    require_privileges!();
+    let link = Link::with_ipv6().unwrap();
+    let mut high = mld_querier(&link.b, &link.if_b);
+    let low = mld_querier(&link.a, &link.if_a);
+    assert!(
+        high.read_until(|l| querier6_is(l, LINK_LOCAL_A, false)),
+        "{:#?}",
+        high.out_lines
+    );
+    let killed = std::time::Instant::now();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &low.pid().to_string()])
+        .status();
+    let _ = low.wait();
+    let from = high.out_lines.len();
+    assert!(
+        high.read_until(|l| querier6_is(&l[from..], LINK_LOCAL_B, true)),
+        "{:#?}",
+        high.out_lines
+    );
+    let took = killed.elapsed();
+    assert!(
+        took >= std::time::Duration::from_secs(2) && took < std::time::Duration::from_secs(12),
+        "took over after {took:?}"
+    );
+}

@@ -35,6 +35,7 @@ pub mod igmp;
 pub mod ipv4;
 pub mod mld;
 pub mod net;
+pub mod router;
 
 /// A fuzz body over raw bytes.
 pub type Body = fn(&[u8]);
@@ -60,6 +61,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("net_cmsg", net::net_cmsg),
     ("gmp_host", gmp::gmp_host),
     ("gmp_host_mld", gmp_mld::gmp_host_mld),
+    ("gmp_router", router::gmp_router),
     ("ipv6_walk", mld::ipv6_walk),
     ("mld_dispatch", mld::mld_dispatch),
     ("mld_roundtrip", mld::mld_roundtrip),

@@ -414,5 +414,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(b.len(), 1);
+        let dst6 = std::net::SocketAddrV6::new(std::net::Ipv6Addr::LOCALHOST, 0, 0, 0);
+        let e = b.push_with6(dst6, None, |_| 65).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(b.len(), 1);
     }
 }

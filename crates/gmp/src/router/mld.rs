@@ -22,27 +22,16 @@ use alloc::vec::Vec;
 use core::net::Ipv6Addr;
 
 use ipv4kit_wire::mld::{
-    self, GroupRecordType, MaxRespCode, MldMessage, Qqic, QueryV1, QueryV2, Sources,
-    HOP_BY_HOP_RA_LEN, MLDV1_LEN, QUERY_V2_MIN_LEN,
+    self, MaxRespCode, MldMessage, Qqic, QueryV1, QueryV2, Sources, HOP_BY_HOP_RA_LEN, MLDV1_LEN,
+    QUERY_V2_MIN_LEN,
 };
 
+use super::wire::record_type;
 use super::wire::{QuerySpec, RouterProtocol, RouterReceived};
 use super::RouterRxMeta;
 use crate::filter::RecordType;
 use crate::mld::{Mld, MldRx};
 use crate::protocol::Compat;
-
-fn record_type(t: GroupRecordType) -> Option<RecordType> {
-    Some(match t {
-        GroupRecordType::ModeIsInclude => RecordType::IsInclude,
-        GroupRecordType::ModeIsExclude => RecordType::IsExclude,
-        GroupRecordType::ChangeToInclude => RecordType::ToInclude,
-        GroupRecordType::ChangeToExclude => RecordType::ToExclude,
-        GroupRecordType::AllowNewSources => RecordType::Allow,
-        GroupRecordType::BlockOldSources => RecordType::Block,
-        _ => return None,
-    })
-}
 
 impl RouterProtocol for Mld {
     type RecordSources<'a> = Sources<'a>;

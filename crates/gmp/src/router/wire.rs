@@ -128,7 +128,10 @@ pub trait RouterProtocol: Protocol {
     fn encode_query(q: &QuerySpec<'_, Self::Addr>, out: &mut Vec<u8>) -> usize;
 }
 
-fn record_type(t: GroupRecordType) -> Option<RecordType> {
+/// A record type as the §6.4 tables name it; `None` for the unknown types
+/// RFC 3376 §4.2.12 and RFC 3810 §5.2.12 say to ignore (IGMP and MLD share
+/// `wire::gmp::GroupRecordType`).
+pub(super) fn record_type(t: GroupRecordType) -> Option<RecordType> {
     Some(match t {
         GroupRecordType::ModeIsInclude => RecordType::IsInclude,
         GroupRecordType::ModeIsExclude => RecordType::IsExclude,

@@ -113,10 +113,8 @@ impl SendBatch {
     }
 
     /// Queues an IPv6 datagram built in place (see
-    /// [`push_with`](Self::push_with)).
-    ///
-    /// # Panics
-    /// If `build` returns more than the slot size.
+    /// [`push_with`](Self::push_with)). A length over the slot size is
+    /// refused (`InvalidInput`) and nothing is queued.
     pub fn push_with6(
         &mut self,
         dst: SocketAddrV6,
@@ -134,10 +132,12 @@ impl SendBatch {
             )
         })?;
         let len = build(&mut self.arena[i * self.slot..(i + 1) * self.slot]);
-        assert!(
-            len <= self.slot,
-            "push_with6: built more than the slot size"
-        );
+        if len > self.slot {
+            return Err(Error::invalid(
+                "SendBatch::push_with6",
+                "the builder returned more than the slot size",
+            ));
+        }
         self.lens.push(len);
         Ok(())
     }
