@@ -7,8 +7,6 @@
 //! Linux asks for a membership first (join the group, then set its
 //! filter); `INCLUDE {}` leaves the group.
 
-// The families are implemented where MCAST_MSFILTER is (Linux).
-#[cfg(target_os = "linux")]
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsFd;
 
@@ -31,9 +29,9 @@ mod sealed {
     impl Sealed for std::net::Ipv6Addr {}
 }
 
-/// An address family `MCAST_MSFILTER` works for: [`Ipv4Addr`](std::net::Ipv4Addr)
-/// (level `IPPROTO_IP`) and [`Ipv6Addr`](std::net::Ipv6Addr) (level
-/// `IPPROTO_IPV6`), on Linux.
+/// An address family `MCAST_MSFILTER` works for: [`Ipv4Addr`] (level
+/// `IPPROTO_IP`) and [`Ipv6Addr`] (level `IPPROTO_IPV6`). Implemented on
+/// every OS; off Linux the calls fail with the typed unsupported error.
 pub trait FilterAddr: sealed::Sealed + Copy + std::fmt::Display {
     #[doc(hidden)]
     const LEVEL: i32;
