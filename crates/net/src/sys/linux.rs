@@ -19,7 +19,7 @@ pub(crate) use super::options::{
 };
 pub(crate) use super::packet::MmsgFrames;
 use super::IfAddr;
-pub(crate) use super::{mroute, mroute6};
+pub(crate) use super::{mroute, mroute6, packet};
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 pub(crate) use libc::MSG_WAITFORONE;

@@ -6,6 +6,9 @@
 #![allow(unsafe_code)]
 // Field types (`msg_controllen`, `cmsg_len`) differ between libcs; the casts are for them.
 #![allow(clippy::unnecessary_cast)]
+// The pure helpers (sockaddr and cmsg codecs, option numbers) are compiled on
+// every system for their tests and Miri, but only Linux's calls use them.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub(crate) mod addr;
 pub(crate) mod cmsg;
@@ -58,6 +61,17 @@ pub(crate) struct IfAddr6 {
     pub(crate) prefix_len: u8,
     /// Its scope id (the interface index for link-local addresses).
     pub(crate) scope_id: u32,
+}
+
+/// What `poll_in` of [`os`]`::packet` saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ready {
+    /// Something to read.
+    In,
+    /// An error is pending on the socket (`POLLERR`), or it hung up.
+    Err,
+    /// The timeout passed.
+    Timeout,
 }
 
 /// An integer socket option of [`os`]'s `get_int_option` /

@@ -13,6 +13,8 @@ use crate::control::{ControlFlags, ControlMessage, RecvMeta};
 use crate::control6::{ControlMessage6, RecvMeta6};
 use crate::error::{Error, Result};
 
+pub(crate) mod packet;
+
 /// `if_nametoindex`: unsupported here.
 pub(crate) fn if_nametoindex(_name: &str) -> Result<u32> {
     Err(Error::unsupported("if_nametoindex"))
