@@ -444,7 +444,9 @@ pub struct SendArgs {
     /// The send path: a raw IPv4 socket (IP_HDRINCL, the kernel's IP output
     /// path), or whole Ethernet frames through AF_PACKET with
     /// PACKET_QDISC_BYPASS (needs --iface; the destination must be on IF's
-    /// link or multicast; source address and checksum are written here).
+    /// link or multicast; source address and checksum are written here),
+    /// through a PACKET_TX_RING (packet, measured the faster) or by
+    /// sendmmsg (packet-sendmmsg).
     #[arg(long, value_enum, default_value_t = SendVia::Raw, value_name = "PATH")]
     pub via: SendVia,
 }
@@ -454,8 +456,18 @@ pub struct SendArgs {
 pub enum SendVia {
     /// A raw IPv4 socket with IP_HDRINCL and sendmmsg.
     Raw,
-    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and sendmmsg.
+    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and a
+    /// TPACKET_V2 transmit ring (PACKET_TX_RING).
     Packet,
+    /// As packet, by sendmmsg instead of the ring.
+    PacketSendmmsg,
+}
+
+impl SendVia {
+    /// Whether the frames go through AF_PACKET (either way).
+    pub fn is_packet(self) -> bool {
+        matches!(self, SendVia::Packet | SendVia::PacketSendmmsg)
+    }
 }
 
 /// Count raw IPv4 traffic with batched receives and report packets/s.

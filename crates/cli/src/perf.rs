@@ -13,7 +13,7 @@ use ipv4kit_net::iface::{interface_by_name, Interface};
 use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
 use ipv4kit_net::{
     multicast_mac, ControlFlags, ControlMessage, Datagram6Options, DatagramOptions, FrameSender,
-    IpOptions, Ipv6Options, PacketConn6, RawConn, RecvBatch, SendBatch,
+    IpOptions, Ipv6Options, PacketConn6, RawConn, RecvBatch, SendBatch, TxPath,
 };
 use serde::Serialize;
 
@@ -277,7 +277,7 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
         ifindex: Some(i.index),
         ..Default::default()
     });
-    if args.via == SendVia::Packet {
+    if args.via.is_packet() {
         return run_send_packet(args, dst4, batch_len);
     }
     let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;
@@ -369,7 +369,13 @@ fn run_send_packet(args: &SendArgs, dst: Ipv4Addr, batch_len: usize) -> Result<(
         .ok_or_else(|| format!("{name} has no IPv4 address to send from"))?
         .addr;
     let dst_mac = destination_mac(dst, &iface)?;
-    let mut sender = FrameSender::open(name)?;
+    // The ring was never the slower by median (README, "send --via packet").
+    let path = if args.via == SendVia::PacketSendmmsg {
+        TxPath::Sendmmsg
+    } else {
+        TxPath::Ring
+    };
+    let mut sender = FrameSender::with_path(name, path)?;
     let mut frame = vec![0u8; 14 + size];
     frame[..6].copy_from_slice(&dst_mac);
     frame[6..12].copy_from_slice(&sender.mac());

@@ -156,7 +156,7 @@ pub use packet::PacketConn;
 pub use raw::RawConn;
 pub use tap::{
     multicast_mac, FrameSender, LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig,
-    TapMeta, TapPacket, TapProtocols, TapStats,
+    TapMeta, TapPacket, TapProtocols, TapStats, TxPath,
 };
 
 // IPv6 (the POSIX guide's other half): siblings of the IPv4 types above,

@@ -18,6 +18,7 @@ pub(crate) use super::options::{
     set_icmp6_filter, set_icmp_filter, set_int_option, set_multicast_interface_index,
 };
 pub(crate) use super::packet::MmsgFrames;
+pub(crate) use super::packet_tx::TxRing;
 use super::IfAddr;
 pub(crate) use super::{mroute, mroute6, packet};
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};

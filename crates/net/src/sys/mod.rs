@@ -29,6 +29,8 @@ pub(crate) mod msfilter;
 pub(crate) mod options;
 #[cfg(target_os = "linux")]
 pub(crate) mod packet;
+#[cfg(target_os = "linux")]
+pub(crate) mod packet_tx;
 #[cfg(not(target_os = "linux"))]
 pub(crate) mod unsupported;
 

@@ -65,7 +65,7 @@ pub(crate) fn socket(raw: bool) -> Result<socket2::Socket> {
     socket2::Socket::new(socket2::Domain::PACKET, ty, None).map_err(|e| Error::raw_socket(op, e))
 }
 
-fn sockaddr_ll(ifindex: u32, protocol: u16) -> libc::sockaddr_ll {
+pub(crate) fn sockaddr_ll(ifindex: u32, protocol: u16) -> libc::sockaddr_ll {
     // SAFETY: all-zero sockaddr_ll is valid (integers and a byte array).
     let mut sa: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sa.sll_family = libc::AF_PACKET as u16;

@@ -157,6 +157,37 @@ impl MmsgFrames {
     }
 }
 
+/// A `PACKET_TX_RING`: none can be set up here, so this type has no
+/// values.
+pub(crate) enum TxRing {}
+
+impl TxRing {
+    /// `PACKET_TX_RING`: unsupported here.
+    pub(crate) fn new(
+        _fd: BorrowedFd<'_>,
+        _ifindex: u32,
+        _protocol: u16,
+        _mtu: u32,
+        _frames: usize,
+    ) -> Result<TxRing> {
+        Err(Error::unsupported("setsockopt(PACKET_TX_RING)"))
+    }
+
+    /// Never called: there is no value to call it on.
+    pub(crate) fn max_frame(&self) -> usize {
+        match *self {}
+    }
+
+    /// Never called: there is no value to call it on.
+    pub(crate) fn send(
+        &mut self,
+        _fd: BorrowedFd<'_>,
+        _frames: &[&[u8]],
+    ) -> std::io::Result<usize> {
+        match *self {}
+    }
+}
+
 /// An `AF_PACKET` frame sender: unsupported here.
 pub(crate) fn frame_sender(
     _name: &str,

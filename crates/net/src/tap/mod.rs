@@ -13,7 +13,7 @@ use crate::sys::os::packet::{self, MmsgLl, Ready, Ring};
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 pub use filter::TapProtocols;
-pub use send::{multicast_mac, FrameSender};
+pub use send::{multicast_mac, FrameSender, TxPath};
 
 /// `ETH_P_ALL`: every protocol, received and sent.
 const ETH_P_ALL: u16 = 0x0003;
