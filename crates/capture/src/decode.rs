@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use ipv4kit_wire::gmp::{GroupAddress, GroupRecords};
 use ipv4kit_wire::igmp::{GroupRecordType, IgmpError, IgmpMessage};
 use ipv4kit_wire::ipv4::{Ipv4Error, Ipv4Option, Ipv4Packet};
 
@@ -129,28 +130,14 @@ fn ipv4_packet_at(bytes: &[u8], depth: u8) -> Packet {
     // Only a first fragment starts with the IGMP header.
     if protocol == ipv4kit_wire::ipv4::IpProtocol::IGMP && packet.frag_offset() == 0 {
         out.cut = None;
-        if cut {
-            out.cut = Some("igmp");
-            if present.is_empty() {
-                out.payload_len = Some(payload.len());
-                return out;
-            }
-        }
-        match igmp_message(payload) {
-            Ok(mut igmp) => {
-                if cut {
-                    trim_to_captured(&mut igmp, present.len(), &IGMP_LAYOUT);
-                }
-                out.igmp = Some(igmp)
-            }
-            Err(e) => {
-                out.payload_len = Some(payload.len());
-                out.error = Some(LayerError {
-                    layer: "igmp",
-                    message: e.to_string(),
-                })
-            }
-        }
+        out.igmp = gmp_message(
+            &mut out,
+            "igmp",
+            payload,
+            present.len(),
+            &IGMP_LAYOUT,
+            igmp_message,
+        );
     } else {
         out.payload_len = Some(payload.len());
         if cut {
@@ -270,6 +257,94 @@ const IGMP_LAYOUT: Layout = Layout {
     sources_start: 12,
     addr_len: 4,
 };
+
+/// Decodes a group-membership message (`layer`: `igmp` or `mld`) of which
+/// only the first `present` octets were captured (the rest of `message` is
+/// zero padding) with `decode`, trimmed to what was captured. A message
+/// cut short marks `out` cut at `layer`; one with no octet captured, or
+/// one that does not decode (an error at `layer`), is `None` with its
+/// length in `out.payload_len`.
+pub(crate) fn gmp_message<A, E: std::fmt::Display>(
+    out: &mut Packet,
+    layer: &'static str,
+    message: &[u8],
+    present: usize,
+    layout: &Layout,
+    decode: impl FnOnce(&[u8]) -> Result<Gmp<A>, E>,
+) -> Option<Gmp<A>> {
+    let cut = present < message.len();
+    if cut {
+        out.cut = Some(layer);
+        if present == 0 {
+            out.payload_len = Some(message.len());
+            return None;
+        }
+    }
+    match decode(message) {
+        Ok(mut m) => {
+            if cut {
+                trim_to_captured(&mut m, present, layout);
+            }
+            Some(m)
+        }
+        Err(e) => {
+            out.payload_len = Some(message.len());
+            out.error = Some(LayerError {
+                layer,
+                message: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
+/// A group-membership message of `kind` and `version` whose checksum did
+/// (`checksum_ok`) or did not verify (`sums`: stored, computed), every
+/// other field empty for the message to fill.
+pub(crate) fn gmp_base<A>(
+    kind: &'static str,
+    version: u8,
+    checksum_ok: bool,
+    sums: Option<(u16, u16)>,
+) -> Gmp<A> {
+    Gmp {
+        kind,
+        type_code: None,
+        version: Some(version),
+        checksum_ok: Some(checksum_ok),
+        checksum: sums.map(|s| s.0),
+        checksum_computed: sums.map(|s| s.1),
+        group: None,
+        max_resp_code: None,
+        max_resp_time_ms: None,
+        s_flag: None,
+        qrv: None,
+        qqic: None,
+        qqi_s: None,
+        sources: None,
+        records: None,
+        extra_len: None,
+    }
+}
+
+/// The octets after a message proper, only when there are any (so that
+/// well-formed messages print as before).
+pub(crate) fn extra_len(octets: &[u8]) -> Option<usize> {
+    (!octets.is_empty()).then_some(octets.len())
+}
+
+/// An IGMPv3 or MLDv2 report's records in the model.
+pub(crate) fn records_model<A: GroupAddress>(records: GroupRecords<'_, A>) -> Vec<GroupRecord<A>> {
+    records
+        .map(|rec| GroupRecord {
+            record_type: u8::from(rec.record_type()),
+            record_type_name: record_type_name(rec.record_type()),
+            group: rec.group(),
+            sources: rec.sources().collect(),
+            aux_data_len: rec.aux_data_len(),
+        })
+        .collect()
+}
 
 /// Leaves out what a cut-short IGMP or MLD message does not hold: `m` was
 /// decoded from a copy padded with zeros, of which only `present` octets
@@ -445,26 +520,7 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
         ),
         Err(e) => return Err(e),
     };
-    let base = |kind, version| Igmp {
-        kind,
-        type_code: None,
-        version: Some(version),
-        checksum_ok: Some(checksum_ok),
-        checksum: sums.map(|s| s.0),
-        checksum_computed: sums.map(|s| s.1),
-        group: None,
-        max_resp_code: None,
-        max_resp_time_ms: None,
-        s_flag: None,
-        qrv: None,
-        qqic: None,
-        qqi_s: None,
-        sources: None,
-        records: None,
-        extra_len: None,
-    };
-    // Only when there are any, so well-formed messages print as before.
-    let extra = |octets: &[u8]| (!octets.is_empty()).then_some(octets.len());
+    let base = |kind, version| gmp_base(kind, version, checksum_ok, sums);
     Ok(match message {
         IgmpMessage::QueryV1(q) => Igmp {
             group: Some(q.group()),
@@ -485,37 +541,27 @@ pub fn igmp_message(bytes: &[u8]) -> Result<Igmp, IgmpError> {
             qqic: Some(q.qqic().0),
             qqi_s: Some(u32::from(q.qqic().secs())),
             sources: Some(q.sources().collect()),
-            extra_len: extra(q.extra()),
+            extra_len: extra_len(q.extra()),
             ..base("query", 3)
         },
         IgmpMessage::ReportV1(r) => Igmp {
             group: Some(r.group()),
-            extra_len: extra(r.extra()),
+            extra_len: extra_len(r.extra()),
             ..base("report", 1)
         },
         IgmpMessage::ReportV2(r) => Igmp {
             group: Some(r.group()),
-            extra_len: extra(r.extra()),
+            extra_len: extra_len(r.extra()),
             ..base("report", 2)
         },
         IgmpMessage::LeaveV2(l) => Igmp {
             group: Some(l.group()),
-            extra_len: extra(l.extra()),
+            extra_len: extra_len(l.extra()),
             ..base("leave", 2)
         },
         IgmpMessage::ReportV3(r) => Igmp {
-            records: Some(
-                r.records()
-                    .map(|rec| GroupRecord {
-                        record_type: u8::from(rec.record_type()),
-                        record_type_name: record_type_name(rec.record_type()),
-                        group: rec.group(),
-                        sources: rec.sources().collect(),
-                        aux_data_len: rec.aux_data_len(),
-                    })
-                    .collect(),
-            ),
-            extra_len: extra(r.extra()),
+            records: Some(records_model(r.records())),
+            extra_len: extra_len(r.extra()),
             ..base("report", 3)
         },
         other => {

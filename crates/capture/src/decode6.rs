@@ -14,8 +14,8 @@ use ipv4kit_wire::mld::{
     MldError, MldMessage, TYPE_DONE_V1, TYPE_QUERY, TYPE_REPORT_V1, TYPE_REPORT_V2,
 };
 
-use super::{protocol_name, record_type_name, trim_to_captured, with_error, Layout};
-use crate::model::{GroupRecord, Icmpv6, Ipv6, Ipv6ExtHeader, Ipv6Option, LayerError, Mld, Packet};
+use super::{extra_len, gmp_base, gmp_message, protocol_name, records_model, with_error, Layout};
+use crate::model::{Icmpv6, Ipv6, Ipv6ExtHeader, Ipv6Option, LayerError, Mld, Packet};
 
 /// Where MLD's fields end (RFC 2710 §3, RFC 3810 §5.1 and §5.2): what a
 /// message cut short must hold for each.
@@ -156,28 +156,9 @@ pub fn ipv6_packet(bytes: &[u8]) -> Packet {
     let (src, dst) = (packet.src(), packet.dst());
     match upper.first() {
         Some(&(TYPE_QUERY | TYPE_REPORT_V1 | TYPE_DONE_V1 | TYPE_REPORT_V2)) => {
-            if cut {
-                out.cut = Some("mld");
-                if present == 0 {
-                    out.payload_len = Some(upper.len());
-                    return out;
-                }
-            }
-            match mld_message(upper, src, dst) {
-                Ok(mut mld) => {
-                    if cut {
-                        trim_to_captured(&mut mld, present, &MLD_LAYOUT);
-                    }
-                    out.mld = Some(mld);
-                }
-                Err(e) => {
-                    out.payload_len = Some(upper.len());
-                    out.error = Some(LayerError {
-                        layer: "mld",
-                        message: e.to_string(),
-                    });
-                }
-            }
+            out.mld = gmp_message(&mut out, "mld", upper, present, &MLD_LAYOUT, |m| {
+                mld_message(m, src, dst)
+            });
         }
         _ if upper.len() < 4 || present < 4 => {
             // Not even the ICMPv6 header (RFC 4443 §2.1).
@@ -307,31 +288,13 @@ pub fn mld_message(bytes: &[u8], src: Ipv6Addr, dst: Ipv6Addr) -> Result<Mld, Ml
         ),
         Err(e) => return Err(e),
     };
-    let base = |kind, version| Mld {
-        kind,
-        type_code: None,
-        version: Some(version),
-        checksum_ok: Some(checksum_ok),
-        checksum: sums.map(|s| s.0),
-        checksum_computed: sums.map(|s| s.1),
-        group: None,
-        max_resp_code: None,
-        max_resp_time_ms: None,
-        s_flag: None,
-        qrv: None,
-        qqic: None,
-        qqi_s: None,
-        sources: None,
-        records: None,
-        extra_len: None,
-    };
-    let extra = |octets: &[u8]| (!octets.is_empty()).then_some(octets.len());
+    let base = |kind, version| gmp_base(kind, version, checksum_ok, sums);
     Ok(match message {
         MldMessage::QueryV1(q) => Mld {
             group: Some(q.group()),
             max_resp_code: Some(q.max_resp_delay()),
             max_resp_time_ms: Some(u32::from(q.max_resp_delay())),
-            extra_len: extra(q.extra()),
+            extra_len: extra_len(q.extra()),
             ..base("query", 1)
         },
         MldMessage::QueryV2(q) => Mld {
@@ -343,32 +306,22 @@ pub fn mld_message(bytes: &[u8], src: Ipv6Addr, dst: Ipv6Addr) -> Result<Mld, Ml
             qqic: Some(q.qqic().0),
             qqi_s: Some(u32::from(q.qqic().secs())),
             sources: Some(q.sources().collect()),
-            extra_len: extra(q.extra()),
+            extra_len: extra_len(q.extra()),
             ..base("query", 2)
         },
         MldMessage::ReportV1(r) => Mld {
             group: Some(r.group()),
-            extra_len: extra(r.extra()),
+            extra_len: extra_len(r.extra()),
             ..base("report", 1)
         },
         MldMessage::DoneV1(d) => Mld {
             group: Some(d.group()),
-            extra_len: extra(d.extra()),
+            extra_len: extra_len(d.extra()),
             ..base("done", 1)
         },
         MldMessage::ReportV2(r) => Mld {
-            records: Some(
-                r.records()
-                    .map(|rec| GroupRecord {
-                        record_type: u8::from(rec.record_type()),
-                        record_type_name: record_type_name(rec.record_type()),
-                        group: rec.group(),
-                        sources: rec.sources().collect(),
-                        aux_data_len: rec.aux_data_len(),
-                    })
-                    .collect(),
-            ),
-            extra_len: extra(r.extra()),
+            records: Some(records_model(r.records())),
+            extra_len: extra_len(r.extra()),
             ..base("report", 2)
         },
         other => Mld {

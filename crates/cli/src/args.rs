@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::emulate::JoinSpec;
+use crate::emulate::{JoinSpec, MacAddr};
 use crate::records::AnyRecordSpec;
 
 /// A command line that parsed but asks for something impossible (a value
@@ -603,7 +603,7 @@ pub struct QuerierArgs {
     pub json: bool,
 }
 
-/// Emulate many IGMP hosts on one interface, each with its own address and state.
+/// Emulate many IGMP or MLD hosts on one interface, each with its own address and state.
 ///
 /// Each of --hosts hosts is a host engine (RFC 3376, and RFC 2236/1112 in
 /// the compatibility modes) with its own source address, counting up from
@@ -635,12 +635,40 @@ pub struct QuerierArgs {
 /// Runs until --duration-s, or SIGINT/SIGTERM (exit 0). A progress line
 /// goes to stderr every second when it is a terminal; a summary to stdout
 /// at the end (JSON with --json). Needs CAP_NET_RAW.
+///
+/// IPv6 (-6, or implied by an IPv6 --first-address or --join): MLD hosts
+/// (RFC 3810 MLDv2, RFC 2710 MLDv1 with --version 1 or an MLDv1 querier),
+/// on consecutive link-local addresses (fe80::/64; default: the address
+/// after IF's link-local one), every message with hop limit 1 and a
+/// hop-by-hop Router Alert 0, its ICMPv6 checksum over the pseudo-header
+/// with the host's address, sent whole out of an IPv6 IPPROTO_RAW socket.
+/// Groups and sources of --join and of the scenario are IPv6; ff02::1 is
+/// never reported and the SSM range ff3x::/32 takes only source-specific
+/// joins (RFC 4604).
+///
+/// --mac-base MAC gives each host its own Ethernet address, counting up
+/// from MAC (all unicast, with MAC's first octet): datagrams then go out as
+/// whole frames through an AF_PACKET socket (source the host's MAC,
+/// destination the group's: 01:00:5e:... for IPv4, 33:33:... for IPv6),
+/// for switches that snoop per port and MAC; queries still come in through
+/// the tap.
+///
+/// --measure adds the RFC 3918 figures to the summary: join delay (a host's
+/// joining report sent → the group's first data packet on IF) and leave
+/// delay (its leaving report → the group's last data packet), per group and
+/// overall as count, min, median, p95, p99, max and a histogram, plus joins
+/// that never received data, packets after leave and group capacity (the
+/// most groups flowing at once). Data is any UDP to the groups, heard with a
+/// second AF_PACKET tap (kernel timestamps on reports and data alike).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   ipv4kit emulate --iface eth0 --hosts 1000 --join 239.1.1.1 --duration-s 60
   ipv4kit emulate --iface eth0 --hosts 100 --first-address 198.18.1.1 \\
                   --join 232.1.1.1@198.18.0.9,198.18.0.10 --join-rate 500 --leave-after-s 30
-  ipv4kit emulate --iface eth0 --hosts 50 --scenario zapping.txt --json")]
+  ipv4kit emulate --iface eth0 --hosts 50 --scenario zapping.txt --json
+  ipv4kit emulate -6 --iface eth0 --hosts 1000 --first-address fe80::1:0 --join ff3e::8000:1@2001:db8::9
+  ipv4kit emulate --iface eth0 --hosts 100 --mac-base 02:00:00:00:01:00 --join 239.1.1.1
+  ipv4kit emulate --iface eth0 --hosts 10 --join 239.1.1.1 --leave-after-s 5 --duration-s 8 --measure")]
 pub struct EmulateArgs {
     /// The interface the hosts are on.
     #[arg(long, value_name = "IF")]
@@ -648,11 +676,19 @@ pub struct EmulateArgs {
     /// Number of hosts.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub hosts: u32,
-    /// The first host's address; the others follow it.
+    /// Emulate MLD hosts on IPv6 (implied by an IPv6 --first-address or --join).
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// The first host's address; the others follow it (IPv6: link-local).
     #[arg(long, value_name = "ADDR")]
-    pub first_address: Option<Ipv4Addr>,
-    /// Run every host in this IGMP version (default: v3, falling back to an
-    /// older querier's version as RFC 3376 §7.2.1 says).
+    pub first_address: Option<IpAddr>,
+    /// Each host its own MAC address, counting up from this one; frames go
+    /// out through AF_PACKET.
+    #[arg(long, value_name = "MAC")]
+    pub mac_base: Option<MacAddr>,
+    /// Run every host in this version, IGMP 1..=3 or MLD 1..=2 (default:
+    /// the newest, falling back to an older querier's version as RFC 3376
+    /// §7.2.1 and RFC 3810 §8.2.1 say).
     #[arg(long, value_name = "V", value_parser = clap::value_parser!(u8).range(1..=3))]
     pub version: Option<u8>,
     /// A group every host joins at the start, GROUP or GROUP@SRC,SRC...; may repeat.
@@ -670,6 +706,9 @@ pub struct EmulateArgs {
     /// A scenario file of timed steps.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// Measure join and leave delays (RFC 3918) of the multicast data heard.
+    #[arg(long)]
+    pub measure: bool,
     /// Print the summary (and progress) as JSON.
     #[arg(long)]
     pub json: bool,

@@ -60,11 +60,23 @@ pub struct IgmpSender {
     ifindex: u32,
 }
 
+/// A failed look-up of interface `name`, said once: the net crate's error
+/// names the interface (`getifaddrs on eth9 failed: No such device`), so it
+/// stands as it is; one that does not (`getifaddrs` itself failed) gets the
+/// name put first.
+pub fn interface_error(name: &str, e: ipv4kit_net::Error) -> Box<dyn Error> {
+    if e.object() == Some(name) {
+        e.into()
+    } else {
+        format!("interface {name}: {e}").into()
+    }
+}
+
 /// Interface `name` if it exists and is up; otherwise an error that says
 /// which and what to do (a send out of a down interface fails with "Network
 /// is unreachable", which does not).
 pub fn usable_interface(name: &str) -> Result<Interface> {
-    let ifc = iface::interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let ifc = iface::interface_by_name(name).map_err(|e| interface_error(name, e))?;
     if !ifc.up {
         return Err(
             format!("interface {name} is down: bring it up first (ip link set {name} up)").into(),
@@ -176,9 +188,9 @@ impl IgmpSender {
     }
 }
 
-/// The index of interface `name`, with the name in the error.
+/// The index of interface `name`, with the name in the error (once).
 pub fn iface_index(name: &str) -> Result<u32> {
-    iface::interface_index(name).map_err(|e| format!("interface {name:?}: {e}").into())
+    iface::interface_index(name).map_err(|e| interface_error(name, e))
 }
 
 /// The IGMP message a `query` invocation describes, and where it goes.
@@ -381,7 +393,7 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
         ));
     }
     let mtu = iface::interface_by_name(&args.iface)
-        .map_err(|e| format!("interface {:?}: {e}", args.iface))?
+        .map_err(|e| interface_error(&args.iface, e))?
         .mtu
         .unwrap_or(1500) as usize;
     let sender = IgmpSender::open(&args.iface)?;
@@ -585,6 +597,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("--version 3"));
+    }
+
+    #[test]
+    fn a_missing_interface_is_named_once() {
+        let e = iface_index("nosuchif0").unwrap_err().to_string();
+        assert_eq!(e.matches("nosuchif0").count(), 1, "{e}");
+        assert!(e.starts_with("if_nametoindex on nosuchif0 failed"), "{e}");
+        let e = usable_interface("nosuchif0").unwrap_err().to_string();
+        assert_eq!(e.matches("nosuchif0").count(), 1, "{e}");
     }
 
     #[test]

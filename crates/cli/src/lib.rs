@@ -7,6 +7,7 @@
 pub mod args;
 pub mod decode_cmd;
 pub mod emulate;
+pub mod emulate_measure;
 pub mod igmp_send;
 pub mod mld_send;
 pub mod monitor;

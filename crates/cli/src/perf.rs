@@ -3,39 +3,35 @@
 //! flags and summary line as the C and Go peers in `benches/peers/`.
 //!
 //! Both build their batch once and reuse it; the loops do not allocate.
+//! The sending side is here (IPv6's in [`crate::perf6`]), the receiving
+//! side in `perf/sink.rs`, `send --via packet` (whole frames) in
+//! `perf/packet.rs`.
 
 use std::error::Error;
 use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use ipv4kit_net::iface::{interface_by_name, Interface};
 use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
-use ipv4kit_net::{
-    multicast_mac, ControlFlags, ControlMessage, Datagram6Options, DatagramOptions, FrameSender,
-    IpOptions, Ipv6Options, PacketConn6, RawConn, RecvBatch, SendBatch, TxPath,
-};
+use ipv4kit_net::{ControlMessage, DatagramOptions, RawConn, SendBatch};
 use serde::Serialize;
 
-use crate::args::{usage, SendArgs, SendVia, SinkArgs};
+use crate::args::{usage, SendArgs};
 use crate::igmp_send::{explain_send_error, io_errno, usable_interface};
 use crate::{perf6, stop};
+
+mod packet;
+mod sink;
+
+pub use packet::parse_arp;
+use packet::run_send_packet;
+pub use sink::{run_sink, Sink, SINK_RCVBUF, SINK_SLOT};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// How long `send` runs when given neither `--count` nor `--duration-s`
 /// (as the C peer).
 pub const DEFAULT_SEND_DURATION: Duration = Duration::from_secs(5);
-
-/// The receive buffer `sink` asks for (as the C peer): 64 MiB.
-pub const SINK_RCVBUF: usize = 64 << 20;
-
-/// Bytes per receive slot: jumbo frames fit; longer datagrams are cut and
-/// counted invalid.
-pub const SINK_SLOT: usize = 9216;
-
-/// How often a blocked `sink` wakes up to check its deadlines, at most.
-const SINK_TICK: Duration = Duration::from_millis(100);
 
 /// The final result of `send` or `sink`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -347,290 +343,6 @@ pub(crate) fn send_loop(
     }
 }
 
-/// `send --via packet`: whole frames through a [`FrameSender`].
-fn run_send_packet(args: &SendArgs, dst: Ipv4Addr, batch_len: usize) -> Result<()> {
-    let name = args
-        .iface
-        .as_deref()
-        .ok_or_else(|| usage("--via packet needs --iface IF (the frames go out of it)"))?;
-    let iface = interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
-    let size = usize::from(args.size);
-    if let Some(mtu) = iface.mtu {
-        if size > mtu as usize {
-            return Err(usage(format!(
-                "--size {size} is more than {name}'s MTU ({mtu}); \
-                 frames are not fragmented on this path"
-            )));
-        }
-    }
-    let src = iface
-        .addrs
-        .first()
-        .ok_or_else(|| format!("{name} has no IPv4 address to send from"))?
-        .addr;
-    let dst_mac = destination_mac(dst, &iface)?;
-    // The ring was never the slower by median (README, "send --via packet").
-    let path = if args.via == SendVia::PacketSendmmsg {
-        TxPath::Sendmmsg
-    } else {
-        TxPath::Ring
-    };
-    let mut sender = FrameSender::with_path(name, path)?;
-    let mut frame = vec![0u8; 14 + size];
-    frame[..6].copy_from_slice(&dst_mac);
-    frame[6..12].copy_from_slice(&sender.mac());
-    frame[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
-    let repr = Ipv4Repr::new(src, dst, args.protocol, size - MIN_HEADER_LEN).with_ttl(args.ttl);
-    let n = repr.emit(&mut frame[14..])?;
-    let pattern = payload_pattern();
-    frame[14 + n..].copy_from_slice(&pattern[..size - n]);
-    let frames: Vec<&[u8]> = vec![&frame[..]; batch_len];
-    send_loop(args, batch_len, |n| match sender.send(&frames[..n]) {
-        Ok(k) => Ok(k),
-        Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => Ok(0),
-        Err(e) => Err(e.into()),
-    })
-}
-
-/// The Ethernet destination of `dst` on `iface`: the group's MAC for
-/// multicast, all-ones for broadcast, else the neighbour's from the kernel's
-/// ARP table (asked for with one UDP datagram when it has none yet).
-fn destination_mac(dst: Ipv4Addr, iface: &Interface) -> Result<[u8; 6]> {
-    if dst.is_multicast() {
-        return Ok(multicast_mac(dst));
-    }
-    let on_link = iface.addrs.iter().find(|a| {
-        let mask = u32::MAX
-            .checked_shl(32 - u32::from(a.prefix_len))
-            .unwrap_or(0);
-        u32::from(a.addr) & mask == u32::from(dst) & mask
-    });
-    let Some(net) = on_link else {
-        return Err(usage(format!(
-            "--via packet sends to {}'s link or to multicast groups: {dst} is on neither \
-             (use the raw path, the default, for routed destinations)",
-            iface.name
-        )));
-    };
-    let mask = u32::MAX
-        .checked_shl(32 - u32::from(net.prefix_len))
-        .unwrap_or(0);
-    if dst.is_broadcast() || u32::from(dst) == u32::from(net.addr) | !mask {
-        return Ok([0xff; 6]);
-    }
-    if let Some(mac) = arp_entry(dst, &iface.name) {
-        return Ok(mac);
-    }
-    // Make the kernel resolve it: one UDP datagram (to the discard port).
-    let udp = std::net::UdpSocket::bind((net.addr, 0))?;
-    let _ = udp.send_to(b"", (dst, 9));
-    for _ in 0..100 {
-        std::thread::sleep(Duration::from_millis(10));
-        if let Some(mac) = arp_entry(dst, &iface.name) {
-            return Ok(mac);
-        }
-    }
-    Err(format!("no ARP answer from {dst} on {}: is it up?", iface.name).into())
-}
-
-/// The complete entry for `dst` on `dev` in `/proc/net/arp`, if any.
-fn arp_entry(dst: Ipv4Addr, dev: &str) -> Option<[u8; 6]> {
-    let table = std::fs::read_to_string("/proc/net/arp").ok()?;
-    parse_arp(&table, dst, dev)
-}
-
-/// Finds `dst` on `dev` in the text of `/proc/net/arp` (IP address, HW
-/// type, Flags, HW address, Mask, Device); complete entries only (flag 0x2).
-pub fn parse_arp(table: &str, dst: Ipv4Addr, dev: &str) -> Option<[u8; 6]> {
-    table.lines().skip(1).find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() < 6 || f[0] != dst.to_string() || f[5] != dev {
-            return None;
-        }
-        let flags = u32::from_str_radix(f[2].trim_start_matches("0x"), 16).ok()?;
-        if flags & 0x2 == 0 {
-            return None;
-        }
-        let mut mac = [0u8; 6];
-        let mut parts = f[3].split(':');
-        for b in mac.iter_mut() {
-            *b = u8::from_str_radix(parts.next()?, 16).ok()?;
-        }
-        Some(mac)
-    })
-}
-
-/// A sink's socket, of either family.
-enum SinkConn {
-    V4(RawConn),
-    V6(PacketConn6),
-}
-
-/// The receiving side: a raw socket with a large buffer and a receive
-/// batch, both made once, and the payload pattern to check against.
-pub struct Sink {
-    conn: SinkConn,
-    batch: RecvBatch,
-    pattern: Vec<u8>,
-    protocol: u8,
-    drops: u32,
-}
-
-impl Sink {
-    /// Opens a raw socket for `protocol` (64 MiB receive buffer, a receive
-    /// timeout of `tick`) with a batch of `batch` slots.
-    pub fn new(protocol: u8, batch: usize, tick: Duration) -> Result<Sink> {
-        let conn = RawConn::new(protocol)?;
-        conn.set_recv_buffer_size(SINK_RCVBUF)?;
-        conn.set_read_timeout(Some(tick))?;
-        conn.set_control_message(ControlFlags::DROPS, true)?;
-        Ok(Sink {
-            conn: SinkConn::V4(conn),
-            batch: RecvBatch::new(batch, SINK_SLOT),
-            pattern: payload_pattern(),
-            protocol,
-            drops: 0,
-        })
-    }
-
-    /// Opens a raw IPv6 socket for `protocol`, as [`new`](Self::new).
-    pub fn new6(protocol: u8, batch: usize, tick: Duration) -> Result<Sink> {
-        let conn = PacketConn6::raw(protocol)?;
-        conn.set_recv_buffer_size(SINK_RCVBUF)?;
-        conn.set_read_timeout(Some(tick))?;
-        conn.set_control_message(ControlFlags::DROPS, true)?;
-        Ok(Sink {
-            conn: SinkConn::V6(conn),
-            batch: RecvBatch::new(batch, SINK_SLOT),
-            pattern: payload_pattern(),
-            protocol,
-            drops: 0,
-        })
-    }
-
-    /// How many datagrams the kernel dropped for a full receive queue, as
-    /// of the last one received (`SO_RXQ_OVFL`: drops after the last
-    /// datagram show only on the next).
-    pub fn drops(&self) -> u64 {
-        u64::from(self.drops)
-    }
-
-    /// Joins `group` on interface `ifindex`, so multicast to it is counted.
-    pub fn join(&self, ifindex: u32, group: IpAddr) -> Result<()> {
-        match (&self.conn, group) {
-            (SinkConn::V4(c), IpAddr::V4(g)) => c.join_group(ifindex, g)?,
-            (SinkConn::V6(c), IpAddr::V6(g)) => c.join_group(ifindex, g)?,
-            _ => return Err(usage("--group and -6 disagree on the family")),
-        }
-        Ok(())
-    }
-
-    /// One `recvmmsg` (waiting up to the tick for the first datagram):
-    /// how many datagrams arrived and how many of them are invalid; (0, 0)
-    /// when the tick passed. Allocates nothing.
-    #[inline]
-    pub fn recv(&mut self) -> Result<(u64, u64)> {
-        let got = match &self.conn {
-            SinkConn::V4(c) => c.recv_batch(&mut self.batch),
-            SinkConn::V6(c) => c.recv_batch(&mut self.batch),
-        };
-        match got {
-            Ok(n) if matches!(self.conn, SinkConn::V6(_)) => {
-                let mut invalid = 0;
-                for d in self.batch.iter6() {
-                    if !perf6::is_valid6(d.data, d.meta.truncated, &self.pattern) {
-                        invalid += 1;
-                    }
-                    if let Some(drops) = d.meta.drops {
-                        self.drops = drops;
-                    }
-                }
-                Ok((n as u64, invalid))
-            }
-            Ok(n) => {
-                let mut invalid = 0;
-                for d in self.batch.iter() {
-                    if !is_valid(d.data, d.meta.truncated, self.protocol, &self.pattern) {
-                        invalid += 1;
-                    }
-                    if let Some(drops) = d.meta.drops {
-                        self.drops = drops;
-                    }
-                }
-                Ok((n as u64, invalid))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok((0, 0)),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-/// `ipv4kit sink`.
-pub fn run_sink(args: &SinkArgs) -> Result<()> {
-    if let Some(d) = args.duration_s {
-        if !(d > 0.0 && d <= 1e6) {
-            return Err(format!("--duration-s {d}: want seconds in (0, 1e6]").into());
-        }
-    }
-    let idle = Duration::from_millis(args.idle_timeout_ms);
-    if let Some(g) = args.group {
-        if !g.is_multicast() {
-            return Err(usage(format!("--group {g} is not a multicast address")));
-        }
-        if args.ipv6 && g.is_ipv4() {
-            return Err(usage(format!("--group {g} is IPv4 but -6 was given")));
-        }
-    }
-    let v6 = args.ipv6 || args.group.is_some_and(|g| g.is_ipv6());
-    let (batch, tick) = (usize::from(args.batch), idle.min(SINK_TICK));
-    let mut sink = if v6 {
-        Sink::new6(args.protocol, batch, tick)?
-    } else {
-        Sink::new(args.protocol, batch, tick)?
-    };
-    if let (Some(g), Some(name)) = (args.group, &args.iface) {
-        sink.join(usable_interface(name)?.index, g)?;
-    }
-
-    let start = Instant::now();
-    let deadline = args.duration_s.map(|d| start + Duration::from_secs_f64(d));
-    let (mut received, mut invalid) = (0u64, 0u64);
-    let (mut first, mut last) = (start, start);
-    let mut progress = Progress::new(start);
-    loop {
-        let (n, bad) = sink.recv()?;
-        let now = Instant::now();
-        if n > 0 {
-            if received == 0 {
-                first = now;
-            }
-            last = now;
-            received += n;
-            invalid += bad;
-        }
-        if deadline.is_some_and(|d| now >= d)
-            || (received > 0 && now - last >= idle)
-            || stop::requested()
-        {
-            break;
-        }
-        progress.tick(now, "sink", received);
-    }
-    let seconds = if received > 0 {
-        (last - first).as_secs_f64()
-    } else {
-        0.0
-    };
-    let summary = Summary::new(received, seconds, Some(invalid)).with_drops(sink.drops());
-    if summary.drops.is_some_and(|d| d > 0) {
-        eprintln!(
-            "ipv4kit: sink: the kernel dropped {} datagrams: the receive queue was full",
-            sink.drops()
-        );
-    }
-    print_summary(&summary, args.json)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,26 +389,5 @@ mod tests {
         // The largest datagram fits the pattern.
         let big = build_datagram(Ipv4Addr::LOCALHOST, 253, 64, 65535).unwrap();
         assert!(is_valid(&big, false, 253, &pattern));
-    }
-}
-
-#[cfg(test)]
-mod arp_tests {
-    use super::*;
-
-    #[test]
-    fn arp_entries_are_found_by_address_and_device_when_complete() {
-        let t = "IP address       HW type     Flags       HW address            Mask     Device
-198.18.0.2       0x1         0x2         aa:bb:cc:00:11:22     *        veth0
-198.18.0.3       0x1         0x0         00:00:00:00:00:00     *        veth0
-";
-        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
-        assert_eq!(
-            parse_arp(t, a("198.18.0.2"), "veth0"),
-            Some([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22])
-        );
-        assert_eq!(parse_arp(t, a("198.18.0.2"), "veth1"), None);
-        assert_eq!(parse_arp(t, a("198.18.0.3"), "veth0"), None);
-        assert_eq!(parse_arp("", a("198.18.0.2"), "veth0"), None);
     }
 }

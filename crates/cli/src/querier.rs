@@ -1,67 +1,184 @@
-//! `querier`: the router engine of `ipv4kit-gmp` on a live interface.
+//! `querier`: the router engine of `ipv4kit-gmp` on a live interface, for
+//! IGMP (here) and MLD ([`crate::querier6`]).
 //!
 //! Receives on the tap ([`Tap`]: every IGMP message on the link, nothing
 //! sent, no membership needed; the multicast-routing socket would miss
 //! IGMPv1/v2 reports to 224.0.0.0/24, a raw socket sees only groups this
 //! host joined), sends queries from a raw IPv4 socket with the headers RFC
 //! 3376 §4 asks for, and prints through [`Tracker`].
+//!
+//! What differs between the families is a [`QuerierProtocol`] (the timer
+//! ranges of each version, the RFC that bounds them) and a [`QuerySender`]
+//! (how a query leaves and how it is printed); the settings ([`config`]),
+//! the `--ssm-range` prefix ([`parse_ssm_range`]) and the run loop
+//! ([`serve`]) are written once over them.
 
 use std::error::Error;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{AddrParseError, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use ipv4kit_gmp::{Compat, Igmp, RouterConfig};
+use ipv4kit_gmp::{Compat, Igmp, RouterConfig, RouterTransmit};
 use ipv4kit_net::wire::igmp::{IGMPV3_TOS, IGMP_TTL};
 use ipv4kit_net::wire::ipv4::IpProtocol;
 use ipv4kit_net::{iface, ControlMessage, DatagramOptions, InterfaceLost, RawConn, Tap};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use crate::args::{usage, QuerierArgs};
 use crate::decode;
-use crate::igmp_send::{datagram, Encapsulation};
+use crate::igmp_send::{datagram, interface_error, Encapsulation};
 use crate::stop;
-use crate::table::{Tracker, Usr1};
+use crate::table::{TableProtocol, Tracker, Usr1};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// How often a waiting querier looks at SIGINT/SIGTERM/SIGUSR1.
 const TICK: Duration = Duration::from_millis(100);
 
-/// The SSM range of this process (`--ssm-range`), read by [`in_ssm_range`]:
-/// the engine takes a plain `fn`, so the prefix lives here.
-static SSM_RANGE: OnceLock<(u32, u8)> = OnceLock::new();
-
-/// Whether `g` is in the `--ssm-range` prefix (default 232.0.0.0/8).
-pub fn in_ssm_range(g: &Ipv4Addr) -> bool {
-    let (net, len) = *SSM_RANGE.get().unwrap_or(&(0xe800_0000, 8));
-    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
-    u32::from(*g) & mask == net & mask
+/// An address family's addresses as prefixes, for `--ssm-range`: one
+/// parser and one membership test for 32- and 128-bit addresses.
+pub trait PrefixAddr: Copy + FromStr<Err = AddrParseError> + Send + Sync + 'static {
+    /// Address width in bits.
+    const BITS: u8;
+    /// The shortest `--ssm-range` accepted: the multicast block's own prefix.
+    const MIN_LEN: u8;
+    /// A prefix to show in the error for a string without `/`.
+    const EXAMPLE: &'static str;
+    /// The multicast block, for the error for a unicast prefix.
+    const MULTICAST: &'static str;
+    /// The address as an integer (right-aligned in a `u128`).
+    fn bits(self) -> u128;
+    /// Whether the address is multicast.
+    fn multicast(self) -> bool;
+    /// Whether the address is in the default SSM range (232/8, ff3x::/32).
+    fn default_ssm(&self) -> bool;
+    /// This process's `--ssm-range`, set once by [`config`].
+    fn ssm_range() -> &'static OnceLock<(Self, u8)>;
 }
 
-/// Parses `--ssm-range`: a multicast prefix `A.B.C.D/N`, N in 4..=32, no
+impl PrefixAddr for Ipv4Addr {
+    const BITS: u8 = 32;
+    const MIN_LEN: u8 = 4;
+    const EXAMPLE: &'static str = "232.0.0.0/8";
+    const MULTICAST: &'static str = "224.0.0.0/4";
+    fn bits(self) -> u128 {
+        u128::from(self.to_bits())
+    }
+    fn multicast(self) -> bool {
+        self.is_multicast()
+    }
+    fn default_ssm(&self) -> bool {
+        <Igmp as ipv4kit_gmp::Protocol>::is_default_ssm(self)
+    }
+    fn ssm_range() -> &'static OnceLock<(Ipv4Addr, u8)> {
+        static SSM_RANGE: OnceLock<(Ipv4Addr, u8)> = OnceLock::new();
+        &SSM_RANGE
+    }
+}
+
+impl PrefixAddr for Ipv6Addr {
+    const BITS: u8 = 128;
+    const MIN_LEN: u8 = 8;
+    const EXAMPLE: &'static str = "ff3e::/32";
+    const MULTICAST: &'static str = "ff00::/8";
+    fn bits(self) -> u128 {
+        self.to_bits()
+    }
+    fn multicast(self) -> bool {
+        self.is_multicast()
+    }
+    fn default_ssm(&self) -> bool {
+        <ipv4kit_gmp::Mld as ipv4kit_gmp::Protocol>::is_default_ssm(self)
+    }
+    fn ssm_range() -> &'static OnceLock<(Ipv6Addr, u8)> {
+        static SSM_RANGE: OnceLock<(Ipv6Addr, u8)> = OnceLock::new();
+        &SSM_RANGE
+    }
+}
+
+/// The network mask of a `len`-bit prefix of `A` (right-aligned).
+fn mask<A: PrefixAddr>(len: u8) -> u128 {
+    let all = u128::MAX >> (128 - u32::from(A::BITS));
+    all & !all.checked_shr(u32::from(len)).unwrap_or(0)
+}
+
+/// Whether `g` is in the `--ssm-range` prefix, or else in the family's
+/// default SSM range (232.0.0.0/8, ff3x::/32; RFC 4607 §1).
+pub fn in_ssm_range<A: PrefixAddr>(g: &A) -> bool {
+    match A::ssm_range().get() {
+        Some(&(net, len)) => g.bits() & mask::<A>(len) == net.bits() & mask::<A>(len),
+        None => g.default_ssm(),
+    }
+}
+
+/// Parses `--ssm-range`: a multicast prefix (`232.0.0.0/8`, `ff3e::/32`),
+/// its length from the multicast block's (4, 8) to the address width, no
 /// host bits set.
-pub fn parse_ssm_range(s: &str) -> std::result::Result<(Ipv4Addr, u8), String> {
+pub fn parse_ssm_range<A: PrefixAddr>(s: &str) -> std::result::Result<(A, u8), String> {
     let (a, l) = s
         .split_once('/')
-        .ok_or_else(|| format!("--ssm-range {s:?}: want a prefix like 232.0.0.0/8"))?;
-    let addr: Ipv4Addr = a
+        .ok_or_else(|| format!("--ssm-range {s:?}: want a prefix like {}", A::EXAMPLE))?;
+    let addr: A = a
         .parse()
         .map_err(|e| format!("--ssm-range {s:?}: address: {e}"))?;
     let len: u8 = l
         .parse()
         .ok()
-        .filter(|l| (4..=32).contains(l))
-        .ok_or_else(|| format!("--ssm-range {s:?}: prefix length must be 4..=32"))?;
-    if !addr.is_multicast() {
-        return Err(format!("--ssm-range {s:?}: not in 224.0.0.0/4"));
+        .filter(|l| (A::MIN_LEN..=A::BITS).contains(l))
+        .ok_or_else(|| {
+            format!(
+                "--ssm-range {s:?}: prefix length must be {}..={}",
+                A::MIN_LEN,
+                A::BITS
+            )
+        })?;
+    if !addr.multicast() {
+        return Err(format!("--ssm-range {s:?}: not in {}", A::MULTICAST));
     }
-    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
-    if u32::from(addr) & !mask != 0 {
+    if addr.bits() & !mask::<A>(len) != 0 {
         return Err(format!("--ssm-range {s:?}: host bits set past /{len}"));
     }
     Ok((addr, len))
+}
+
+/// What the querier's settings need of a protocol beyond the table's.
+pub trait QuerierProtocol: TableProtocol<Addr: PrefixAddr> {
+    /// Where the RFC says the query response interval is shorter than the
+    /// query interval.
+    const INTERVALS_RFC: &'static str;
+    /// The engine's compatibility mode for `--version`.
+    fn compat(version: u8) -> Compat;
+    /// `--max-resp-ms` as the Query Response Interval of `version`, or why
+    /// that version's queries cannot say it.
+    fn query_response_interval(ms: u32, version: u8) -> Result<Duration>;
+    /// `--last-member-interval-ms` as the Last Member Query Interval (the
+    /// Max Resp of group-specific queries) of `version`, or why not.
+    fn last_member_query_interval(ms: u32, version: u8) -> Result<Duration>;
+}
+
+impl QuerierProtocol for Igmp {
+    const INTERVALS_RFC: &'static str = "RFC 3376 §8.3";
+    fn compat(version: u8) -> Compat {
+        match version {
+            1 => Compat::V1,
+            2 => Compat::V2,
+            _ => Compat::V3,
+        }
+    }
+    fn query_response_interval(ms: u32, version: u8) -> Result<Duration> {
+        if version == 1 {
+            return Err(usage(
+                "--max-resp-ms: IGMPv1 queries carry no max response time (10 s)",
+            ));
+        }
+        max_resp("--max-resp-ms", ms, version)
+    }
+    fn last_member_query_interval(ms: u32, version: u8) -> Result<Duration> {
+        // Group-specific queries are IGMPv2's at the least.
+        max_resp("--last-member-interval-ms", ms, version.max(2))
+    }
 }
 
 /// A Max Resp Time for `version`, as a [`Duration`], or why not.
@@ -77,53 +194,104 @@ fn max_resp(flag: &str, ms: u32, version: u8) -> Result<Duration> {
     }
 }
 
-/// The engine's settings for `args` on an interface at `addr`/`prefix`.
-pub fn config(args: &QuerierArgs, addr: Ipv4Addr, prefix: u8) -> Result<RouterConfig<Igmp>> {
-    let mut c = RouterConfig::<Igmp>::new(addr);
-    c.subnet_prefix = Some(prefix);
-    c.version = match args.version {
-        1 => Compat::V1,
-        2 => Compat::V2,
-        _ => Compat::V3,
-    };
+/// The engine's settings for `args` on an interface at `addr` (for MLD
+/// its link-local address) with subnet prefix `prefix` (IGMP's, which
+/// RFC 3376 §6.6.2 elections compare within; MLD has none).
+pub fn config<P: QuerierProtocol>(
+    args: &QuerierArgs,
+    addr: P::Addr,
+    prefix: Option<u8>,
+) -> Result<RouterConfig<P>> {
+    let mut c = RouterConfig::<P>::new(addr);
+    c.subnet_prefix = prefix;
+    c.version = P::compat(args.version);
     c.robustness = args.robustness;
     c.query_interval = Duration::from_secs(u64::from(args.query_interval_s));
     if let Some(ms) = args.max_resp_ms {
-        if args.version == 1 {
-            return Err(usage(
-                "--max-resp-ms: IGMPv1 queries carry no max response time (10 s)",
-            ));
-        }
-        c.query_response_interval = max_resp("--max-resp-ms", ms, args.version)?;
+        c.query_response_interval = P::query_response_interval(ms, args.version)?;
     }
     if c.query_response_interval >= c.query_interval {
         return Err(usage(format!(
             "the query response interval ({} ms) must be less than the query interval ({} s) \
-             (RFC 3376 §8.3)",
+             ({})",
             c.query_response_interval.as_millis(),
-            args.query_interval_s
+            args.query_interval_s,
+            P::INTERVALS_RFC
         )));
     }
-    c.last_member_query_interval = max_resp(
-        "--last-member-interval-ms",
-        args.last_member_interval_ms,
-        args.version.max(2),
-    )?;
+    c.last_member_query_interval =
+        P::last_member_query_interval(args.last_member_interval_ms, args.version)?;
     c.last_member_query_count = args.last_member_count;
     c.require_router_alert = args.require_router_alert;
     c.max_groups = usize::try_from(args.max_groups).unwrap_or(usize::MAX);
     c.max_sources_per_group = usize::try_from(args.max_sources).unwrap_or(usize::MAX);
     if let Some(s) = &args.ssm_range {
-        let (net, len) = parse_ssm_range(s).map_err(usage)?;
-        let _ = SSM_RANGE.set((u32::from(net), len));
+        let prefix = parse_ssm_range::<P::Addr>(s).map_err(usage)?;
+        let _ = P::Addr::ssm_range().set(prefix);
     }
-    c.ssm_range = in_ssm_range;
+    c.ssm_range = in_ssm_range::<P::Addr>;
     Ok(c)
+}
+
+/// How a querier's queries leave, and how each is printed.
+pub trait QuerySender<A> {
+    /// Sends the encoded query `msg` the engine handed out as `t`; returns
+    /// the text after `sent` and puts the JSON fields (beside
+    /// `destination`) in `fields`.
+    fn send_query(
+        &mut self,
+        msg: &[u8],
+        t: &RouterTransmit<A>,
+        fields: &mut Map<String, Value>,
+    ) -> Result<String>;
+}
+
+/// IGMP queries from a raw IPv4 socket (`IP_HDRINCL`): TTL 1, Router Alert
+/// from v2 on, TOS 0xc0 for v3 (RFC 3376 §4), from the interface's address.
+struct IgmpQuerySender {
+    conn: RawConn,
+    ifindex: u32,
+    addr: Ipv4Addr,
+    dgram: Vec<u8>,
+}
+
+impl QuerySender<Ipv4Addr> for IgmpQuerySender {
+    fn send_query(
+        &mut self,
+        msg: &[u8],
+        t: &RouterTransmit<Ipv4Addr>,
+        fields: &mut Map<String, Value>,
+    ) -> Result<String> {
+        let enc = Encapsulation {
+            src: self.addr,
+            dst: t.destination,
+            ttl: IGMP_TTL,
+            tos: if t.version == Compat::V3 {
+                IGMPV3_TOS
+            } else {
+                0
+            },
+            router_alert: t.version != Compat::V1,
+        };
+        let n = datagram(&enc, msg, &mut self.dgram)?;
+        let cm = ControlMessage {
+            ifindex: Some(self.ifindex),
+            ..Default::default()
+        };
+        self.conn
+            .send_datagram(&self.dgram[..n], Some(&cm))
+            .map_err(|e| format!("sending a query to {}: {e}", t.destination))?;
+        let packet = decode::ipv4_packet(&self.dgram[..n]);
+        let mut p = Vec::new();
+        packet.write_json(&mut p)?;
+        fields.insert("packet".into(), serde_json::from_slice(&p)?);
+        Ok(packet.to_string())
+    }
 }
 
 /// IF's first IPv4 address and prefix, and its MTU.
 fn interface_address(name: &str) -> Result<(u32, Ipv4Addr, u8, usize)> {
-    let i = iface::interface_by_name(name).map_err(|e| format!("interface {name:?}: {e}"))?;
+    let i = iface::interface_by_name(name).map_err(|e| interface_error(name, e))?;
     let a = i.addrs.first().ok_or_else(|| {
         format!(
             "interface {name} has no IPv4 address: a querier needs one (RFC 3376 §6.6.2 elects \
@@ -140,33 +308,54 @@ pub fn run_querier(args: &QuerierArgs) -> Result<()> {
         return crate::querier6::run_querier6(args);
     }
     // Every argument is checked before the interface or a socket is.
-    config(args, Ipv4Addr::UNSPECIFIED, 0)?;
+    config::<Igmp>(args, Ipv4Addr::UNSPECIFIED, Some(0))?;
     let (ifindex, addr, prefix, mtu) = interface_address(&args.iface)?;
-    let mut cfg = config(args, addr, prefix)?;
+    let mut cfg = config::<Igmp>(args, addr, Some(prefix))?;
     cfg.mtu = mtu;
-    let mut tap = Tap::open(&args.iface).map_err(|e| format!("opening the tap: {e}"))?;
+    let tap = Tap::open(&args.iface).map_err(|e| format!("opening the tap: {e}"))?;
     let conn = RawConn::new(IpProtocol::IGMP)
         .map_err(|e| format!("opening the raw IGMP socket to send queries: {e}"))?;
     conn.set_multicast_interface_index(ifindex)?;
     conn.set_multicast_loop(false)?;
+    let mut sender = IgmpQuerySender {
+        conn,
+        ifindex,
+        addr,
+        dgram: vec![0u8; 65_535],
+    };
+    serve(
+        args,
+        cfg,
+        ifindex,
+        &format!("{addr}/{prefix}"),
+        tap,
+        &mut sender,
+    )
+}
+
+/// Runs the engine `cfg` on interface `args.iface` (index `ifindex`, this
+/// router `me`) until SIGINT/SIGTERM: the tap in, `sender` out, events
+/// printed as they come, the table on SIGUSR1 and at the end. A closed
+/// standard output ends it quietly.
+pub fn serve<P: QuerierProtocol>(
+    args: &QuerierArgs,
+    cfg: RouterConfig<P>,
+    ifindex: u32,
+    me: &str,
+    mut tap: Tap,
+    sender: &mut impl QuerySender<P::Addr>,
+) -> Result<()> {
     eprintln!(
-        "ipv4kit: querier on {} (ifindex {ifindex}) as {addr}/{prefix}, IGMPv{}, receiving on \
-         an AF_PACKET tap; SIGUSR1 prints the table",
-        args.iface, args.version
+        "ipv4kit: querier on {} (ifindex {ifindex}) as {me}, {}v{}, receiving on an AF_PACKET \
+         tap; SIGUSR1 prints the table",
+        args.iface,
+        P::NAME,
+        P::version_number(cfg.version)
     );
     let mut usr1 = Usr1::open();
     let mut tracker = Tracker::new(&args.iface, cfg, args.json);
     let out = &mut io::stdout();
-    let result = run_loop(
-        args,
-        &mut tap,
-        &conn,
-        ifindex,
-        addr,
-        &mut tracker,
-        &mut usr1,
-        out,
-    );
+    let result = run_loop(args, &mut tap, sender, &mut tracker, &mut usr1, out);
     let result = match result {
         Err(e) if is_broken_pipe(&*e) => return Ok(()),
         r => r,
@@ -184,19 +373,15 @@ fn is_broken_pipe(e: &(dyn Error + 'static)) -> bool {
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_loop(
+fn run_loop<P: QuerierProtocol>(
     args: &QuerierArgs,
     tap: &mut Tap,
-    conn: &RawConn,
-    ifindex: u32,
-    addr: Ipv4Addr,
-    tracker: &mut Tracker,
+    sender: &mut impl QuerySender<P::Addr>,
+    tracker: &mut Tracker<P>,
     usr1: &mut Usr1,
     out: &mut io::Stdout,
 ) -> Result<()> {
     let mut msg = vec![0u8; 65_535];
-    let mut dgram = vec![0u8; 65_535];
     while !stop::requested() {
         if usr1.take() {
             tracker.print_table(out)?;
@@ -204,31 +389,10 @@ fn run_loop(
         tracker.run_timers();
         while let Some(t) = tracker.router.poll_transmit(&mut msg) {
             let t = t.map_err(|e| format!("building a query: {e}"))?;
-            let enc = Encapsulation {
-                src: addr,
-                dst: t.destination,
-                ttl: IGMP_TTL,
-                tos: if t.version == Compat::V3 {
-                    IGMPV3_TOS
-                } else {
-                    0
-                },
-                router_alert: t.version != Compat::V1,
-            };
-            let n = datagram(&enc, &msg[..t.len], &mut dgram)?;
-            let cm = ControlMessage {
-                ifindex: Some(ifindex),
-                ..Default::default()
-            };
-            conn.send_datagram(&dgram[..n], Some(&cm))
-                .map_err(|e| format!("sending a query to {}: {e}", t.destination))?;
-            let packet = decode::ipv4_packet(&dgram[..n]);
             let mut f = Map::new();
             f.insert("destination".into(), t.destination.to_string().into());
-            let mut p = Vec::new();
-            packet.write_json(&mut p)?;
-            f.insert("packet".into(), serde_json::from_slice(&p)?);
-            tracker.line(out, "query-sent", f, &format!("sent {packet}"))?;
+            let text = sender.send_query(&msg[..t.len], &t, &mut f)?;
+            tracker.line(out, "query-sent", f, &format!("sent {text}"))?;
         }
         tracker.print_events(out)?;
         let wait = tracker.wait(TICK);
@@ -276,7 +440,7 @@ mod tests {
     }
 
     fn cfg(extra: &[&str]) -> Result<RouterConfig<Igmp>> {
-        config(&args(extra), Ipv4Addr::new(198, 18, 0, 1), 24)
+        config(&args(extra), Ipv4Addr::new(198, 18, 0, 1), Some(24))
     }
 
     #[test]
@@ -319,6 +483,21 @@ mod tests {
                 .collect();
             assert!(Cli::try_parse_from(v).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn one_prefix_parser_serves_both_address_widths() {
+        let v6 = |s| parse_ssm_range::<Ipv6Addr>(s);
+        assert_eq!(v6("ff3e::/32"), Ok(("ff3e::".parse().unwrap(), 32)));
+        assert_eq!(v6("ff3e::1/128").map(|p| p.1), Ok(128));
+        assert!(v6("ff3e::1/127").unwrap_err().contains("host bits"));
+        assert!(v6("ff00::/7").unwrap_err().contains("8..=128"));
+        assert!(v6("2001:db8::/32").unwrap_err().contains("ff00::/8"));
+        let v4 = |s| parse_ssm_range::<Ipv4Addr>(s);
+        assert_eq!(v4("232.1.2.3/32"), Ok((Ipv4Addr::new(232, 1, 2, 3), 32)));
+        assert_eq!(v4("224.0.0.0/4").map(|p| p.1), Ok(4));
+        assert!(v4("224.0.0.0/3").unwrap_err().contains("4..=32"));
+        assert!(v4("ff3e::/32").unwrap_err().contains("address"));
     }
 
     #[test]

@@ -215,3 +215,79 @@ fn send_and_sink_refuse_impossible_ipv6_arguments() {
 fn decode_with_bad_hex_exits_2() {
     refused(&["decode", "--hex", "zz"], "--hex \"zz\"");
 }
+
+#[test]
+fn emulate_refuses_bad_ipv6_input_before_opening_a_socket() {
+    let base = ["emulate", "--iface", "lo", "--hosts", "3"];
+    let with = |more: &[&'static str]| -> Vec<&'static str> {
+        base.iter().chain(more.iter()).copied().collect()
+    };
+    let ll = ["--first-address", "fe80::10"];
+    refused(
+        &with(&["-6", ll[0], ll[1], "--join", "ff02::1"]),
+        "ff02::1 (all nodes) is never reported",
+    );
+    refused(
+        &with(&[ll[0], ll[1], "--join", "ff3e::8000:1"]),
+        "SSM group: join it with sources",
+    );
+    refused(
+        &with(&[ll[0], ll[1], "--join", "ff05::1@239.1.1.1"]),
+        "not an address of the group's family",
+    );
+    refused(
+        &with(&["-6", "--first-address", "2001:db8::1", "--join", "ff05::1"]),
+        "need link-local addresses",
+    );
+    refused(
+        &with(&[
+            "-6",
+            "--first-address",
+            "fe80::ffff:ffff:ffff:fffe",
+            "--join",
+            "ff05::1",
+        ]),
+        "3 hosts need 3 consecutive addresses, only 2 are left",
+    );
+    refused(
+        &with(&["-6", ll[0], ll[1], "--join", "239.1.1.1"]),
+        "not of the emulated family",
+    );
+    refused(
+        &with(&["-6", ll[0], ll[1], "--version", "3", "--join", "ff05::1"]),
+        "--version with -6",
+    );
+    refused(
+        &with(&["-6", "--join", "ff05::1"]),
+        "--iface lo has no link-local IPv6 address",
+    );
+    refused(
+        &with(&["-6", ll[0], ll[1], "--join", "ff05::1", "--measure"]),
+        "MLD (-6) join and leave delays are not measured yet",
+    );
+    refused(
+        &with(&["--mac-base", "01:00:5e:00:00:01", "--join", "239.1.1.1"]),
+        "a group address",
+    );
+    refused(
+        &with(&["--mac-base", "02:ff:ff:ff:ff:ff", "--join", "239.1.1.1"]),
+        "too few addresses left",
+    );
+    refused(
+        &with(&["--mac-base", "02:00:00:00:01", "--join", "239.1.1.1"]),
+        "not a MAC address",
+    );
+    let dir = std::env::temp_dir().join(format!("emu6-args-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s6.txt");
+    std::fs::write(&file, "# MLD\n0 all join ff05::1\n1 2-4 leave ff05::1\n").unwrap();
+    let path = file.to_str().unwrap().to_owned();
+    let mut args: Vec<&str> = with(&["-6", ll[0], ll[1], "--scenario"]);
+    args.push(&path);
+    refused(&args, &format!("{path}:3"));
+    std::fs::write(&file, "0 all join 239.1.1.1\n").unwrap();
+    refused(&args, &format!("{path}:1"));
+    std::fs::write(&file, "0 all block ff3e::1 2001:db8::1\n").unwrap();
+    refused(&args, "SSM");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -13,12 +13,10 @@
 //! ([`RFC_DIFFERENCES`]). Needs tcpdump (CI installs it); without it the test
 //! says so and passes, unless `IPV4KIT_REQUIRE_TOOLS=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common_tcpdump;
 
+use common_tcpdump::{captures, decode_json, have_tcpdump, record_abbrev, tcpdump_entries};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ipv4kit");
 
 /// Where tcpdump prints something other than the RFC asks, and what we do.
 const RFC_DIFFERENCES: &[(&str, &str)] = &[
@@ -35,33 +33,6 @@ const RFC_DIFFERENCES: &[(&str, &str)] = &[
          gives up on the message; we decode the records with extra_len.",
     ),
 ];
-
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data")
-}
-
-/// One packet of tcpdump's output, continuation lines joined.
-fn tcpdump_entries(path: &Path) -> Option<Vec<String>> {
-    let out = Command::new("tcpdump")
-        .env("TZ", "UTC")
-        .args(["-tt", "-v", "-n", "-r"])
-        .arg(path)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut entries: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with(|c: char| c.is_ascii_digit()) {
-            entries.push(line.to_owned());
-        } else if line.starts_with("\t0x") {
-            continue; // hex dump
-        } else if let Some(last) = entries.last_mut() {
-            last.push(' ');
-            last.push_str(line.trim());
-        }
-    }
-    Some(entries)
-}
 
 /// The text after `key` up to the next `,` or `)`.
 fn field<'a>(entry: &'a str, key: &str) -> Option<&'a str> {
@@ -103,18 +74,6 @@ fn max_resp_ms(s: &str) -> u64 {
     }
     assert!(num.is_empty(), "max resp time {s:?}");
     ms
-}
-
-fn record_abbrev(name: &str) -> &'static str {
-    match name {
-        "MODE_IS_INCLUDE" => "is_in",
-        "MODE_IS_EXCLUDE" => "is_ex",
-        "CHANGE_TO_INCLUDE_MODE" => "to_in",
-        "CHANGE_TO_EXCLUDE_MODE" => "to_ex",
-        "ALLOW_NEW_SOURCES" => "allow",
-        "BLOCK_OLD_SOURCES" => "block",
-        _ => "?",
-    }
 }
 
 /// tcpdump's `options (RA, RR 198.18.0.1, 0.0.0.0,EOL)` as `router_alert
@@ -336,112 +295,89 @@ fn compare(td: &str, ours: &Value) -> Vec<String> {
 
 #[test]
 fn every_igmp_frame_agrees_with_tcpdump_except_where_the_rfc_says_otherwise() {
-    if Command::new("tcpdump").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("IPV4KIT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tcpdump is not installed and IPV4KIT_REQUIRE_TOOLS=1"
-        );
-        eprintln!("skipping: tcpdump is not installed");
+    if !have_tcpdump() {
         return;
     }
     let mut compared = 0;
     let mut rfc = 0;
     let mut cut = 0;
     let mut failures = Vec::new();
-    for dir in ["tcpdump", "zeek", "built"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-            .collect();
-        files.sort();
-        for path in files {
-            let Some(entries) = tcpdump_entries(&path) else {
+    for path in captures(&["tcpdump", "zeek", "built"]) {
+        let Some(entries) = tcpdump_entries(&path) else {
+            continue;
+        };
+        let ours = decode_json(&path);
+        for (i, td) in entries.iter().enumerate() {
+            let Some(frame) = ours.get(i) else { break };
+            assert_eq!(frame["frame"], i as u64 + 1);
+            // Inside VXLAN or GRE: the innermost packet, and tcpdump's
+            // text from its last IP header on.
+            let (mut frame, mut td) = (frame, td.as_str());
+            while let Some(inner) = frame.get("encap").map(|e| &e["inner"]) {
+                frame = inner;
+                td = &td[td.rfind("IP (tos").unwrap_or(0)..];
+                // compare() reads the time first.
+                if frame.get("igmp").is_some() {
+                    break;
+                }
+            }
+            let with_time;
+            if !td.starts_with(|c: char| c.is_ascii_digit()) {
+                let time = ours[i]["time_epoch"].as_str().unwrap();
+                with_time = format!("{time} {td}");
+                td = &with_time;
+            }
+            let mut frame = frame.clone();
+            frame["time_epoch"] = ours[i]["time_epoch"].clone();
+            let frame = &frame;
+            // Where tcpdump says the capture cut a layer short
+            // (`[|ether]`, `[|ip]`, `[|igmp]`), we name the same layer.
+            // A frame tcpdump prints nothing for shifts its numbering:
+            // match on the time instead.
+            let td_time = td.split(' ').next().unwrap_or_default();
+            let same_time = ours
+                .iter()
+                .find(|f| f["time_epoch"].as_str() == Some(td_time));
+            for (mark, layer) in [("[|ether]", "link"), ("[|ip]", "ipv4"), ("[|igmp]", "igmp")] {
+                if td.contains(mark) {
+                    cut += 1;
+                    let theirs = same_time.map(|f| &f["cut"]);
+                    if theirs.and_then(Value::as_str) != Some(layer) {
+                        failures.push(format!(
+                            "{} at {td_time}: tcpdump {mark}, ours cut {theirs:?}",
+                            path.display(),
+                        ));
+                    }
+                }
+            }
+            // IGMP frames both sides decoded whole.
+            if !td.contains(": igmp ")
+                || td.contains("[|")
+                || frame.get("igmp").is_none()
+                || frame.get("cut").is_some()
+            {
                 continue;
-            };
-            let out = Command::new(BIN)
-                .args(["decode", "--json"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            let ours: Vec<Value> = String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            for (i, td) in entries.iter().enumerate() {
-                let Some(frame) = ours.get(i) else { break };
-                assert_eq!(frame["frame"], i as u64 + 1);
-                // Inside VXLAN or GRE: the innermost packet, and tcpdump's
-                // text from its last IP header on.
-                let (mut frame, mut td) = (frame, td.as_str());
-                while let Some(inner) = frame.get("encap").map(|e| &e["inner"]) {
-                    frame = inner;
-                    td = &td[td.rfind("IP (tos").unwrap_or(0)..];
-                    // compare() reads the time first.
-                    if frame.get("igmp").is_some() {
-                        break;
-                    }
-                }
-                let with_time;
-                if !td.starts_with(|c: char| c.is_ascii_digit()) {
-                    let time = ours[i]["time_epoch"].as_str().unwrap();
-                    with_time = format!("{time} {td}");
-                    td = &with_time;
-                }
-                let mut frame = frame.clone();
-                frame["time_epoch"] = ours[i]["time_epoch"].clone();
-                let frame = &frame;
-                // Where tcpdump says the capture cut a layer short
-                // (`[|ether]`, `[|ip]`, `[|igmp]`), we name the same layer.
-                // A frame tcpdump prints nothing for shifts its numbering:
-                // match on the time instead.
-                let td_time = td.split(' ').next().unwrap_or_default();
-                let same_time = ours
+            }
+            if td.contains("[invalid len") {
+                // RFC_DIFFERENCES: we decode it, noting the extra octets.
+                assert!(RFC_DIFFERENCES
                     .iter()
-                    .find(|f| f["time_epoch"].as_str() == Some(td_time));
-                for (mark, layer) in [("[|ether]", "link"), ("[|ip]", "ipv4"), ("[|igmp]", "igmp")]
-                {
-                    if td.contains(mark) {
-                        cut += 1;
-                        let theirs = same_time.map(|f| &f["cut"]);
-                        if theirs.and_then(Value::as_str) != Some(layer) {
-                            failures.push(format!(
-                                "{} at {td_time}: tcpdump {mark}, ours cut {theirs:?}",
-                                path.display(),
-                            ));
-                        }
-                    }
-                }
-                // IGMP frames both sides decoded whole.
-                if !td.contains(": igmp ")
-                    || td.contains("[|")
-                    || frame.get("igmp").is_none()
-                    || frame.get("cut").is_some()
-                {
-                    continue;
-                }
-                if td.contains("[invalid len") {
-                    // RFC_DIFFERENCES: we decode it, noting the extra octets.
-                    assert!(RFC_DIFFERENCES
-                        .iter()
-                        .any(|(t, _)| td.contains(&t[..t.len() - 16])));
-                    assert!(
-                        frame["igmp"]["extra_len"].as_u64().unwrap() > 0,
-                        "{td}\n{frame}"
-                    );
-                    rfc += 1;
-                    continue;
-                }
-                compared += 1;
-                let bad = compare(td, frame);
-                if !bad.is_empty() {
-                    failures.push(format!(
-                        "{} frame {}: {bad:?}\n  tcpdump: {td}",
-                        path.display(),
-                        i + 1
-                    ));
-                }
+                    .any(|(t, _)| td.contains(&t[..t.len() - 16])));
+                assert!(
+                    frame["igmp"]["extra_len"].as_u64().unwrap() > 0,
+                    "{td}\n{frame}"
+                );
+                rfc += 1;
+                continue;
+            }
+            compared += 1;
+            let bad = compare(td, frame);
+            if !bad.is_empty() {
+                failures.push(format!(
+                    "{} frame {}: {bad:?}\n  tcpdump: {td}",
+                    path.display(),
+                    i + 1
+                ));
             }
         }
     }

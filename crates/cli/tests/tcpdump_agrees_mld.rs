@@ -18,12 +18,10 @@
 //! Needs tcpdump (CI installs it); without it the test says so and passes,
 //! unless `IPV4KIT_REQUIRE_TOOLS=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common_tcpdump;
 
+use common_tcpdump::{captures, decode_json, have_tcpdump, record_abbrev, tcpdump_entries};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ipv4kit");
 
 /// Where tcpdump prints something other than the RFC asks, and what we do.
 const RFC_DIFFERENCES: &[(&str, &str)] = &[
@@ -46,31 +44,6 @@ const RFC_DIFFERENCES: &[(&str, &str)] = &[
     ),
 ];
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data")
-}
-
-/// One packet of tcpdump's output, continuation lines joined.
-fn tcpdump_entries(path: &Path) -> Option<Vec<String>> {
-    let out = Command::new("tcpdump")
-        .env("TZ", "UTC")
-        .args(["-tt", "-v", "-n", "-r"])
-        .arg(path)
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut entries: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if line.starts_with(|c: char| c.is_ascii_digit()) {
-            entries.push(line.to_owned());
-        } else if let Some(last) = entries.last_mut() {
-            last.push(' ');
-            last.push_str(line.trim());
-        }
-    }
-    Some(entries)
-}
-
 /// The text after `key` up to the next `,`, `)`, `]` or space.
 fn word<'a>(entry: &'a str, key: &str) -> Option<&'a str> {
     let start = entry.find(key)? + key.len();
@@ -81,18 +54,6 @@ fn word<'a>(entry: &'a str, key: &str) -> Option<&'a str> {
 
 fn hex(s: &str) -> u64 {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
-}
-
-fn record_abbrev(name: &str) -> &'static str {
-    match name {
-        "MODE_IS_INCLUDE" => "is_in",
-        "MODE_IS_EXCLUDE" => "is_ex",
-        "CHANGE_TO_INCLUDE_MODE" => "to_in",
-        "CHANGE_TO_EXCLUDE_MODE" => "to_ex",
-        "ALLOW_NEW_SOURCES" => "allow",
-        "BLOCK_OLD_SOURCES" => "block",
-        _ => "?",
-    }
 }
 
 /// Compares one IPv6 frame both sides decoded; returns what differs.
@@ -301,100 +262,78 @@ fn compare(td: &str, ours: &Value) -> Vec<String> {
 
 #[test]
 fn every_ipv6_and_mld_frame_agrees_with_tcpdump_except_where_the_rfc_says_otherwise() {
-    if Command::new("tcpdump").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("IPV4KIT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tcpdump is not installed and IPV4KIT_REQUIRE_TOOLS=1"
-        );
-        eprintln!("skipping: tcpdump is not installed");
+    if !have_tcpdump() {
         return;
     }
     let (mut compared, mut mld, mut rfc, mut cut) = (0, 0, 0, 0);
     let mut failures = Vec::new();
-    for dir in ["tcpdump", "zeek", "built", "mld/tcpdump", "mld/zeek"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-            .collect();
-        files.sort();
-        for path in files {
-            let Some(entries) = tcpdump_entries(&path) else {
+    for path in captures(&["tcpdump", "zeek", "built", "mld/tcpdump", "mld/zeek"]) {
+        let Some(entries) = tcpdump_entries(&path) else {
+            continue;
+        };
+        let ours = decode_json(&path);
+        for td in &entries {
+            // Matched by time: tcpdump prints nothing for some frames.
+            let td_time = td.split(' ').next().unwrap_or_default();
+            let Some(frame) = ours
+                .iter()
+                .find(|f| f["time_epoch"].as_str() == Some(td_time))
+            else {
                 continue;
             };
-            let out = Command::new(BIN)
-                .args(["decode", "--json"])
-                .arg(&path)
-                .output()
-                .unwrap();
-            let ours: Vec<Value> = String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            for td in &entries {
-                // Matched by time: tcpdump prints nothing for some frames.
-                let td_time = td.split(' ').next().unwrap_or_default();
-                let Some(frame) = ours
-                    .iter()
-                    .find(|f| f["time_epoch"].as_str() == Some(td_time))
-                else {
-                    continue;
-                };
-                let is_v6 = frame.get("ipv6").is_some()
-                    || td.contains(" IP6 ")
-                    || td.contains("[|ip6]")
-                    || frame["link"]["ethertype"] == 0x86dd;
-                if !is_v6 {
-                    continue;
-                }
-                let where_ = format!("{} frame {}", path.display(), frame["frame"]);
-                for (mark, layers) in [
-                    ("[|ether]", &["link"][..]),
-                    ("[|ip6]", &["ipv6"]),
-                    ("[|hbhopt]", &["ipv6"]),
-                    ("[|icmp6]", &["icmp6", "mld"]),
-                ] {
-                    if td.contains(mark) {
-                        cut += 1;
-                        let ours = frame["cut"].as_str().unwrap_or("none");
-                        if !layers.contains(&ours) {
-                            failures.push(format!("{where_}: tcpdump {mark}, ours cut {ours}"));
-                        }
+            let is_v6 = frame.get("ipv6").is_some()
+                || td.contains(" IP6 ")
+                || td.contains("[|ip6]")
+                || frame["link"]["ethertype"] == 0x86dd;
+            if !is_v6 {
+                continue;
+            }
+            let where_ = format!("{} frame {}", path.display(), frame["frame"]);
+            for (mark, layers) in [
+                ("[|ether]", &["link"][..]),
+                ("[|ip6]", &["ipv6"]),
+                ("[|hbhopt]", &["ipv6"]),
+                ("[|icmp6]", &["icmp6", "mld"]),
+            ] {
+                if td.contains(mark) {
+                    cut += 1;
+                    let ours = frame["cut"].as_str().unwrap_or("none");
+                    if !layers.contains(&ours) {
+                        failures.push(format!("{where_}: tcpdump {mark}, ours cut {ours}"));
                     }
                 }
-                if td.contains("[|") || frame.get("cut").is_some() || frame.get("ipv6").is_none() {
-                    continue;
-                }
-                if frame["error"]["layer"] == "mld" {
-                    // RFC_DIFFERENCES[0], or both sides call it malformed.
-                    let message = frame["error"]["message"].as_str().unwrap();
-                    assert!(message.contains("needs"), "{where_}: {message}");
-                    if !td.contains("[invalid number of sources") {
-                        rfc += 1;
-                    }
-                    continue;
-                }
-                let aux = frame["mld"]["records"]
-                    .as_array()
-                    .is_some_and(|r| r.iter().any(|r| r["aux_data_len"] != 0));
-                if aux && td.contains("[invalid number of sources") {
-                    rfc += 1; // RFC_DIFFERENCES[0]
-                    continue;
-                }
-                if td.contains(" frag (") {
-                    // RFC_DIFFERENCES[1]: the header only.
-                    assert!(frame.get("mld").is_none() && frame.get("icmpv6").is_none());
+            }
+            if td.contains("[|") || frame.get("cut").is_some() || frame.get("ipv6").is_none() {
+                continue;
+            }
+            if frame["error"]["layer"] == "mld" {
+                // RFC_DIFFERENCES[0], or both sides call it malformed.
+                let message = frame["error"]["message"].as_str().unwrap();
+                assert!(message.contains("needs"), "{where_}: {message}");
+                if !td.contains("[invalid number of sources") {
                     rfc += 1;
                 }
-                compared += 1;
-                if frame.get("mld").is_some() {
-                    mld += 1;
-                }
-                let bad = compare(td, frame);
-                if !bad.is_empty() {
-                    failures.push(format!("{where_}: {bad:?}\n  tcpdump: {td}"));
-                }
+                continue;
+            }
+            let aux = frame["mld"]["records"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r["aux_data_len"] != 0));
+            if aux && td.contains("[invalid number of sources") {
+                rfc += 1; // RFC_DIFFERENCES[0]
+                continue;
+            }
+            if td.contains(" frag (") {
+                // RFC_DIFFERENCES[1]: the header only.
+                assert!(frame.get("mld").is_none() && frame.get("icmpv6").is_none());
+                rfc += 1;
+            }
+            compared += 1;
+            if frame.get("mld").is_some() {
+                mld += 1;
+            }
+            let bad = compare(td, frame);
+            if !bad.is_empty() {
+                failures.push(format!("{where_}: {bad:?}\n  tcpdump: {td}"));
             }
         }
     }

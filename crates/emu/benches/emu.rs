@@ -6,15 +6,19 @@
 //! held by the emulator with every host joined and settled, divided by the
 //! hosts).
 //!
+//! The same for 100,000 MLD hosts (`emu6/...`): link-local addresses, the
+//! MLDv2 report in an IPv6 datagram with its hop-by-hop header, the
+//! ICMPv6 checksum over each host's own pseudo-header.
+//!
 //! cargo bench -p ipv4kit-emu --bench emu
 
 use std::hint::black_box;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use ipv4kit_emu::{EmuConfig, Emulator, HostOp};
-use ipv4kit_gmp::{Config, Igmp, Instant, RxMeta};
+use ipv4kit_emu::{EmuConfig, Emulator, Family, HostOp};
+use ipv4kit_gmp::{Config, Igmp, Instant, Mld, RxMeta};
 use ipv4kit_wire::igmp::{IgmpMessage, MaxRespCode, Qqic, QueryV3, ALL_SYSTEMS};
 
 const HOSTS: u32 = 100_000;
@@ -30,11 +34,23 @@ fn fresh() -> Emulator<Igmp> {
     .unwrap()
 }
 
-/// Every host joins; returns the reports written.
-fn join_all(e: &mut Emulator<Igmp>, buf: &mut [u8]) -> u64 {
+const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff1e, 0, 0, 0, 0, 0, 0x8000, 1);
+
+fn fresh6() -> Emulator<Mld> {
+    Emulator::new(EmuConfig {
+        hosts: HOSTS,
+        first_address: Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 1, 0),
+        host: Config::default(),
+        seed: 1,
+    })
+    .unwrap()
+}
+
+/// Every host joins `group`; returns the reports written.
+fn join_all<F: Family>(e: &mut Emulator<F>, group: F::Addr, buf: &mut [u8]) -> u64 {
     let mut n = 0;
     for h in 0..HOSTS {
-        e.apply(Instant::ZERO, h, HostOp::Join(GROUP)).unwrap();
+        e.apply(Instant::ZERO, h, HostOp::Join(group)).unwrap();
         while let Some(d) = e.poll_transmit(buf) {
             black_box(d.unwrap());
             n += 1;
@@ -44,7 +60,7 @@ fn join_all(e: &mut Emulator<Igmp>, buf: &mut [u8]) -> u64 {
 }
 
 /// Runs every timer up to `end`; returns the reports written.
-fn run_until(e: &mut Emulator<Igmp>, buf: &mut [u8], end: Instant) -> u64 {
+fn run_until<F: Family>(e: &mut Emulator<F>, buf: &mut [u8], end: Instant) -> u64 {
     let mut n = 0;
     while let Some(t) = e.poll_timeout().filter(|t| *t <= end) {
         e.handle_timeout(t);
@@ -59,7 +75,15 @@ fn run_until(e: &mut Emulator<Igmp>, buf: &mut [u8], end: Instant) -> u64 {
 fn joined() -> Emulator<Igmp> {
     let mut e = fresh();
     let mut buf = [0u8; 1600];
-    join_all(&mut e, &mut buf);
+    join_all(&mut e, GROUP, &mut buf);
+    run_until(&mut e, &mut buf, Instant::from_secs(5));
+    e
+}
+
+fn joined6() -> Emulator<Mld> {
+    let mut e = fresh6();
+    let mut buf = [0u8; 1600];
+    join_all(&mut e, GROUP6, &mut buf);
     run_until(&mut e, &mut buf, Instant::from_secs(5));
     e
 }
@@ -89,6 +113,76 @@ fn memory_per_host() {
         info.bytes_current,
         info.bytes_current / i64::from(HOSTS)
     );
+    let info = allocation_counter::measure(|| {
+        let e = joined6();
+        assert_eq!(e.stats().hosts_joined, HOSTS);
+        std::mem::forget(e);
+    });
+    println!(
+        "emu6: memory with {HOSTS} MLD hosts joined to one group: {} bytes, {} bytes per host",
+        info.bytes_current,
+        info.bytes_current / i64::from(HOSTS)
+    );
+}
+
+fn mld_general_query() -> Vec<u8> {
+    let q = ipv4kit_wire::mld::QueryV2 {
+        max_resp_code: ipv4kit_wire::mld::MaxRespCode::from_duration(Duration::from_secs(10)),
+        group: Ipv6Addr::UNSPECIFIED,
+        s_flag: false,
+        qrv: 2,
+        qqic: Qqic::from_secs(125),
+        sources: &[],
+    };
+    let mut b = vec![0; q.buffer_len()];
+    q.emit(QUERIER6, ipv4kit_wire::mld::ALL_NODES, &mut b)
+        .unwrap();
+    b
+}
+
+const QUERIER6: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+
+fn benches6(c: &mut Criterion) {
+    let mut g = c.benchmark_group("emu6");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Elements(u64::from(HOSTS)));
+    g.bench_function("join_100k_mld_hosts", |b| {
+        let mut buf = [0u8; 1600];
+        b.iter_batched(
+            fresh6,
+            |mut e| {
+                assert_eq!(join_all(&mut e, GROUP6, &mut buf), u64::from(HOSTS));
+                e
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let q = mld_general_query();
+    g.bench_function("general_query_100k_mld_hosts", |b| {
+        let mut buf = [0u8; 1600];
+        let all = ipv4kit_wire::mld::ALL_NODES;
+        let msg = ipv4kit_gmp::MldRx::new(
+            ipv4kit_wire::mld::MldMessage::parse(&q, QUERIER6, all).unwrap(),
+            QUERIER6,
+        );
+        let meta = RxMeta {
+            destination: all,
+            router_alert: true,
+        };
+        b.iter_batched(
+            joined6,
+            |mut e| {
+                let t0 = Instant::from_secs(10);
+                assert_eq!(e.handle_message(t0, &msg, meta), HOSTS as usize);
+                let sent = run_until(&mut e, &mut buf, t0 + Duration::from_secs(10));
+                assert_eq!(sent, u64::from(HOSTS), "every host answers once");
+                e
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
 }
 
 fn benches(c: &mut Criterion) {
@@ -102,7 +196,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             fresh,
             |mut e| {
-                assert_eq!(join_all(&mut e, &mut buf), u64::from(HOSTS));
+                assert_eq!(join_all(&mut e, GROUP, &mut buf), u64::from(HOSTS));
                 e
             },
             BatchSize::PerIteration,
@@ -131,5 +225,5 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(emu, benches);
+criterion_group!(emu, benches, benches6);
 criterion_main!(emu);

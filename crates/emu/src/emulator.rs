@@ -122,11 +122,11 @@ pub struct Stats {
     pub calls: u64,
     /// Membership calls the engine refused.
     pub calls_refused: u64,
-    /// IGMPv3 reports handed out.
+    /// IGMPv3 (MLDv2) reports handed out.
     pub reports: u64,
-    /// v1/v2 reports handed out.
+    /// IGMPv1/v2 (MLDv1) reports handed out.
     pub reports_old: u64,
-    /// v2 leaves handed out.
+    /// IGMPv2 leaves (MLDv1 dones) handed out.
     pub leaves: u64,
     /// Queries received.
     pub queries: u64,
@@ -231,7 +231,10 @@ impl<F: Family> Emulator<F> {
         let mut hosts = Vec::with_capacity(n);
         for i in 0..config.hosts {
             let rng = XorShiftRng::seed_from_u64(config.seed.wrapping_add(u64::from(i)));
-            hosts.push(Host::new(config.host, rng));
+            let mut host = Host::new(config.host, rng);
+            let source = F::nth_address(config.first_address, i).expect("checked above");
+            F::init_host(&mut host, source);
+            hosts.push(host);
         }
         Ok(Emulator {
             hosts,

@@ -1,19 +1,23 @@
 //! What the emulator needs of a protocol beyond the engine's [`Protocol`]:
 //! host addresses counted from a first one, the IP header a host's message
-//! goes out in, and which groups and sources a scenario may name.
+//! goes out in, the Ethernet address a group maps to, and which groups and
+//! sources a scenario may name. [`Igmp`] here, [`Mld`](ipv4kit_gmp::Mld)
+//! in `family6`.
 
 use core::net::Ipv4Addr;
 
-use ipv4kit_gmp::{Igmp, MessageKind, Protocol, Transmit};
+use ipv4kit_gmp::{Host, Igmp, MessageKind, Protocol, Transmit};
 use ipv4kit_wire::igmp::{IGMPV3_TOS, IGMP_TTL};
 use ipv4kit_wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
 
 /// A group-management protocol the emulator can run: the engine's
-/// [`Protocol`] plus addressing and the IP header. [`Igmp`] implements it;
-/// MLD slots in beside it once the engine speaks it.
+/// [`Protocol`] plus addressing and the IP header. [`Igmp`] and
+/// [`Mld`](ipv4kit_gmp::Mld) implement it.
 pub trait Family: Protocol + Copy {
     /// Octets of IP header written before each message.
     const HEADER_LEN: usize;
+    /// The EtherType of the family's frames (0x0800, 0x86dd).
+    const ETHERTYPE: u16;
     /// The address `n` places after `first`, if the family has it and it is
     /// a usable unicast host address.
     fn nth_address(first: Self::Addr, n: u32) -> Option<Self::Addr>;
@@ -26,11 +30,19 @@ pub trait Family: Protocol + Copy {
     fn check_group(group: &Self::Addr) -> Result<(), &'static str>;
     /// Why `source` cannot be a source of a filter, if it cannot.
     fn check_source(source: &Self::Addr) -> Result<(), &'static str>;
+    /// The Ethernet destination of a datagram to `group`.
+    fn multicast_mac(group: &Self::Addr) -> [u8; 6];
+    /// Tells a new host engine its own address, where the protocol needs
+    /// it (MLD checksums cover the source address); nothing by default.
+    fn init_host<R: rand_core::Rng>(host: &mut Host<Self, R>, source: Self::Addr) {
+        let _ = (host, source);
+    }
 }
 
 impl Family for Igmp {
     /// 20 octets of fixed header and the 4-octet Router Alert option.
     const HEADER_LEN: usize = 24;
+    const ETHERTYPE: u16 = 0x0800;
 
     fn nth_address(first: Ipv4Addr, n: u32) -> Option<Ipv4Addr> {
         let a = Ipv4Addr::from(u32::from(first).checked_add(n)?);
@@ -78,6 +90,11 @@ impl Family for Igmp {
         } else {
             Err("not a unicast source address")
         }
+    }
+
+    /// 01:00:5e and the group's low 23 bits (RFC 1112 §6.4).
+    fn multicast_mac(group: &Ipv4Addr) -> [u8; 6] {
+        ipv4kit_net::multicast_mac(*group)
     }
 }
 

@@ -1,5 +1,5 @@
-//! ipv4kit-emu: many emulated IGMP hosts on one interface, each with its
-//! own address and its own RFC 3376 state.
+//! ipv4kit-emu: many emulated IGMP or MLD hosts on one interface, each with
+//! its own address and its own RFC 3376 (RFC 3810) state.
 //!
 //! Every host is a host engine of `ipv4kit-gmp` ([`Host`](ipv4kit_gmp::Host)):
 //! its own groups and filters, its own compatibility mode, its own random
@@ -20,6 +20,18 @@
 //! The [`Runner`] is the IO half: one raw `IP_HDRINCL` socket sending in
 //! `sendmmsg` batches, and the tap (`AF_PACKET`) hearing queries on the
 //! link. `ipv4kit emulate` is built on it.
+//!
+//! MLD (`Emulator<Mld>`, `Runner<Mld>`): hosts on consecutive link-local
+//! addresses (fe80::/64), each message in an IPv6 header with hop limit 1
+//! and a hop-by-hop Router Alert 0 (RFC 3810 §5), its ICMPv6 checksum over
+//! the pseudo-header with the host's own address, sent through an IPv6
+//! `IPPROTO_RAW` socket (header included). With a [`MacRange`] each host
+//! also has its own MAC address and the runner sends whole Ethernet
+//! frames ([`Runner::open_with_macs`]).
+//!
+//! [`measure`] computes the RFC 3918 join and leave delays from reports
+//! sent and multicast data heard (sans-IO); [`probe`] feeds it from a tap
+//! beside the runner ([`Runner::measure`]).
 //!
 //! ```
 //! use std::net::Ipv4Addr;
@@ -46,12 +58,18 @@
 
 mod emulator;
 mod family;
+mod family6;
+pub mod histogram;
+mod link;
+pub mod measure;
 mod player;
+pub mod probe;
 mod runner;
 pub mod scenario;
 
 pub use emulator::{apply_op, Datagram, EmuConfig, EmuError, EmuHost, Emulator, HostOp, Stats};
 pub use family::Family;
+pub use link::{LinkFamily, MacError, MacRange, RawTx};
 pub use player::{simulate, Player};
 pub use runner::{Runner, WireStats, BATCH};
 

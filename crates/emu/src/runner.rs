@@ -1,18 +1,20 @@
-//! The IO half: an [`Emulator`] of IGMP hosts on one interface. Reports go
-//! out of one raw `IP_HDRINCL` socket in `sendmmsg` batches; queries come
-//! in through the tap (an `AF_PACKET` socket that sees every IGMP message
-//! on the link, to any group, without joining anything).
+//! The IO half: an [`Emulator`] of IGMP or MLD hosts on one interface.
+//! Reports go out of one raw socket (header included: `IP_HDRINCL`, IPv6
+//! `IPPROTO_RAW`) in `sendmmsg` batches, or, when each host has its own
+//! MAC address, as whole Ethernet frames through the `AF_PACKET`
+//! [`FrameSender`]; queries come in through the tap (an `AF_PACKET`
+//! socket that sees every IGMP or MLD message on the link, to any group,
+//! without joining anything).
 
-use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant as WallClock};
 
-use ipv4kit_gmp::{Igmp, Instant, RxMeta};
-use ipv4kit_net::wire::igmp::IgmpMessage;
-use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Packet};
-use ipv4kit_net::{interface_index, DatagramOptions, PacketType, RawConn, Result, SendBatch, Tap};
+use ipv4kit_gmp::{Igmp, Instant};
+use ipv4kit_net::{interface_index, FrameSender, PacketType, Result, SendBatch, Tap, TapConfig};
 
 use crate::emulator::Emulator;
+use crate::link::{LinkFamily, MacRange, RawTx};
 use crate::player::Player;
+use crate::probe::Probe;
 
 /// Datagrams per `sendmmsg`.
 pub const BATCH: usize = 64;
@@ -31,55 +33,109 @@ pub struct WireStats {
     /// Datagrams the kernel refused for want of buffer space (`ENOBUFS`),
     /// after retries.
     pub send_dropped: u64,
-    /// IGMP messages from other hosts the tap saw (queries and others).
+    /// IGMP (MLD) messages from other hosts the tap saw (queries and others).
     pub received: u64,
-    /// Received IGMP messages with a bad IP or IGMP checksum or length.
+    /// Received IGMP (MLD) messages with a bad checksum or length (MLD: or
+    /// failing the receive checks of RFC 3810 §5.1.14: hop limit, Router
+    /// Alert, link-local source).
     pub received_invalid: u64,
 }
 
-/// Emulated IGMP hosts on a live interface.
+/// Octets of an Ethernet header.
+const ETH_HEADER: usize = 14;
+/// Octets of a frame slot: the header and the largest datagram.
+const FRAME_SLOT: usize = ETH_HEADER + 1600;
+/// Shortest Ethernet frame without its FCS (IEEE 802.3 §3.2.8 padding).
+const ETH_MIN: usize = 60;
+
+/// Frames being built for the [`FrameSender`], each host with its MAC.
+struct Frames {
+    tx: FrameSender,
+    macs: MacRange,
+    arena: Box<[u8]>,
+    lens: [usize; BATCH],
+    count: usize,
+}
+
+impl std::fmt::Debug for Frames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frames")
+            .field("tx", &self.tx)
+            .field("macs", &self.macs)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Emulated IGMP (or, as `Runner<Mld>`, MLD) hosts on a live interface.
 #[derive(Debug)]
-pub struct Runner {
-    emu: Emulator<Igmp>,
-    player: Player<Ipv4Addr>,
-    raw: RawConn,
+pub struct Runner<F: LinkFamily = Igmp> {
+    emu: Emulator<F>,
+    player: Player<F::Addr>,
+    raw: RawTx,
+    frames: Option<Frames>,
     tap: Tap,
     batch: SendBatch,
     buf: Box<[u8]>,
     start: WallClock,
     wire: WireStats,
+    /// The delay measurements, when [`measure`](Runner::measure) is on.
+    probe: Option<Probe>,
 }
 
-impl Runner {
+impl<F: LinkFamily> Runner<F> {
     /// Opens the sockets on `iface` (needs `CAP_NET_RAW`): the raw socket
-    /// sends out of it (`IP_MULTICAST_IF`, no loop), the tap listens on it.
-    /// The clock starts now: the player's times count from here.
-    pub fn open(iface: &str, emu: Emulator<Igmp>, player: Player<Ipv4Addr>) -> Result<Runner> {
+    /// sends out of it (`IP_MULTICAST_IF`/`IPV6_MULTICAST_IF`, no loop),
+    /// the tap listens on it. The clock starts now: the player's times
+    /// count from here.
+    pub fn open(iface: &str, emu: Emulator<F>, player: Player<F::Addr>) -> Result<Runner<F>> {
         let ifindex = interface_index(iface)?;
-        let raw = RawConn::new(IpProtocol::IGMP)?;
-        raw.set_multicast_interface_index(ifindex)
-            .map_err(|e| e.with_object(iface))?;
-        raw.set_multicast_loop(false)?;
-        let tap = Tap::open(iface)?;
+        let raw = F::open_raw(iface, ifindex)?;
+        let tap = Tap::with_config(iface, &TapConfig::default().with_protocols(F::TAP))?;
         Ok(Runner {
             emu,
             player,
             raw,
+            frames: None,
             tap,
             batch: SendBatch::new(BATCH, 1600),
             buf: vec![0; 1600].into_boxed_slice(),
             start: WallClock::now(),
             wire: WireStats::default(),
+            probe: None,
         })
     }
 
+    /// Opens the runner as [`open`](Self::open) does, with each host its
+    /// own MAC address from `macs` (`--mac-base`): datagrams go out as
+    /// whole Ethernet frames through an `AF_PACKET` [`FrameSender`] (the
+    /// host's MAC as source, the group's as destination, bypassing the
+    /// interface's queueing discipline); queries still come in through the
+    /// tap.
+    pub fn open_with_macs(
+        iface: &str,
+        emu: Emulator<F>,
+        player: Player<F::Addr>,
+        macs: MacRange,
+    ) -> Result<Runner<F>> {
+        let mut r = Runner::open(iface, emu, player)?;
+        r.frames = Some(Frames {
+            tx: FrameSender::open_with_ethertype(iface, F::ETHERTYPE)?,
+            macs,
+            arena: vec![0; BATCH * FRAME_SLOT].into_boxed_slice(),
+            lens: [0; BATCH],
+            count: 0,
+        });
+        Ok(r)
+    }
+
     /// The hosts.
-    pub fn emulator(&self) -> &Emulator<Igmp> {
+    pub fn emulator(&self) -> &Emulator<F> {
         &self.emu
     }
 
     /// The scenario's progress.
-    pub fn player(&self) -> &Player<Ipv4Addr> {
+    pub fn player(&self) -> &Player<F::Addr> {
         &self.player
     }
 
@@ -105,7 +161,7 @@ impl Runner {
         &mut self,
         until: Option<Duration>,
         stop: &dyn Fn() -> bool,
-        mut tick: impl FnMut(&Runner),
+        mut tick: impl FnMut(&Runner<F>),
     ) -> Result<()> {
         let mut next_tick = Duration::from_secs(1);
         loop {
@@ -140,12 +196,15 @@ impl Runner {
             }
             let wait = wake.saturating_sub(self.start.elapsed()).min(MAX_WAIT);
             self.receive(wait)?;
+            if let Some(p) = &mut self.probe {
+                F::poll_probe(p, &self.emu)?;
+            }
         }
         self.flush()
     }
 
-    /// Waits up to `wait` for IGMP on the link and hands what other hosts
-    /// sent to the emulator.
+    /// Waits up to `wait` for IGMP (MLD) on the link and hands what other
+    /// hosts sent to the emulator.
     fn receive(&mut self, wait: Duration) -> Result<()> {
         let batch = if wait.is_zero() {
             match self.tap.try_recv()? {
@@ -160,33 +219,16 @@ impl Runner {
             if p.meta.packet_type == PacketType::Outgoing {
                 continue;
             }
-            let Ok(ip) = Ipv4Packet::new_checked(p.data) else {
-                self.wire.received_invalid += 1;
-                continue;
-            };
-            if ip.protocol() != IpProtocol::IGMP {
-                continue;
-            }
-            self.wire.received += 1;
-            if !ip.verify_checksum() {
-                self.wire.received_invalid += 1;
-                continue;
-            }
-            let Ok(msg) = IgmpMessage::parse(ip.payload()) else {
-                self.wire.received_invalid += 1;
-                continue;
-            };
-            let meta = RxMeta {
-                destination: ip.dst(),
-                router_alert: ip.router_alert().is_some(),
-            };
-            self.emu.handle_message(now, &msg, meta);
+            F::deliver(&mut self.emu, now, p.data, &mut self.wire);
         }
         Ok(())
     }
 
     /// Sends everything the hosts queued, `BATCH` datagrams per call.
     fn flush(&mut self) -> Result<()> {
+        if self.frames.is_some() {
+            return self.flush_frames();
+        }
         while let Some(d) = self.emu.poll_transmit(&mut self.buf) {
             let Ok(d) = d else {
                 // Reports are split to the MTU (at most 1500 octets): they fit.
@@ -195,10 +237,11 @@ impl Runner {
             if self.batch.is_full() {
                 self.send_batch()?;
             }
-            self.batch.push(
-                SocketAddrV4::new(d.destination, 0),
+            F::push(
+                &self.raw,
+                &mut self.batch,
+                d.destination,
                 &self.buf[..d.len],
-                None,
             )?;
         }
         self.send_batch()
@@ -227,5 +270,93 @@ impl Runner {
         }
         self.batch.clear();
         Ok(())
+    }
+}
+
+impl<F: LinkFamily> Runner<F> {
+    /// [`flush`](Self::flush) with frames: each datagram is written in
+    /// place after its Ethernet header, `BATCH` frames per `sendmmsg`.
+    fn flush_frames(&mut self) -> Result<()> {
+        loop {
+            let Some(fr) = self.frames.as_mut() else {
+                return Ok(());
+            };
+            if fr.count == BATCH {
+                self.send_frames()?;
+                continue;
+            }
+            let k = fr.count;
+            let slot = &mut fr.arena[k * FRAME_SLOT..(k + 1) * FRAME_SLOT];
+            let (eth, body) = slot.split_at_mut(ETH_HEADER);
+            let Some(d) = self.emu.poll_transmit(body) else {
+                break;
+            };
+            let Ok(d) = d else {
+                continue;
+            };
+            eth[..6].copy_from_slice(&F::multicast_mac(&d.destination));
+            eth[6..12].copy_from_slice(&fr.macs.mac(d.host));
+            eth[12..].copy_from_slice(&F::ETHERTYPE.to_be_bytes());
+            let len = ETH_HEADER + d.len;
+            if len < ETH_MIN {
+                slot[len..ETH_MIN].fill(0);
+            }
+            fr.lens[k] = len.max(ETH_MIN);
+            fr.count += 1;
+        }
+        self.send_frames()
+    }
+
+    fn send_frames(&mut self) -> Result<()> {
+        let Some(fr) = self.frames.as_mut() else {
+            return Ok(());
+        };
+        let arena = &fr.arena;
+        let lens = &fr.lens;
+        let frames: [&[u8]; BATCH] =
+            std::array::from_fn(|i| &arena[i * FRAME_SLOT..i * FRAME_SLOT + lens[i]]);
+        let mut from = 0;
+        let mut retries = 0;
+        while from < fr.count {
+            self.wire.send_calls += 1;
+            match fr.tx.send(&frames[from..fr.count]) {
+                Ok(n) => {
+                    from += n;
+                    self.wire.sent += n as u64;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && retries < 100 => {
+                    retries += 1;
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    self.wire.send_dropped += (fr.count - from) as u64;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        fr.count = 0;
+        Ok(())
+    }
+}
+
+/// The RFC 3918 measurements, for IGMP hosts (the probe hears IPv4).
+impl Runner<Igmp> {
+    /// Turns on the RFC 3918 join and leave delay measurements
+    /// ([`Probe`]): a second tap on `iface` that hears the hosts' reports
+    /// and the multicast data. Call before [`run`](Self::run).
+    pub fn measure(&mut self, iface: &str) -> Result<()> {
+        let first = self.emu.address(0);
+        self.probe = Some(Probe::open(iface, first, self.emu.len())?);
+        Ok(())
+    }
+
+    /// Ends the measurements (reading what the tap still holds) and gives
+    /// their figures; `None` when they are off.
+    pub fn measure_report(&mut self) -> Result<Option<crate::measure::Report<std::net::Ipv4Addr>>> {
+        match &mut self.probe {
+            Some(p) => p.finish(&self.emu).map(Some),
+            None => Ok(None),
+        }
     }
 }

@@ -20,8 +20,8 @@ use ipv4kit_wire::mld::{
 use rand_core::Rng;
 
 use crate::host::Host;
-use crate::protocol::{recycle, wire_type, Compat, MessageKind, Output, Protocol, QueryInfo};
-use crate::protocol::{Received, Record};
+use crate::protocol::{push_reports, record_reprs, recycle, Received, Record};
+use crate::protocol::{Compat, MessageKind, Output, Protocol, QueryInfo};
 
 /// MLD over IPv6 (RFC 2710 MLDv1, RFC 3810 / RFC 9777 MLDv2).
 ///
@@ -186,42 +186,18 @@ impl Protocol for Mld {
         out: &mut Output<Ipv6Addr>,
     ) {
         let src = source(scratch);
-        let mut reprs: Vec<GroupRecordRepr<'_>> = recycle(core::mem::take(&mut scratch.records));
-        reprs.reserve_exact(records.len());
-        reprs.extend(records.iter().map(|r| GroupRecordRepr {
-            record_type: wire_type(r.record_type),
-            group: r.group,
-            sources: r.sources,
-            aux_data: &[],
-        }));
+        let reprs = record_reprs(records, core::mem::take(&mut scratch.records));
         let max_len = max_mld_len(mtu);
-        let total = 8 + reprs.iter().map(GroupRecordRepr::buffer_len).sum::<usize>();
-        let mut len = total.min(max_len);
         let mut splitter = ReportV2Splitter::new(&reprs, max_len, src);
-        // The engine keeps the MTU at 1280 or more and the records carry no
-        // aux data, so the splitter cannot fail; if it did, the rest of the
-        // batch would be dropped rather than sent broken.
-        while !splitter.is_done() {
-            let mut short = false;
-            let pushed =
-                out.push_with(
-                    ALL_MLDV2_ROUTERS,
-                    MessageKind::Report,
-                    len,
-                    |buf| match splitter.next_into(buf) {
-                        Some(Ok(n)) => Some(n),
-                        Some(Err(MldEmitError::BufferTooShort { .. })) => {
-                            short = true;
-                            None
-                        }
-                        _ => None,
-                    },
-                );
-            if !(pushed || short && len < max_len) {
-                break;
-            }
-            len = max_len;
-        }
+        let is_short = |e: &MldEmitError| matches!(e, MldEmitError::BufferTooShort { .. });
+        push_reports(
+            &reprs,
+            &mut splitter,
+            max_len,
+            ALL_MLDV2_ROUTERS,
+            is_short,
+            out,
+        );
         scratch.records = recycle(reprs);
     }
 

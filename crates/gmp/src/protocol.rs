@@ -8,6 +8,7 @@ use core::fmt::Debug;
 use core::net::Ipv4Addr;
 use core::time::Duration;
 
+use ipv4kit_wire::gmp::{self, GroupAddress, ReportFormat, ReportSplitter};
 use ipv4kit_wire::igmp::{
     max_igmp_len, GroupRecordRepr, GroupRecordType, IgmpEmitError, IgmpMessage, LeaveV2, ReportV1,
     ReportV2, ReportV3Splitter, ALL_IGMPV3_ROUTERS, ALL_ROUTERS, ALL_SYSTEMS,
@@ -254,6 +255,65 @@ pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
         .collect()
 }
 
+/// The wire crate's reprs of `records` (no aux data), in `buf`'s
+/// allocation.
+pub(crate) fn record_reprs<'a, A: GroupAddress>(
+    records: &[Record<'a, A>],
+    buf: Vec<gmp::GroupRecordRepr<'static, A>>,
+) -> Vec<gmp::GroupRecordRepr<'a, A>> {
+    let mut reprs: Vec<gmp::GroupRecordRepr<'a, A>> = recycle(buf);
+    reprs.reserve_exact(records.len());
+    reprs.extend(records.iter().map(|r| gmp::GroupRecordRepr {
+        record_type: wire_type(r.record_type),
+        group: r.group,
+        sources: r.sources,
+        aux_data: &[],
+    }));
+    reprs
+}
+
+/// Queues the IGMPv3/MLDv2 reports `splitter` packs `reprs` into, to
+/// `destination`, each at most `max_len` octets (RFC 3376 §4.2.16, RFC
+/// 3810 §5.2.15). A first report that holds everything needs no more than
+/// the records' length: the output buffer grows only as far as the reports
+/// need; a report that does not fit it (`is_short`) is retried at
+/// `max_len`.
+///
+/// The engine keeps the MTU at the protocol's minimum (68, 1280) or more
+/// and the records carry no aux data, so the splitter cannot fail; if it
+/// did, the rest of the batch would be dropped rather than sent broken.
+pub(crate) fn push_reports<F: ReportFormat>(
+    reprs: &[gmp::GroupRecordRepr<'_, F::Addr>],
+    splitter: &mut ReportSplitter<'_, F>,
+    max_len: usize,
+    destination: F::Addr,
+    is_short: fn(&F::Error) -> bool,
+    out: &mut Output<F::Addr>,
+) {
+    let total = 8 + reprs
+        .iter()
+        .map(gmp::GroupRecordRepr::buffer_len)
+        .sum::<usize>();
+    let mut len = total.min(max_len);
+    while !splitter.is_done() {
+        let mut short = false;
+        let pushed = out.push_with(destination, MessageKind::Report, len, |buf| match splitter
+            .next_into(buf)
+        {
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) if is_short(&e) => {
+                short = true;
+                None
+            }
+            _ => None,
+        });
+        if !(pushed || short && len < max_len) {
+            break;
+        }
+        len = max_len;
+    }
+}
+
 pub(crate) fn wire_type(t: RecordType) -> GroupRecordType {
     match t {
         RecordType::IsInclude => GroupRecordType::ModeIsInclude,
@@ -335,45 +395,18 @@ impl Protocol for Igmp {
         scratch: &mut Vec<GroupRecordRepr<'static>>,
         out: &mut Output<Ipv4Addr>,
     ) {
-        let mut reprs: Vec<GroupRecordRepr<'_>> = recycle(core::mem::take(scratch));
-        reprs.reserve_exact(records.len());
-        reprs.extend(records.iter().map(|r| GroupRecordRepr {
-            record_type: wire_type(r.record_type),
-            group: r.group,
-            sources: r.sources,
-            aux_data: &[],
-        }));
+        let reprs = record_reprs(records, core::mem::take(scratch));
         let max_len = max_igmp_len(mtu);
-        // A first report that holds everything needs no more than this: the
-        // output buffer grows only as far as the reports need.
-        let total = 8 + reprs.iter().map(GroupRecordRepr::buffer_len).sum::<usize>();
-        let first = total.min(max_len);
         let mut splitter = ReportV3Splitter::new(&reprs, max_len);
-        // The engine keeps the MTU at 68 or more and the records carry no
-        // aux data, so the splitter cannot fail; if it did, the rest of the
-        // batch would be dropped rather than sent broken.
-        let mut len = first;
-        while !splitter.is_done() {
-            let mut short = false;
-            let pushed =
-                out.push_with(
-                    ALL_IGMPV3_ROUTERS,
-                    MessageKind::Report,
-                    len,
-                    |buf| match splitter.next_into(buf) {
-                        Some(Ok(n)) => Some(n),
-                        Some(Err(IgmpEmitError::BufferTooShort { .. })) => {
-                            short = true;
-                            None
-                        }
-                        _ => None,
-                    },
-                );
-            if !(pushed || short && len < max_len) {
-                break;
-            }
-            len = max_len;
-        }
+        let is_short = |e: &IgmpEmitError| matches!(e, IgmpEmitError::BufferTooShort { .. });
+        push_reports(
+            &reprs,
+            &mut splitter,
+            max_len,
+            ALL_IGMPV3_ROUTERS,
+            is_short,
+            out,
+        );
         *scratch = recycle(reprs);
     }
 

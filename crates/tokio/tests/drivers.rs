@@ -10,6 +10,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
 
@@ -34,6 +35,52 @@ const G1: Ipv4Addr = Ipv4Addr::new(239, 5, 5, 1);
 const G2: Ipv4Addr = Ipv4Addr::new(239, 5, 5, 2);
 
 type Querier = QuerierDriver<Igmp, IgmpTapIo>;
+
+/// A raw IGMP socket in a's namespace and a's interface index.
+fn raw_igmp_on_a(link: &Link) -> (RawConn, u32) {
+    link.a.run(|| {
+        (
+            RawConn::new(IpProtocol::IGMP).unwrap(),
+            interface_index(&link.if_a).unwrap(),
+        )
+    })
+}
+
+/// Drops the last `handle` of a driver whose `run` is `task`, and checks
+/// that `run` then ends without an error.
+async fn run_ends_with_the_last_handle<H>(
+    handle: H,
+    task: tokio::task::JoinHandle<ipv4kit_net::Result<()>>,
+) {
+    drop(handle);
+    let ended = tokio::time::timeout(PATIENCE, task).await;
+    assert!(
+        matches!(ended, Ok(Ok(Ok(())))),
+        "run ends with the last handle: {ended:?}"
+    );
+}
+
+/// Drives `checks` and `run` in one task, `run` dropped every 3 ms in the
+/// middle of whatever it waits for, until the checks are done; more than
+/// 100 cancellations are asked for.
+async fn checks_pass_while_run_is_cancelled(
+    checks: impl Future<Output = ()>,
+    mut run: impl AsyncFnMut() -> ipv4kit_net::Result<()>,
+) {
+    tokio::pin!(checks);
+    let mut cancelled = 0u32;
+    loop {
+        tokio::select! {
+            () = &mut checks => break,
+            r = tokio::time::timeout(Duration::from_millis(3), run()) => {
+                assert!(r.is_err(), "run ended: {r:?}");
+                cancelled += 1;
+            }
+        }
+    }
+    println!("run cancelled {cancelled} times");
+    assert!(cancelled > 100);
+}
 
 /// A querier driver on `a`: the tap listens, a raw socket sends from
 /// 198.18.0.1; Last Member Query Interval 200 ms so leaves end quickly.
@@ -72,6 +119,30 @@ async fn event_where(
     .unwrap_or_else(|_| panic!("no such event within the patience"))
 }
 
+/// The next event of `want`'s kind (a group added, or expired) is `want`,
+/// and the table then holds `table` (group, last reporter).
+async fn seen(
+    events: &mut Events<RouterEvent<Ipv4Addr>>,
+    handle: &QuerierHandle<Igmp>,
+    want: RouterEvent<Ipv4Addr>,
+    table: &[(Ipv4Addr, Ipv4Addr)],
+) {
+    let kind = std::mem::discriminant(&want);
+    let e = event_where(events, |e| std::mem::discriminant(e) == kind).await;
+    assert_eq!(e, want);
+    assert_eq!(table_groups(handle), table);
+}
+
+/// Makes b's kernel report as IGMPv`version` (0: its default, v3).
+fn force_igmp_version(link: &Link, version: &str) {
+    link.b
+        .sysctl(
+            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
+            version,
+        )
+        .unwrap();
+}
+
 fn table_groups(q: &QuerierHandle<Igmp>) -> Vec<(Ipv4Addr, Ipv4Addr)> {
     q.table()
         .groups
@@ -94,40 +165,40 @@ async fn joins_and_leaves_are_seen(
 
     // IGMPv3: TO_EX {} to 224.0.0.22.
     host.join_multicast_v4_n(ib, G1);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-    assert_eq!(e, RouterEvent::GroupAdded { group: G1 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupAdded { group: G1 },
+        &[(G1, ADDR_B)],
+    )
+    .await;
 
     // IGMPv2: a report to the group itself, which only the tap sees.
-    link.b
-        .sysctl(
-            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
-            "2",
-        )
-        .unwrap();
+    force_igmp_version(link, "2");
     host.join_multicast_v4_n(ib, G2);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-    assert_eq!(e, RouterEvent::GroupAdded { group: G2 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B), (G2, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupAdded { group: G2 },
+        &[(G1, ADDR_B), (G2, ADDR_B)],
+    )
+    .await;
 
     // An IGMPv2 leave (to 224.0.0.2): Q(G) twice, then the group expires.
     host.leave_multicast_v4_n(ib, G2);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupExpired { .. })).await;
-    assert_eq!(e, RouterEvent::GroupExpired { group: G2 });
-    assert_eq!(table_groups(handle), [(G1, ADDR_B)]);
+    seen(
+        events,
+        handle,
+        RouterEvent::GroupExpired { group: G2 },
+        &[(G1, ADDR_B)],
+    )
+    .await;
 
     // Back to IGMPv3 (a v2 host leaves only groups it reported last in v2
     // mode): TO_IN {}, Q(G) twice, expiry.
-    link.b
-        .sysctl(
-            &format!("net.ipv4.conf.{}.force_igmp_version", link.if_b),
-            "0",
-        )
-        .unwrap();
+    force_igmp_version(link, "0");
     host.leave_multicast_v4_n(ib, G1);
-    let e = event_where(events, |e| matches!(e, RouterEvent::GroupExpired { .. })).await;
-    assert_eq!(e, RouterEvent::GroupExpired { group: G1 });
-    assert!(table_groups(handle).is_empty());
+    seen(events, handle, RouterEvent::GroupExpired { group: G1 }, &[]).await;
 
     assert!(handle.is_querier());
     let c = handle.counters();
@@ -170,12 +241,7 @@ fn the_async_querier_sees_the_kernel_join_and_leave_in_its_events_and_table() {
         let (mut driver, handle, mut events) = querier(&link);
         let task = tokio::spawn(async move { driver.run().await });
         joins_and_leaves_are_seen(&link, &handle, &mut events).await;
-        drop(handle);
-        let ended = tokio::time::timeout(PATIENCE, task).await;
-        assert!(
-            matches!(ended, Ok(Ok(Ok(())))),
-            "run ends with the last handle: {ended:?}"
-        );
+        run_ends_with_the_last_handle(handle, task).await;
     });
 }
 
@@ -186,22 +252,11 @@ fn a_querier_whose_run_is_cancelled_every_few_milliseconds_loses_nothing() {
         println!("{rt}");
         let link = Link::new().unwrap();
         let (mut driver, handle, mut events) = querier(&link);
-        // One task: `run` is dropped every 3 ms, in the middle of whatever
-        // it waits for, while the test's checks wait too.
-        let checks = joins_and_leaves_are_seen(&link, &handle, &mut events);
-        tokio::pin!(checks);
-        let mut cancelled = 0u32;
-        loop {
-            tokio::select! {
-                () = &mut checks => break,
-                r = tokio::time::timeout(Duration::from_millis(3), driver.run()) => {
-                    assert!(r.is_err(), "run ended: {r:?}");
-                    cancelled += 1;
-                }
-            }
-        }
-        println!("run cancelled {cancelled} times");
-        assert!(cancelled > 100);
+        checks_pass_while_run_is_cancelled(
+            joins_and_leaves_are_seen(&link, &handle, &mut events),
+            async || driver.run().await,
+        )
+        .await;
     });
 }
 
@@ -338,12 +393,7 @@ fn host_driver(
     HostHandle<Igmp, XorShiftRng>,
     Events<Event>,
 ) {
-    let (raw, ia) = link.a.run(|| {
-        (
-            RawConn::new(IpProtocol::IGMP).unwrap(),
-            interface_index(&link.if_a).unwrap(),
-        )
-    });
+    let (raw, ia) = raw_igmp_on_a(link);
     let io = IgmpSocket::from_conn(raw, ia).unwrap();
     HostDriver::new(Config::default(), XorShiftRng::seed_from_u64(7), io)
 }
@@ -395,12 +445,7 @@ fn a_host_drivers_reports_reach_the_peer_and_it_answers_a_query() {
         let (mut driver, handle, _events) = host_driver(&link);
         let task = tokio::spawn(async move { driver.run().await });
         reports_and_answers(&handle, &mut peer).await;
-        drop(handle);
-        let ended = tokio::time::timeout(PATIENCE, task).await;
-        assert!(
-            matches!(ended, Ok(Ok(Ok(())))),
-            "run ends with the last handle: {ended:?}"
-        );
+        run_ends_with_the_last_handle(handle, task).await;
     });
 }
 
@@ -412,20 +457,10 @@ fn a_host_driver_whose_run_is_cancelled_every_few_milliseconds_still_reports_and
         let link = Link::new().unwrap();
         let mut peer = Peer::open(&link);
         let (mut driver, handle, _events) = host_driver(&link);
-        let checks = reports_and_answers(&handle, &mut peer);
-        tokio::pin!(checks);
-        let mut cancelled = 0u32;
-        loop {
-            tokio::select! {
-                () = &mut checks => break,
-                r = tokio::time::timeout(Duration::from_millis(3), driver.run()) => {
-                    assert!(r.is_err(), "run ended: {r:?}");
-                    cancelled += 1;
-                }
-            }
-        }
-        println!("run cancelled {cancelled} times");
-        assert!(cancelled > 100);
+        checks_pass_while_run_is_cancelled(reports_and_answers(&handle, &mut peer), async || {
+            driver.run().await
+        })
+        .await;
     });
 }
 
@@ -457,12 +492,7 @@ fn a_report_whose_send_was_cancelled_goes_out_on_the_next_run() {
         println!("{rt}");
         let link = Link::new().unwrap();
         let mut peer = Peer::open(&link);
-        let (raw, ia) = link.a.run(|| {
-            (
-                RawConn::new(IpProtocol::IGMP).unwrap(),
-                interface_index(&link.if_a).unwrap(),
-            )
-        });
+        let (raw, ia) = raw_igmp_on_a(&link);
         let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
         let io = Gated {
             inner: IgmpSocket::from_conn(raw, ia).unwrap(),
@@ -517,11 +547,7 @@ fn a_host_driver_falls_back_to_igmpv2_on_a_v2_query_and_says_so_in_its_events() 
             "{r:?}"
         );
         assert_eq!(handle.with(|h| h.compat()), Compat::V2);
-        drop(handle);
-        assert!(matches!(
-            tokio::time::timeout(PATIENCE, task).await,
-            Ok(Ok(Ok(())))
-        ));
+        run_ends_with_the_last_handle(handle, task).await;
     });
 }
 
@@ -531,13 +557,8 @@ fn a_querier_on_a_raw_socket_with_the_router_groups_sees_igmpv3_joins_and_leaves
     on_both_runtimes(|rt| async move {
         println!("{rt}");
         let link = Link::new().unwrap();
-        let (raw, ia, ib) = link.a.run(|| {
-            (
-                RawConn::new(IpProtocol::IGMP).unwrap(),
-                interface_index(&link.if_a).unwrap(),
-                link.b.run(|| interface_index(&link.if_b).unwrap()),
-            )
-        });
+        let (raw, ia) = raw_igmp_on_a(&link);
+        let ib = link.b.run(|| interface_index(&link.if_b).unwrap());
         let io = IgmpSocket::from_conn(raw, ia).unwrap().with_source(ADDR_A);
         io.join_router_groups().unwrap();
         let mut config = RouterConfig::<Igmp>::new(ADDR_A);
@@ -548,20 +569,11 @@ fn a_querier_on_a_raw_socket_with_the_router_groups_sees_igmpv3_joins_and_leaves
             .b
             .run(|| UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).unwrap());
         host.join_multicast_v4_n(ib, G1);
-        let e = event_where(&mut events, |e| matches!(e, RouterEvent::GroupAdded { .. })).await;
-        assert_eq!(e, RouterEvent::GroupAdded { group: G1 });
-        assert_eq!(table_groups(&handle), [(G1, ADDR_B)]);
+        let added = RouterEvent::GroupAdded { group: G1 };
+        seen(&mut events, &handle, added, &[(G1, ADDR_B)]).await;
         host.leave_multicast_v4_n(ib, G1);
-        let e = event_where(&mut events, |e| {
-            matches!(e, RouterEvent::GroupExpired { .. })
-        })
-        .await;
-        assert_eq!(e, RouterEvent::GroupExpired { group: G1 });
-        assert!(table_groups(&handle).is_empty());
-        drop(handle);
-        assert!(matches!(
-            tokio::time::timeout(PATIENCE, task).await,
-            Ok(Ok(Ok(())))
-        ));
+        let expired = RouterEvent::GroupExpired { group: G1 };
+        seen(&mut events, &handle, expired, &[]).await;
+        run_ends_with_the_last_handle(handle, task).await;
     });
 }

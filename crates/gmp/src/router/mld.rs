@@ -26,8 +26,7 @@ use ipv4kit_wire::mld::{
     QUERY_V2_MIN_LEN,
 };
 
-use super::wire::record_type;
-use super::wire::{QuerySpec, RouterProtocol, RouterReceived};
+use super::wire::{append_query, report_records, QuerySpec, RouterProtocol, RouterReceived};
 use super::RouterRxMeta;
 use crate::filter::RecordType;
 use crate::mld::{Mld, MldRx};
@@ -92,14 +91,10 @@ impl RouterProtocol for Mld {
     where
         Self: 'a,
     {
-        let records = match msg.message {
+        report_records(match msg.message {
             MldMessage::ReportV2(r) => Some(r.records()),
             _ => None,
-        };
-        records
-            .into_iter()
-            .flatten()
-            .map(|r| (record_type(r.record_type()), r.group(), r.sources()))
+        })
     }
 
     /// The first `prefix` bits agree (`RouterConfig::subnet_prefix` is
@@ -120,40 +115,29 @@ impl RouterProtocol for Mld {
     /// Code, S flag, QRV, QQIC, sources); MLD has no `Compat::V1`.
     fn encode_query(q: &QuerySpec<'_, Ipv6Addr>, out: &mut Vec<u8>) -> usize {
         let group = q.group.unwrap_or(Ipv6Addr::UNSPECIFIED);
-        let start = out.len();
         let len = match q.version {
             Compat::V2 if q.sources.is_empty() => MLDV1_LEN,
             Compat::V3 => QUERY_V2_MIN_LEN + 16 * q.sources.len(),
             _ => return 0,
         };
-        out.resize(start + len, 0);
-        let buf = &mut out[start..];
-        let written = if q.version == Compat::V2 {
-            QueryV1 {
-                max_resp_delay: u16::try_from(q.max_resp.as_millis()).unwrap_or(u16::MAX),
-                group,
+        append_query(out, len, |buf| {
+            if q.version == Compat::V2 {
+                QueryV1 {
+                    max_resp_delay: u16::try_from(q.max_resp.as_millis()).unwrap_or(u16::MAX),
+                    group,
+                }
+                .emit(q.source, q.destination, buf)
+            } else {
+                QueryV2 {
+                    max_resp_code: MaxRespCode::from_duration(q.max_resp),
+                    group,
+                    s_flag: q.s_flag,
+                    qrv: q.qrv,
+                    qqic: Qqic::from_duration(q.qqi),
+                    sources: q.sources,
+                }
+                .emit(q.source, q.destination, buf)
             }
-            .emit(q.source, q.destination, buf)
-        } else {
-            QueryV2 {
-                max_resp_code: MaxRespCode::from_duration(q.max_resp),
-                group,
-                s_flag: q.s_flag,
-                qrv: q.qrv,
-                qqic: Qqic::from_duration(q.qqi),
-                sources: q.sources,
-            }
-            .emit(q.source, q.destination, buf)
-        };
-        match written {
-            Ok(n) => {
-                out.truncate(start + n);
-                n
-            }
-            Err(_) => {
-                out.truncate(start);
-                0
-            }
-        }
+        })
     }
 }

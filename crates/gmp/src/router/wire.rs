@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 use core::time::Duration;
 
+use ipv4kit_wire::gmp::{self, GroupAddress, GroupRecords};
 use ipv4kit_wire::igmp::{
     GroupRecordType, IgmpMessage, MaxRespCode, Qqic, QueryV1, QueryV2, QueryV3, Sources,
 };
@@ -143,6 +144,39 @@ pub(super) fn record_type(t: GroupRecordType) -> Option<RecordType> {
     })
 }
 
+/// The records of an IGMPv3 or MLDv2 report (`None` for any other
+/// message), their types as [`record_type`] names them.
+pub(super) fn report_records<'a, A: GroupAddress>(
+    records: Option<GroupRecords<'a, A>>,
+) -> impl Iterator<Item = (Option<RecordType>, A, gmp::Sources<'a, A>)> + 'a {
+    records
+        .into_iter()
+        .flatten()
+        .map(|r| (record_type(r.record_type()), r.group(), r.sources()))
+}
+
+/// Appends a query of `len` octets to `out`, written by `emit`, and
+/// returns the length `emit` wrote; on an error nothing is kept and the
+/// result is 0.
+pub(super) fn append_query<E>(
+    out: &mut Vec<u8>,
+    len: usize,
+    emit: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+) -> usize {
+    let start = out.len();
+    out.resize(start + len, 0);
+    match emit(&mut out[start..]) {
+        Ok(n) => {
+            out.truncate(start + n);
+            n
+        }
+        Err(_) => {
+            out.truncate(start);
+            0
+        }
+    }
+}
+
 impl RouterProtocol for Igmp {
     type RecordSources<'a> = Sources<'a>;
     const QUERY_FIXED_LEN: usize = 12;
@@ -197,14 +231,10 @@ impl RouterProtocol for Igmp {
     where
         Self: 'a,
     {
-        let records = match msg {
+        report_records(match msg {
             IgmpMessage::ReportV3(r) => Some(r.records()),
             _ => None,
-        };
-        records
-            .into_iter()
-            .flatten()
-            .map(|r| (record_type(r.record_type()), r.group(), r.sources()))
+        })
     }
 
     fn in_subnet(addr: &Ipv4Addr, net: &Ipv4Addr, prefix: u8) -> bool {
@@ -220,17 +250,14 @@ impl RouterProtocol for Igmp {
 
     fn encode_query(q: &QuerySpec<'_, Ipv4Addr>, out: &mut Vec<u8>) -> usize {
         let group = q.group.unwrap_or(Ipv4Addr::UNSPECIFIED);
-        let start = out.len();
         let len = match q.version {
             Compat::V1 if q.group.is_none() => 8,
             Compat::V2 if q.sources.is_empty() => 8,
             Compat::V3 => 12 + 4 * q.sources.len(),
             _ => return 0,
         };
-        out.resize(start + len, 0);
-        let buf = &mut out[start..];
         let tenths = q.max_resp.as_millis() / 100;
-        let written = match q.version {
+        append_query(out, len, |buf| match q.version {
             Compat::V1 => QueryV1.emit(buf),
             Compat::V2 => QueryV2 {
                 max_resp_time: u8::try_from(tenths).unwrap_or(u8::MAX).max(1),
@@ -246,16 +273,6 @@ impl RouterProtocol for Igmp {
                 sources: q.sources,
             }
             .emit(buf),
-        };
-        match written {
-            Ok(n) => {
-                out.truncate(start + n);
-                n
-            }
-            Err(_) => {
-                out.truncate(start);
-                0
-            }
-        }
+        })
     }
 }

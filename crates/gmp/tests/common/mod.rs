@@ -155,24 +155,3 @@ pub fn feed(h: &mut TestHost, now: Instant, bytes: &[u8]) {
     };
     h.handle_message(now, &msg, meta(dst));
 }
-
-/// Messages in the order they were sent, except that those sent between
-/// the same two calls are sorted: independent random delays (one per group
-/// answering a General Query, RFC 2236 §3, RFC 2710 §4, RFC 3376 §5.2)
-/// order them differently on each side, and that order means nothing.
-pub fn by_interval(sent: Vec<(Duration, Msg)>, calls: &[Duration]) -> Vec<Msg> {
-    let mut keyed: Vec<(usize, usize, String, Msg)> = sent
-        .into_iter()
-        .enumerate()
-        .map(|(i, (t, m))| {
-            (
-                calls.iter().filter(|c| **c <= t).count(),
-                i,
-                format!("{m:?}"),
-                m,
-            )
-        })
-        .collect();
-    keyed.sort_by(|a, b| (a.0, &a.2, a.1).cmp(&(b.0, &b.2, b.1)));
-    keyed.into_iter().map(|(_, _, _, m)| m).collect()
-}

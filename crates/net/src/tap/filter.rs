@@ -14,12 +14,16 @@
 //!   offset 40). MLD messages always carry hop-by-hop Router Alert (RFC 3810
 //!   §5), which is why `tcpdump`'s `icmp6` (the fixed header only) misses
 //!   them and this program looks one header further.
+//! - UDP to multicast: IPv4 with protocol 17 and a destination in
+//!   224.0.0.0/4 (the multicast data a measurement of join and leave delay
+//!   waits for, RFC 3918 §4.1).
 
 use crate::filter::BpfInstruction;
 
 const BPF_LD_H_ABS: u16 = 0x28;
 const BPF_LD_B_ABS: u16 = 0x30;
 const BPF_JEQ_K: u16 = 0x15;
+const BPF_ALU_AND_K: u16 = 0x54;
 const BPF_RET_K: u16 = 0x06;
 /// `SKF_AD_OFF + SKF_AD_PROTOCOL`: `skb->protocol`, host order.
 const AD_PROTOCOL: u32 = 0xffff_f000;
@@ -32,6 +36,9 @@ pub struct TapProtocols {
     /// ICMPv6 over IPv6, also behind a hop-by-hop header: MLD (RFC 3810)
     /// and the rest of ICMPv6.
     pub mld: bool,
+    /// UDP over IPv4 to a multicast destination (224.0.0.0/4): multicast
+    /// data.
+    pub udp_multicast: bool,
 }
 
 impl TapProtocols {
@@ -39,16 +46,26 @@ impl TapProtocols {
     pub const IGMP: TapProtocols = TapProtocols {
         igmp: true,
         mld: false,
+        udp_multicast: false,
     };
     /// ICMPv6 (MLD) only.
     pub const MLD: TapProtocols = TapProtocols {
         igmp: false,
         mld: true,
+        udp_multicast: false,
     };
     /// IGMP and ICMPv6 (MLD).
     pub const BOTH: TapProtocols = TapProtocols {
         igmp: true,
         mld: true,
+        udp_multicast: false,
+    };
+    /// IGMP and UDP to IPv4 multicast groups: reports and the data they
+    /// ask for.
+    pub const IGMP_AND_MULTICAST_UDP: TapProtocols = TapProtocols {
+        igmp: true,
+        mld: false,
+        udp_multicast: true,
     };
 }
 
@@ -112,17 +129,36 @@ impl Asm {
 
 /// The program that keeps `protocols` and drops everything else.
 pub(crate) fn program(protocols: TapProtocols) -> Vec<BpfInstruction> {
-    if !protocols.igmp && !protocols.mld {
+    let v4 = protocols.igmp || protocols.udp_multicast;
+    if !v4 && !protocols.mld {
         return vec![BpfInstruction::new(BPF_RET_K, 0, 0, 0)];
     }
     let mut a = Asm { code: Vec::new() };
     a.ins(BPF_LD_H_ABS, AD_PROTOCOL);
-    if protocols.igmp {
-        // 1: IPv4? (else to the IPv6 test at 4, or drop)
-        let v6 = if protocols.mld { To::At(4) } else { To::Drop };
-        a.jeq(0x0800, To::Next, v6)
-            .ins(BPF_LD_B_ABS, 9)
-            .jeq(2, To::Accept, To::Drop);
+    if v4 {
+        // 1: IPv4? (else to the IPv6 test after the IPv4 part, or drop)
+        let v4_len = 2 + usize::from(protocols.igmp) + 4 * usize::from(protocols.udp_multicast);
+        let v6 = if protocols.mld {
+            To::At(1 + v4_len)
+        } else {
+            To::Drop
+        };
+        a.jeq(0x0800, To::Next, v6).ins(BPF_LD_B_ABS, 9);
+        if protocols.igmp {
+            let other = if protocols.udp_multicast {
+                To::Next
+            } else {
+                To::Drop
+            };
+            a.jeq(2, To::Accept, other);
+        }
+        if protocols.udp_multicast {
+            // UDP, destination address's first octet 1110xxxx.
+            a.jeq(17, To::Next, To::Drop)
+                .ins(BPF_LD_B_ABS, 16)
+                .ins(BPF_ALU_AND_K, 0xf0)
+                .jeq(0xe0, To::Accept, To::Drop);
+        }
     }
     if protocols.mld {
         a.jeq(0x86dd, To::Next, To::Drop)
@@ -149,6 +185,7 @@ pub(crate) fn run(prog: &[BpfInstruction], proto: u16, packet: &[u8]) -> u32 {
                 Some(&b) => a = u32::from(b),
                 None => return 0, // the kernel drops on an out-of-bounds load
             },
+            BPF_ALU_AND_K => a &= i.k,
             BPF_JEQ_K => pc += usize::from(if a == i.k { i.jt } else { i.jf }),
             BPF_RET_K => return i.k,
             c => panic!("instruction {c:#x} not modelled"),
@@ -206,11 +243,49 @@ mod tests {
         assert_eq!(run(&p, 0x88cc, &[]), 0);
     }
 
+    fn ipv4_to(protocol: u8, dst: [u8; 4]) -> Vec<u8> {
+        let mut p = ipv4(protocol);
+        p[16..20].copy_from_slice(&dst);
+        p
+    }
+
+    #[test]
+    fn multicast_udp_keeps_udp_to_224_slash_4_beside_igmp() {
+        let p = program(TapProtocols::IGMP_AND_MULTICAST_UDP);
+        assert_eq!(run(&p, 0x0800, &ipv4(2)), u32::MAX);
+        assert_eq!(run(&p, 0x0800, &ipv4_to(17, [239, 1, 1, 1])), u32::MAX);
+        assert_eq!(run(&p, 0x0800, &ipv4_to(17, [224, 0, 0, 251])), u32::MAX);
+        assert_eq!(run(&p, 0x0800, &ipv4_to(17, [198, 18, 0, 1])), 0);
+        assert_eq!(run(&p, 0x0800, &ipv4_to(17, [240, 0, 0, 1])), 0);
+        assert_eq!(run(&p, 0x0800, &ipv4_to(6, [239, 1, 1, 1])), 0);
+        assert_eq!(run(&p, 0x86dd, &ipv6(0, Some(58))), 0);
+        let all = program(TapProtocols {
+            udp_multicast: true,
+            ..TapProtocols::BOTH
+        });
+        assert_eq!(run(&all, 0x0800, &ipv4(2)), u32::MAX);
+        assert_eq!(run(&all, 0x0800, &ipv4_to(17, [239, 1, 1, 1])), u32::MAX);
+        assert_eq!(run(&all, 0x0800, &ipv4_to(17, [10, 1, 1, 1])), 0);
+        assert_eq!(run(&all, 0x86dd, &ipv6(0, Some(58))), u32::MAX);
+        assert_eq!(run(&all, 0x86dd, &ipv6(17, None)), 0);
+        let udp_only = program(TapProtocols {
+            igmp: false,
+            mld: false,
+            udp_multicast: true,
+        });
+        assert_eq!(run(&udp_only, 0x0800, &ipv4(2)), 0);
+        assert_eq!(
+            run(&udp_only, 0x0800, &ipv4_to(17, [239, 1, 1, 1])),
+            u32::MAX
+        );
+    }
+
     #[test]
     fn an_empty_choice_drops_everything() {
         let p = program(TapProtocols {
             igmp: false,
             mld: false,
+            udp_multicast: false,
         });
         assert_eq!(run(&p, 0x0800, &ipv4(2)), 0);
     }
