@@ -5,7 +5,9 @@
 #   go       benches/peers/go/rawperf    (golang.org/x/net/ipv4 RawConn
 #                                         WriteBatch / ReadBatch)
 #   ipv4kit  the `ipv4kit` binary, when given (same flags, same summary line),
-#            also as ipv4kit-packet: `send --via packet` (AF_PACKET frames)
+#            also as ipv4kit-packet: `send --via packet` (AF_PACKET frames
+#            through a PACKET_TX_RING) and ipv4kit-packet-sendmmsg:
+#            `send --via packet-sendmmsg` (the same frames by sendmmsg)
 #
 # usage: run.sh [--duration-s S] [--runs N] [--size BYTES] [--batch N]
 #               [--protocol N] [--ipv4kit PATH | PATH]
@@ -39,7 +41,7 @@ while [[ $# -gt 0 ]]; do
         --batch) need_arg "$@"; batch=$2; shift 2 ;;
         --protocol) need_arg "$@"; protocol=$2; shift 2 ;;
         --ipv4kit) need_arg "$@"; ipv4kit_bin=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         -*) die "unknown flag $1" ;;
         *) ipv4kit_bin=$1; shift ;;
     esac
@@ -73,10 +75,12 @@ declare -A bin=([c]="$target/rawperf-c" [go]="$target/rawperf-go")
 # through AF_PACKET with PACKET_QDISC_BYPASS; its sink is ipv4kit's).
 declare -A send_extra=()
 if [[ -n $ipv4kit_bin ]]; then
-    impls+=(ipv4kit ipv4kit-packet)
+    impls+=(ipv4kit ipv4kit-packet ipv4kit-packet-sendmmsg)
     bin[ipv4kit]=$ipv4kit_bin
     bin[ipv4kit-packet]=$ipv4kit_bin
     send_extra[ipv4kit-packet]="--via packet --iface veth0"
+    bin[ipv4kit-packet-sendmmsg]=$ipv4kit_bin
+    send_extra[ipv4kit-packet-sendmmsg]="--via packet-sendmmsg --iface veth0"
 fi
 
 # --- two namespaces joined by a veth pair ---------------------------------

@@ -228,8 +228,10 @@ pub struct QueryArgs {
 /// Router Alert) carrying the --record group records, split across reports
 /// to fit the interface MTU (RFC 3376 §4.2.16); --group G is short for
 /// --record to-ex:G, a join. Record TYPE is one of is-in, is-ex, to-in,
-/// to-ex, allow, block. The kernel fills in the source address; the
-/// interface's own membership state is not changed. Needs CAP_NET_RAW.
+/// to-ex, allow, block. The source address is the one the kernel chooses
+/// for the interface (asked with getsockname on the connected socket),
+/// printed and put in the header; the interface's own membership state is
+/// not changed. Needs CAP_NET_RAW.
 ///
 /// IPv6 groups make MLD reports (ICMPv6 from the interface's link-local
 /// address, hop limit 1, hop-by-hop Router Alert): --version 1 one MLDv1
@@ -267,7 +269,9 @@ pub struct ReportArgs {
 
 /// Send an IGMPv2 Leave Group or MLDv1 Done message out of an interface.
 ///
-/// The message goes to 224.0.0.2 (RFC 2236 §3), TTL 1, with Router Alert. The kernel fills in the source address. Needs
+/// The message goes to 224.0.0.2 (RFC 2236 §3), TTL 1, with Router Alert,
+/// from the source address the kernel chooses for the interface (asked
+/// with getsockname on the connected socket), which is printed. Needs
 /// CAP_NET_RAW. An IPv6 group sends an MLDv1 Done (RFC 2710 §3) to ff02::2
 /// from the interface's link-local address, hop limit 1, with a hop-by-hop
 /// Router Alert.
@@ -440,7 +444,9 @@ pub struct SendArgs {
     /// The send path: a raw IPv4 socket (IP_HDRINCL, the kernel's IP output
     /// path), or whole Ethernet frames through AF_PACKET with
     /// PACKET_QDISC_BYPASS (needs --iface; the destination must be on IF's
-    /// link or multicast; source address and checksum are written here).
+    /// link or multicast; source address and checksum are written here),
+    /// through a PACKET_TX_RING (packet, measured the faster) or by
+    /// sendmmsg (packet-sendmmsg).
     #[arg(long, value_enum, default_value_t = SendVia::Raw, value_name = "PATH")]
     pub via: SendVia,
 }
@@ -450,8 +456,18 @@ pub struct SendArgs {
 pub enum SendVia {
     /// A raw IPv4 socket with IP_HDRINCL and sendmmsg.
     Raw,
-    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and sendmmsg.
+    /// Ethernet frames through AF_PACKET (PACKET_QDISC_BYPASS) and a
+    /// TPACKET_V2 transmit ring (PACKET_TX_RING).
     Packet,
+    /// As packet, by sendmmsg instead of the ring.
+    PacketSendmmsg,
+}
+
+impl SendVia {
+    /// Whether the frames go through AF_PACKET (either way).
+    pub fn is_packet(self) -> bool {
+        matches!(self, SendVia::Packet | SendVia::PacketSendmmsg)
+    }
 }
 
 /// Count raw IPv4 traffic with batched receives and report packets/s.

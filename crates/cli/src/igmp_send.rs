@@ -157,6 +157,16 @@ impl IgmpSender {
             .map_or(Ipv4Addr::UNSPECIFIED, |a| *a.ip()))
     }
 
+    /// Puts the source the kernel would fill in ([`kernel_source`](Self::kernel_source))
+    /// into `enc` when it has none (0.0.0.0), so that the header sent and
+    /// the line printed carry the address the peer sees.
+    pub fn fill_source(&self, enc: &mut Encapsulation) -> Result<()> {
+        if enc.src.is_unspecified() {
+            enc.src = self.kernel_source(enc.dst)?;
+        }
+        Ok(())
+    }
+
     /// Sends `msg` as `enc` says out of the interface and prints what went
     /// out (as `decode` prints it) on `out`.
     pub fn send(&self, enc: &Encapsulation, msg: &[u8], out: &mut impl Write) -> Result<()> {
@@ -296,10 +306,7 @@ pub fn run_query(args: &QueryArgs) -> Result<()> {
     let mut msg = vec![0u8; MAX_IGMP_LEN];
     let (n, mut enc) = build_query(args, &mut msg)?;
     let sender = IgmpSender::open(&args.iface)?;
-    if enc.src.is_unspecified() {
-        // Say (and send) the source the kernel would fill in.
-        enc.src = sender.kernel_source(enc.dst)?;
-    }
+    sender.fill_source(&mut enc)?;
     let mut out = std::io::stdout().lock();
     for i in 0..args.count {
         if i > 0 {
@@ -369,8 +376,9 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if args.version != 3 {
         let mut msg = [0u8; 8];
-        let (n, enc) = build_report_v1v2(args, &mut msg)?;
+        let (n, mut enc) = build_report_v1v2(args, &mut msg)?;
         let sender = IgmpSender::open(&args.iface)?;
+        sender.fill_source(&mut enc)?;
         return sender.send(&enc, &msg[..n], &mut out);
     }
     if let Some(IpAddr::V4(g)) = args.group {
@@ -389,13 +397,14 @@ pub fn run_report(args: &ReportArgs) -> Result<()> {
         .mtu
         .unwrap_or(1500) as usize;
     let sender = IgmpSender::open(&args.iface)?;
-    let enc = Encapsulation {
+    let mut enc = Encapsulation {
         src: Ipv4Addr::UNSPECIFIED,
         dst: ALL_IGMPV3_ROUTERS,
         ttl: IGMP_TTL,
         tos: IGMPV3_TOS,
         router_alert: true,
     };
+    sender.fill_source(&mut enc)?;
     let max_len = max_igmp_len(mtu);
     let mut splitter = ReportV3Splitter::new(&records, max_len);
     let mut msg = vec![0u8; max_len.max(8)];
@@ -423,7 +432,7 @@ pub fn run_leave(args: &LeaveArgs) -> Result<()> {
     let leave = LeaveV2 { group };
     let mut msg = [0u8; 8];
     let n = leave.emit(&mut msg)?;
-    let enc = Encapsulation {
+    let mut enc = Encapsulation {
         src: Ipv4Addr::UNSPECIFIED,
         dst: leave.destination(),
         ttl: IGMP_TTL,
@@ -431,6 +440,7 @@ pub fn run_leave(args: &LeaveArgs) -> Result<()> {
         router_alert: true,
     };
     let sender = IgmpSender::open(&args.iface)?;
+    sender.fill_source(&mut enc)?;
     sender.send(&enc, &msg[..n], &mut std::io::stdout().lock())
 }
 

@@ -16,7 +16,7 @@ use ipv4kit_net::wire::ipv4::{Ipv4Packet, Ipv4Repr, MIN_HEADER_LEN};
 use ipv4kit_net::{ControlMessage, DatagramOptions, RawConn, SendBatch};
 use serde::Serialize;
 
-use crate::args::{usage, SendArgs, SendVia};
+use crate::args::{usage, SendArgs};
 use crate::igmp_send::{explain_send_error, io_errno, usable_interface};
 use crate::{perf6, stop};
 
@@ -273,7 +273,7 @@ pub fn run_send(args: &SendArgs) -> Result<()> {
         ifindex: Some(i.index),
         ..Default::default()
     });
-    if args.via == SendVia::Packet {
+    if args.via.is_packet() {
         return run_send_packet(args, dst4, batch_len);
     }
     let mut sender = Sender::new(args.protocol, &datagram, batch_len, cm.as_ref())?;

@@ -7,7 +7,7 @@ use std::net::{Ipv6Addr, SocketAddrV6};
 
 use ipv4kit_net::{Datagram6Options, Ipv6Options, PacketConn6, SendBatch};
 
-use crate::args::{usage, SendArgs, SendVia};
+use crate::args::{usage, SendArgs};
 use crate::perf::{explain, payload_pattern, send_loop};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -63,9 +63,9 @@ pub fn run_send6(
     ifindex: Option<u32>,
     batch_len: usize,
 ) -> Result<()> {
-    if args.via == SendVia::Packet {
+    if args.via.is_packet() {
         return Err(usage(
-            "--via packet sends IPv4 frames only (use the raw path for IPv6)",
+            "--via packet and packet-ring send IPv4 frames only (use the raw path for IPv6)",
         ));
     }
     let size = usize::from(args.size);

@@ -288,18 +288,29 @@ fn what_query_report_and_leave_send_decodes_as_the_same_message_in_tcpdump_on_th
     ]);
     a(&["query", "--version", "2", "--max-resp-ms", "1000"]);
     a(&["query", "--version", "1"]);
-    a(&["report", "--version", "1", "--group", "239.30.0.3"]);
-    a(&["report", "--version", "2", "--group", "239.30.0.2"]);
-    a(&[
-        "report",
-        "--version",
-        "3",
-        "--group",
-        "239.30.0.4",
-        "--record",
-        "allow:232.30.0.5:10.0.0.1,10.0.0.2",
-    ]);
-    a(&["leave", "--group", "239.30.0.2"]);
+    // report and leave print (and put in the header) the source the kernel
+    // uses, a's address, as query does: not 0.0.0.0.
+    let printed = [
+        a(&["report", "--version", "1", "--group", "239.30.0.3"]),
+        a(&["report", "--version", "2", "--group", "239.30.0.2"]),
+        a(&[
+            "report",
+            "--version",
+            "3",
+            "--group",
+            "239.30.0.4",
+            "--record",
+            "allow:232.30.0.5:10.0.0.1,10.0.0.2",
+        ]),
+        a(&["leave", "--group", "239.30.0.2"]),
+    ];
+    for (out, dst) in printed
+        .iter()
+        .zip(["239.30.0.3", "239.30.0.2", "224.0.0.22", "224.0.0.2"])
+    {
+        let want = format!("sent {} {ADDR_A} > {dst}: ", link.if_a);
+        assert!(out.starts_with(&want), "{want:?} in {out:?}");
+    }
 
     // What each of them should be, built with the codec.
     let allow_src = [Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)];

@@ -22,18 +22,13 @@
 //! # }
 //! ```
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
-#[cfg(target_os = "linux")]
 use crate::sys::cmsg;
-#[cfg(target_os = "linux")]
-use crate::sys::mmsg::{MmsgRecv, MmsgSend};
+use crate::sys::os::{self, MmsgRecv, MmsgSend};
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 // The IPv6 side of the same batches (`RecvBatch::iter6`, `SendBatch::push6`).
@@ -50,7 +45,6 @@ pub struct RecvBatch {
     /// raw `PacketConn`), decided per datagram from its IHL when set.
     strip_header: bool,
     flags: ControlFlags,
-    #[cfg(target_os = "linux")]
     mm: MmsgRecv,
 }
 
@@ -79,7 +73,6 @@ impl RecvBatch {
             received: 0,
             strip_header: false,
             flags: ControlFlags::NONE,
-            #[cfg(target_os = "linux")]
             mm: MmsgRecv::new(count),
         }
     }
@@ -128,7 +121,6 @@ impl RecvBatch {
         })
     }
 
-    #[cfg(target_os = "linux")]
     fn datagram(&self, i: usize) -> RecvDatagram<'_> {
         let len = self.mm.len(i).min(self.slot);
         let slot = &self.arena[i * self.slot..i * self.slot + len];
@@ -160,11 +152,6 @@ impl RecvBatch {
         }
     }
 
-    #[cfg(not(target_os = "linux"))]
-    fn datagram(&self, _i: usize) -> RecvDatagram<'_> {
-        unreachable!("no datagrams are received on this system")
-    }
-
     /// Receives into the batch: blocks until at least one datagram is there
     /// (unless the socket is non-blocking), then takes what is queued, up to
     /// the capacity (`recvmmsg` with `MSG_WAITFORONE`).
@@ -172,28 +159,20 @@ impl RecvBatch {
         self.received = 0;
         self.flags = conn.control_flags();
         self.strip_header = strip_header;
-        #[cfg(target_os = "linux")]
-        {
-            let n = self
-                .mm
-                .recv(
-                    conn.fd(),
-                    &mut self.arena,
-                    self.slot,
-                    self.count,
-                    // With MSG_TRUNC (datagram sockets) `msg_len` says how
-                    // long a cut datagram was.
-                    libc::MSG_WAITFORONE | conn.recv_flags(),
-                )
-                .map_err(|e| Error::new("recvmmsg", e))?;
-            self.received = n;
-            Ok(n)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = conn;
-            Err(Error::unsupported("recvmmsg"))
-        }
+        let n = self
+            .mm
+            .recv(
+                conn.fd(),
+                &mut self.arena,
+                self.slot,
+                self.count,
+                // With MSG_TRUNC (datagram sockets) `msg_len` says how
+                // long a cut datagram was.
+                os::MSG_WAITFORONE | conn.recv_flags(),
+            )
+            .map_err(|e| Error::new("recvmmsg", e))?;
+        self.received = n;
+        Ok(n)
     }
 }
 
@@ -278,7 +257,6 @@ pub struct SendBatch {
     arena: Box<[u8]>,
     slot: usize,
     lens: Vec<usize>,
-    #[cfg(target_os = "linux")]
     mm: MmsgSend,
 }
 
@@ -303,7 +281,6 @@ impl SendBatch {
             arena: vec![0; count * slot_size].into_boxed_slice(),
             slot: slot_size,
             lens: Vec::with_capacity(count),
-            #[cfg(target_os = "linux")]
             mm: MmsgSend::new(count),
         }
     }
@@ -388,12 +365,9 @@ impl SendBatch {
             return Err(Error::invalid("SendBatch::push", "batch is full"));
         }
         let i = self.lens.len();
-        #[cfg(target_os = "linux")]
         self.mm.set(i, dst, cm).map_err(|_| {
             Error::invalid("SendBatch::push", "control message does not fit the buffer")
         })?;
-        #[cfg(not(target_os = "linux"))]
-        let _ = (dst, cm);
         let len = build(&mut self.arena[i * self.slot..(i + 1) * self.slot]);
         if len > self.slot {
             return Err(Error::invalid(
@@ -415,17 +389,9 @@ impl SendBatch {
         if from >= self.lens.len() {
             return Ok(0);
         }
-        #[cfg(target_os = "linux")]
-        {
-            self.mm
-                .send(fd, &self.arena, self.slot, from, &self.lens[from..], 0)
-                .map_err(|e| Error::new("sendmmsg", e))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = fd;
-            Err(Error::unsupported("sendmmsg"))
-        }
+        self.mm
+            .send(fd, &self.arena, self.slot, from, &self.lens[from..], 0)
+            .map_err(|e| Error::new("sendmmsg", e))
     }
 }
 

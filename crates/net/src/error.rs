@@ -43,6 +43,7 @@ pub(crate) const RAW_SOCKET_HINT: &str =
     "raw sockets need CAP_NET_RAW (run as root or grant the capability)";
 
 /// The hint given when `MRT_INIT` fails with `EADDRINUSE`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))] // made by sys's Linux calls only
 pub(crate) const MROUTE_IN_USE_HINT: &str =
     "another program already holds this network namespace's multicast-routing socket \
      (a multicast routing daemon such as pimd, smcroute or igmpproxy?); there can be only one";
@@ -101,6 +102,7 @@ impl Error {
     }
 
     /// The last OS error (`errno`) for the call `op`.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // made by sys's Linux calls only
     pub(crate) fn last(op: &'static str) -> Error {
         Error::new(op, io::Error::last_os_error())
     }
@@ -148,6 +150,7 @@ impl Error {
     /// `MRT_INIT` failed: with `EADDRINUSE` the error says that another
     /// program holds the multicast-routing socket
     /// ([`is_mroute_in_use`](Self::is_mroute_in_use)).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // made by sys's Linux calls only
     pub(crate) fn mrt_init(source: io::Error) -> Error {
         let in_use = source.raw_os_error() == Some(libc::EADDRINUSE);
         Error {
@@ -159,6 +162,7 @@ impl Error {
     }
 
     /// `MRT6_INIT` failed: as [`mrt_init`](Self::mrt_init), for IPv6.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // made by sys's Linux calls only
     pub(crate) fn mrt6_init(source: io::Error) -> Error {
         let in_use = source.raw_os_error() == Some(libc::EADDRINUSE);
         Error {

@@ -3,8 +3,7 @@
 use std::net::Ipv6Addr;
 
 use crate::error::{Error, Result};
-#[cfg(target_os = "linux")]
-use crate::sys::{inet6, linux as ffi};
+use crate::sys::os;
 
 /// An IPv6 address of an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,26 +29,19 @@ impl InterfaceAddr6 {
 /// Every IPv6 address of every interface of the calling thread's network
 /// namespace (`getifaddrs`), in the kernel's order.
 pub fn interface_addrs6() -> Result<Vec<InterfaceAddr6>> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut out = Vec::new();
-        for e in inet6::getifaddrs6()? {
-            let Ok(index) = ffi::if_nametoindex(&e.name) else {
-                continue; // vanished meanwhile
-            };
-            out.push(InterfaceAddr6 {
-                index,
-                addr: e.addr,
-                prefix_len: e.prefix_len,
-                scope_id: e.scope_id,
-            });
-        }
-        Ok(out)
+    let mut out = Vec::new();
+    for e in os::getifaddrs6()? {
+        let Ok(index) = os::if_nametoindex(&e.name) else {
+            continue; // vanished meanwhile
+        };
+        out.push(InterfaceAddr6 {
+            index,
+            addr: e.addr,
+            prefix_len: e.prefix_len,
+            scope_id: e.scope_id,
+        });
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Err(Error::unsupported("getifaddrs"))
-    }
+    Ok(out)
 }
 
 /// The IPv6 addresses of interface `index`.

@@ -75,8 +75,6 @@
 //! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
-// Elsewhere the Linux-only paths are compiled out and their helpers go unused.
-#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub use ipv4kit_wire as wire;
 
@@ -158,7 +156,7 @@ pub use packet::PacketConn;
 pub use raw::RawConn;
 pub use tap::{
     multicast_mac, FrameSender, LinkAddr, PacketType, RingMode, RxPath, Tap, TapBatch, TapConfig,
-    TapMeta, TapPacket, TapProtocols, TapStats,
+    TapMeta, TapPacket, TapProtocols, TapStats, TxPath,
 };
 
 // IPv6 (the POSIX guide's other half): siblings of the IPv4 types above,
@@ -184,9 +182,7 @@ mod tests {
         check::<crate::RecvBatch>();
         check::<crate::SendBatch>();
         check::<crate::Error>();
-        #[cfg(target_os = "linux")]
         check::<crate::MrouteSocket>();
-        #[cfg(target_os = "linux")]
         check::<crate::Mroute6Socket>();
     }
 }

@@ -32,8 +32,7 @@ use crate::control::{ControlFlags, RecvMeta};
 use crate::error::{Error, Result};
 use crate::options::{DatagramOptions, IpOptions};
 use crate::raw::RawConn;
-#[cfg(target_os = "linux")]
-use crate::sys::mroute as ffi;
+use crate::sys::os::mroute as ffi;
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 /// The `int`-valued multicast-routing options read and written after
@@ -55,7 +54,6 @@ impl IntOption {
         }
     }
 
-    #[cfg(target_os = "linux")]
     fn name(self) -> libc::c_int {
         match self {
             IntOption::Version => ffi::MRT_VERSION,
@@ -108,7 +106,6 @@ impl MrouteFlush {
     };
 
     /// The `MRT_FLUSH_*` bits.
-    #[cfg(target_os = "linux")]
     pub(crate) fn bits(self) -> libc::c_int {
         [
             (self.mfc, ffi::MRT_FLUSH_MFC),
@@ -311,29 +308,20 @@ impl MrouteSocket {
 
     fn open(table: Option<u32>) -> Result<MrouteSocket> {
         let conn = RawConn::new(crate::wire::ipv4::IpProtocol::IGMP)?;
-        #[cfg(target_os = "linux")]
-        {
-            if let Some(table) = table {
-                // The kernel takes a u32 through an int-sized option.
-                ffi::set_int(
-                    conn.as_fd(),
-                    ffi::MRT_TABLE,
-                    table as libc::c_int,
-                    "setsockopt(MRT_TABLE)",
-                )?;
-            }
-            ffi::mrt_init(conn.as_fd())?;
-            Ok(MrouteSocket {
-                conn,
-                state: Mutex::default(),
-            })
+        if let Some(table) = table {
+            // The kernel takes a u32 through an int-sized option.
+            ffi::set_int(
+                conn.as_fd(),
+                ffi::MRT_TABLE,
+                table as libc::c_int,
+                "setsockopt(MRT_TABLE)",
+            )?;
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = table;
-            drop(conn);
-            Err(Error::unsupported("setsockopt(MRT_INIT)"))
-        }
+        ffi::mrt_init(conn.as_fd())?;
+        Ok(MrouteSocket {
+            conn,
+            state: Mutex::default(),
+        })
     }
 
     /// The kernel's multicast-routing API version (`MRT_VERSION`): 0x0305
@@ -373,28 +361,13 @@ impl MrouteSocket {
     /// `setsockopt` of an `int` option, 1 for on.
     fn set_int(&self, option: IntOption, on: bool) -> Result<()> {
         let op = option.ops().0;
-        #[cfg(target_os = "linux")]
-        {
-            ffi::set_int(self.conn.as_fd(), option.name(), i32::from(on), op)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = on;
-            Err(Error::unsupported(op))
-        }
+        ffi::set_int(self.conn.as_fd(), option.name(), i32::from(on), op)
     }
 
     /// `getsockopt` of an `int` option.
     fn get_int(&self, option: IntOption) -> Result<i32> {
         let op = option.ops().1;
-        #[cfg(target_os = "linux")]
-        {
-            ffi::get_int(self.conn.as_fd(), option.name(), op)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported(op))
-        }
+        ffi::get_int(self.conn.as_fd(), option.name(), op)
     }
 
     /// Adds VIF `vif` (0..[`MAX_VIFS`]) on the interface with index
@@ -407,17 +380,9 @@ impl MrouteSocket {
                 "VIF number out of range (0..32)",
             ));
         }
-        #[cfg(target_os = "linux")]
-        {
-            ffi::add_vif(self.conn.as_fd(), vif, ifindex, 1)?;
-            self.state().vifs |= 1 << vif;
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = ifindex;
-            Err(Error::unsupported("setsockopt(MRT_ADD_VIF)"))
-        }
+        ffi::add_vif(self.conn.as_fd(), vif, ifindex, 1)?;
+        self.state().vifs |= 1 << vif;
+        Ok(())
     }
 
     /// Deletes VIF `vif` (`MRT_DEL_VIF`). `EADDRNOTAVAIL` if there is none.
@@ -428,16 +393,9 @@ impl MrouteSocket {
                 "VIF number out of range (0..32)",
             ));
         }
-        #[cfg(target_os = "linux")]
-        {
-            ffi::del_vif(self.conn.as_fd(), vif)?;
-            self.state().vifs &= !(1 << vif);
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("setsockopt(MRT_DEL_VIF)"))
-        }
+        ffi::del_vif(self.conn.as_fd(), vif)?;
+        self.state().vifs &= !(1 << vif);
+        Ok(())
     }
 
     /// Adds (or replaces) the multicast forwarding cache entry for packets
@@ -470,29 +428,13 @@ impl MrouteSocket {
             }
             ttls[usize::from(vif)] = ttl;
         }
-        #[cfg(target_os = "linux")]
-        {
-            ffi::add_mfc(self.conn.as_fd(), origin, group, parent, ttls)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (origin, group, ttls);
-            Err(Error::unsupported(OP))
-        }
+        ffi::add_mfc(self.conn.as_fd(), origin, group, parent, ttls)
     }
 
     /// Deletes the forwarding cache entry for (`origin`, `group`)
     /// (`MRT_DEL_MFC`); `ENOENT` if there is none.
     pub fn del_mfc(&self, origin: Ipv4Addr, group: Ipv4Addr) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            ffi::del_mfc(self.conn.as_fd(), origin, group)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (origin, group);
-            Err(Error::unsupported("setsockopt(MRT_DEL_MFC)"))
-        }
+        ffi::del_mfc(self.conn.as_fd(), origin, group)
     }
 
     /// Deletes forwarding entries and VIFs of this socket's table in one
@@ -502,19 +444,11 @@ impl MrouteSocket {
     /// `ENOPROTOOPT` on kernels that predate `MRT_FLUSH`.
     pub fn flush(&self, what: MrouteFlush) -> Result<()> {
         const OP: &str = "setsockopt(MRT_FLUSH)";
-        #[cfg(target_os = "linux")]
-        {
-            ffi::set_int(self.conn.as_fd(), ffi::MRT_FLUSH, what.bits(), OP)?;
-            if what.vifs {
-                self.state().vifs = 0;
-            }
-            Ok(())
+        ffi::set_int(self.conn.as_fd(), ffi::MRT_FLUSH, what.bits(), OP)?;
+        if what.vifs {
+            self.state().vifs = 0;
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = what;
-            Err(Error::unsupported(OP))
-        }
+        Ok(())
     }
 
     /// The VIF numbers this socket added and has not deleted, ascending.
@@ -562,24 +496,17 @@ impl MrouteSocket {
     }
 
     fn shutdown(&self) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut result = Ok(());
-            for vif in self.vifs() {
-                if let Err(e) = self.del_vif(vif) {
-                    result = result.and(Err(e));
-                }
+        let mut result = Ok(());
+        for vif in self.vifs() {
+            if let Err(e) = self.del_vif(vif) {
+                result = result.and(Err(e));
             }
-            let first = !std::mem::replace(&mut self.state().done, true);
-            if first {
-                result = result.and(ffi::mrt_done(self.conn.as_fd()));
-            }
-            result
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Ok(())
+        let first = !std::mem::replace(&mut self.state().done, true);
+        if first {
+            result = result.and(ffi::mrt_done(self.conn.as_fd()));
         }
+        result
     }
 }
 

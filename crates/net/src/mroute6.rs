@@ -32,8 +32,7 @@ use crate::error::{Error, Result};
 use crate::mroute::{MrouteFlush, UpcallKind};
 use crate::options6::{Datagram6Options, Ipv6Options};
 use crate::packet6::{PacketConn6, IPPROTO_ICMPV6};
-#[cfg(target_os = "linux")]
-use crate::sys::mroute6 as ffi;
+use crate::sys::os::mroute6 as ffi;
 
 /// Highest MIF number plus one (`MAXMIFS` in `<linux/mroute6.h>`).
 pub const MAX_MIFS: u16 = 32;
@@ -148,28 +147,19 @@ impl Mroute6Socket {
 
     fn open(table: Option<u32>) -> Result<Mroute6Socket> {
         let conn = PacketConn6::raw(IPPROTO_ICMPV6)?;
-        #[cfg(target_os = "linux")]
-        {
-            if let Some(table) = table {
-                ffi::set_int(
-                    conn.as_fd(),
-                    ffi::MRT6_TABLE,
-                    table as libc::c_int,
-                    "setsockopt(MRT6_TABLE)",
-                )?;
-            }
-            ffi::mrt6_init(conn.as_fd())?;
-            Ok(Mroute6Socket {
-                conn,
-                state: Mutex::default(),
-            })
+        if let Some(table) = table {
+            ffi::set_int(
+                conn.as_fd(),
+                ffi::MRT6_TABLE,
+                table as libc::c_int,
+                "setsockopt(MRT6_TABLE)",
+            )?;
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = table;
-            drop(conn);
-            Err(Error::unsupported("setsockopt(MRT6_INIT)"))
-        }
+        ffi::mrt6_init(conn.as_fd())?;
+        Ok(Mroute6Socket {
+            conn,
+            state: Mutex::default(),
+        })
     }
 
     /// The kernel's IPv6 multicast-routing API version (`MRT6_VERSION`):
@@ -201,27 +191,12 @@ impl Mroute6Socket {
 
     fn set_int(&self, option: IntOption6, on: bool) -> Result<()> {
         let op = option.ops().0;
-        #[cfg(target_os = "linux")]
-        {
-            ffi::set_int(self.conn.as_fd(), option.name(), i32::from(on), op)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = on;
-            Err(Error::unsupported(op))
-        }
+        ffi::set_int(self.conn.as_fd(), option.name(), i32::from(on), op)
     }
 
     fn get_int(&self, option: IntOption6) -> Result<i32> {
         let op = option.ops().1;
-        #[cfg(target_os = "linux")]
-        {
-            ffi::get_int(self.conn.as_fd(), option.name(), op)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported(op))
-        }
+        ffi::get_int(self.conn.as_fd(), option.name(), op)
     }
 
     /// Adds MIF `mif` (0..[`MAX_MIFS`]) on the interface with index
@@ -235,17 +210,9 @@ impl Mroute6Socket {
         let pifi = u16::try_from(ifindex).map_err(|_| {
             Error::invalid(OP, "interface index above 65535 (mif6c_pifi is 16 bits)")
         })?;
-        #[cfg(target_os = "linux")]
-        {
-            ffi::add_mif(self.conn.as_fd(), mif, pifi)?;
-            self.state().mifs |= 1 << mif;
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = pifi;
-            Err(Error::unsupported(OP))
-        }
+        ffi::add_mif(self.conn.as_fd(), mif, pifi)?;
+        self.state().mifs |= 1 << mif;
+        Ok(())
     }
 
     /// Deletes MIF `mif` (`MRT6_DEL_MIF`). `EADDRNOTAVAIL` if there is none.
@@ -256,16 +223,9 @@ impl Mroute6Socket {
                 "MIF number out of range (0..32)",
             ));
         }
-        #[cfg(target_os = "linux")]
-        {
-            ffi::del_mif(self.conn.as_fd(), mif)?;
-            self.state().mifs &= !(1 << mif);
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("setsockopt(MRT6_DEL_MIF)"))
-        }
+        ffi::del_mif(self.conn.as_fd(), mif)?;
+        self.state().mifs &= !(1 << mif);
+        Ok(())
     }
 
     /// Adds (or replaces) the forwarding cache entry for packets from
@@ -292,48 +252,24 @@ impl Mroute6Socket {
             }
             ifset[usize::from(mif / 32)] |= 1 << (mif % 32);
         }
-        #[cfg(target_os = "linux")]
-        {
-            ffi::add_mfc(self.conn.as_fd(), origin, group, parent, ifset)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (origin, group, ifset);
-            Err(Error::unsupported(OP))
-        }
+        ffi::add_mfc(self.conn.as_fd(), origin, group, parent, ifset)
     }
 
     /// Deletes the forwarding cache entry for (`origin`, `group`) arriving
     /// on `parent` (`MRT6_DEL_MFC`); `ENOENT` if there is none.
     pub fn del_mfc(&self, origin: Ipv6Addr, group: Ipv6Addr, parent: u16) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            ffi::del_mfc(self.conn.as_fd(), origin, group, parent)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (origin, group, parent);
-            Err(Error::unsupported("setsockopt(MRT6_DEL_MFC)"))
-        }
+        ffi::del_mfc(self.conn.as_fd(), origin, group, parent)
     }
 
     /// Deletes forwarding entries and MIFs in one call (`MRT6_FLUSH`), as
     /// `what` chooses (its `vifs` fields mean MIFs here).
     pub fn flush(&self, what: MrouteFlush) -> Result<()> {
         const OP: &str = "setsockopt(MRT6_FLUSH)";
-        #[cfg(target_os = "linux")]
-        {
-            ffi::set_int(self.conn.as_fd(), ffi::MRT6_FLUSH, what.bits(), OP)?;
-            if what.vifs {
-                self.state().mifs = 0;
-            }
-            Ok(())
+        ffi::set_int(self.conn.as_fd(), ffi::MRT6_FLUSH, what.bits(), OP)?;
+        if what.vifs {
+            self.state().mifs = 0;
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = what;
-            Err(Error::unsupported(OP))
-        }
+        Ok(())
     }
 
     /// The MIF numbers this socket added and has not deleted, ascending.
@@ -378,24 +314,17 @@ impl Mroute6Socket {
     }
 
     fn shutdown(&self) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut result = Ok(());
-            for mif in self.mifs() {
-                if let Err(e) = self.del_mif(mif) {
-                    result = result.and(Err(e));
-                }
+        let mut result = Ok(());
+        for mif in self.mifs() {
+            if let Err(e) = self.del_mif(mif) {
+                result = result.and(Err(e));
             }
-            let first = !std::mem::replace(&mut self.state().done, true);
-            if first {
-                result = result.and(ffi::mrt6_done(self.conn.as_fd()));
-            }
-            result
         }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Ok(())
+        let first = !std::mem::replace(&mut self.state().done, true);
+        if first {
+            result = result.and(ffi::mrt6_done(self.conn.as_fd()));
         }
+        result
     }
 }
 
@@ -436,7 +365,6 @@ impl IntOption6 {
         }
     }
 
-    #[cfg(target_os = "linux")]
     fn name(self) -> libc::c_int {
         match self {
             IntOption6::Version => ffi::MRT6_VERSION,

@@ -7,14 +7,11 @@
 //! Linux asks for a membership first (join the group, then set its
 //! filter); `INCLUDE {}` leaves the group.
 
-// The families are implemented where MCAST_MSFILTER is (Linux).
-#[cfg(target_os = "linux")]
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsFd;
 
-#[cfg(not(target_os = "linux"))]
-use crate::error::Error;
 use crate::error::Result;
+use crate::sys::os;
 
 /// Filter mode of a source filter (RFC 3376 §3.1, RFC 3678 §5.2:
 /// `MCAST_INCLUDE` / `MCAST_EXCLUDE`).
@@ -32,9 +29,9 @@ mod sealed {
     impl Sealed for std::net::Ipv6Addr {}
 }
 
-/// An address family `MCAST_MSFILTER` works for: [`Ipv4Addr`](std::net::Ipv4Addr)
-/// (level `IPPROTO_IP`) and [`Ipv6Addr`](std::net::Ipv6Addr) (level
-/// `IPPROTO_IPV6`), on Linux.
+/// An address family `MCAST_MSFILTER` works for: [`Ipv4Addr`] (level
+/// `IPPROTO_IP`) and [`Ipv6Addr`] (level `IPPROTO_IPV6`). Implemented on
+/// every OS; off Linux the calls fail with the typed unsupported error.
 pub trait FilterAddr: sealed::Sealed + Copy + std::fmt::Display {
     #[doc(hidden)]
     const LEVEL: i32;
@@ -44,25 +41,23 @@ pub trait FilterAddr: sealed::Sealed + Copy + std::fmt::Display {
     fn from_storage(ss: &libc::sockaddr_storage) -> Option<Self>;
 }
 
-#[cfg(target_os = "linux")]
 impl FilterAddr for Ipv4Addr {
     const LEVEL: i32 = libc::IPPROTO_IP;
     fn to_storage(self) -> libc::sockaddr_storage {
         crate::sys::addr::to_sockaddr_storage(self)
     }
     fn from_storage(ss: &libc::sockaddr_storage) -> Option<Self> {
-        crate::sys::msfilter::storage_to_v4(ss)
+        crate::sys::addr::storage_to_v4(ss)
     }
 }
 
-#[cfg(target_os = "linux")]
 impl FilterAddr for Ipv6Addr {
     const LEVEL: i32 = libc::IPPROTO_IPV6;
     fn to_storage(self) -> libc::sockaddr_storage {
         crate::sys::inet6::to_sockaddr_storage6(self)
     }
     fn from_storage(ss: &libc::sockaddr_storage) -> Option<Self> {
-        crate::sys::msfilter::storage_to_v6(ss)
+        crate::sys::inet6::storage_to_v6(ss)
     }
 }
 
@@ -96,30 +91,17 @@ pub trait SourceFilterOptions: AsFd {
         mode: SourceFilterMode,
         sources: &[A],
     ) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            let fmode = match mode {
-                SourceFilterMode::Include => libc::MCAST_INCLUDE,
-                SourceFilterMode::Exclude => libc::MCAST_EXCLUDE,
-            } as u32;
-            let list: Vec<libc::sockaddr_storage> =
-                sources.iter().map(|s| s.to_storage()).collect();
-            crate::sys::msfilter::set(
-                self.as_fd(),
-                A::LEVEL,
-                ifindex,
-                group.to_storage(),
-                fmode,
-                &list,
-                SET,
-            )
-            .map_err(|e| e.with_object(format!("{group} on ifindex {ifindex}")))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (ifindex, group, mode, sources);
-            Err(Error::unsupported(SET))
-        }
+        let list: Vec<libc::sockaddr_storage> = sources.iter().map(|s| s.to_storage()).collect();
+        os::set_msfilter(
+            self.as_fd(),
+            A::LEVEL,
+            ifindex,
+            group.to_storage(),
+            mode == SourceFilterMode::Include,
+            &list,
+            SET,
+        )
+        .map_err(|e| e.with_object(format!("{group} on ifindex {ifindex}")))
     }
 
     /// The socket's filter for `group` on interface `ifindex`
@@ -129,35 +111,27 @@ pub trait SourceFilterOptions: AsFd {
         ifindex: u32,
         group: A,
     ) -> Result<(SourceFilterMode, Vec<A>)> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut capacity = 64;
-            loop {
-                let (fmode, list, total) = crate::sys::msfilter::get(
-                    self.as_fd(),
-                    A::LEVEL,
-                    ifindex,
-                    group.to_storage(),
-                    capacity,
-                    GET,
-                )
-                .map_err(|e| e.with_object(format!("{group} on ifindex {ifindex}")))?;
-                if total > capacity {
-                    capacity = total;
-                    continue;
-                }
-                let mode = if fmode == libc::MCAST_INCLUDE as u32 {
-                    SourceFilterMode::Include
-                } else {
-                    SourceFilterMode::Exclude
-                };
-                return Ok((mode, list.iter().filter_map(A::from_storage).collect()));
+        let mut capacity = 64;
+        loop {
+            let (include, list, total) = os::get_msfilter(
+                self.as_fd(),
+                A::LEVEL,
+                ifindex,
+                group.to_storage(),
+                capacity,
+                GET,
+            )
+            .map_err(|e| e.with_object(format!("{group} on ifindex {ifindex}")))?;
+            if total > capacity {
+                capacity = total;
+                continue;
             }
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = (ifindex, group);
-            Err(Error::unsupported(GET))
+            let mode = if include {
+                SourceFilterMode::Include
+            } else {
+                SourceFilterMode::Exclude
+            };
+            return Ok((mode, list.iter().filter_map(A::from_storage).collect()));
         }
     }
 }

@@ -16,9 +16,6 @@
 //! [`PacketConn`]: crate::PacketConn
 //! [`Conn`]: crate::Conn
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 use std::net::Ipv4Addr;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
@@ -27,20 +24,7 @@ use socket2::SockRef;
 
 use crate::error::{Error, Result};
 use crate::filter::{BpfInstruction, IcmpFilter};
-#[cfg(target_os = "linux")]
-use crate::sys::{self, addr::to_in_addr, linux as ffi};
-
-/// Runs `$body` on Linux; elsewhere returns an `Unsupported` error for `$op`.
-macro_rules! linux_only {
-    ($op:expr, $body:block) => {{
-        #[cfg(target_os = "linux")]
-        $body
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported($op))
-        }
-    }};
-}
+use crate::sys::{os, IntOption};
 
 fn sock<T: AsFd>(s: &T) -> SockRef<'_> {
     SockRef::from(s)
@@ -89,15 +73,8 @@ pub trait IpOptions: AsFd + Sized {
     /// The minimum TTL of accepted segments (`getsockopt(IP_MINTTL)`).
     /// *Linux.*
     fn min_ttl(&self) -> Result<u8> {
-        linux_only!("getsockopt(IP_MINTTL)", {
-            let v: libc::c_int = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_MINTTL,
-                "getsockopt(IP_MINTTL)",
-            )?;
-            to_u8("getsockopt(IP_MINTTL)", v as u32)
-        })
+        let v = os::get_int_option(self.as_fd(), IntOption::MinTtl)?;
+        to_u8("getsockopt(IP_MINTTL)", v as u32)
     }
 
     /// Drops received segments whose TTL is below `ttl`
@@ -109,16 +86,7 @@ pub trait IpOptions: AsFd + Sized {
     /// protocols check the received TTL themselves
     /// ([`ControlFlags::TTL`](crate::ControlFlags::TTL)).
     fn set_min_ttl(&self, ttl: u8) -> Result<()> {
-        linux_only!("setsockopt(IP_MINTTL)", {
-            let v = libc::c_int::from(ttl);
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_MINTTL,
-                &v,
-                "setsockopt(IP_MINTTL)",
-            )
-        })
+        os::set_int_option(self.as_fd(), IntOption::MinTtl, libc::c_int::from(ttl))
     }
 
     /// Switches non-blocking mode on or off (`fcntl(O_NONBLOCK)`).
@@ -177,20 +145,7 @@ pub trait DatagramOptions: IpOptions {
     /// (`setsockopt(IP_MULTICAST_IF)` with an `ip_mreqn`; 0 = routing
     /// decides). *Linux.*
     fn set_multicast_interface_index(&self, ifindex: u32) -> Result<()> {
-        linux_only!("setsockopt(IP_MULTICAST_IF)", {
-            let mreqn = libc::ip_mreqn {
-                imr_multiaddr: to_in_addr(Ipv4Addr::UNSPECIFIED),
-                imr_address: to_in_addr(Ipv4Addr::UNSPECIFIED),
-                imr_ifindex: ifindex as libc::c_int,
-            };
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_MULTICAST_IF,
-                &mreqn,
-                "setsockopt(IP_MULTICAST_IF)",
-            )
-        })
+        os::set_multicast_interface_index(self.as_fd(), ifindex)
     }
 
     /// The TTL of outgoing multicast (`getsockopt(IP_MULTICAST_TTL)`).
@@ -227,21 +182,13 @@ pub trait DatagramOptions: IpOptions {
     /// Whether the socket receives multicast for groups any socket joined
     /// (`getsockopt(IP_MULTICAST_ALL)`). *Linux.*
     fn multicast_all(&self) -> Result<bool> {
-        linux_only!("getsockopt(IP_MULTICAST_ALL)", {
-            sock(self)
-                .multicast_all_v4()
-                .map_err(|e| Error::new("getsockopt(IP_MULTICAST_ALL)", e))
-        })
+        Ok(os::get_int_option(self.as_fd(), IntOption::MulticastAll)? != 0)
     }
 
     /// Sets `IP_MULTICAST_ALL` (default on in Linux): off means the socket
     /// receives only the groups it joined itself. *Linux.*
     fn set_multicast_all(&self, on: bool) -> Result<()> {
-        linux_only!("setsockopt(IP_MULTICAST_ALL)", {
-            sock(self)
-                .set_multicast_all_v4(on)
-                .map_err(|e| Error::new("setsockopt(IP_MULTICAST_ALL)", e))
-        })
+        os::set_int_option(self.as_fd(), IntOption::MulticastAll, libc::c_int::from(on))
     }
 
     /// Joins `group` (any source) on interface `ifindex`
@@ -334,34 +281,18 @@ pub trait DatagramOptions: IpOptions {
 
     /// Whether `SO_REUSEPORT` is set. *Linux.*
     fn reuse_port(&self) -> Result<bool> {
-        linux_only!("getsockopt(SO_REUSEPORT)", {
-            sock(self)
-                .reuse_port()
-                .map_err(|e| Error::new("getsockopt(SO_REUSEPORT)", e))
-        })
+        Ok(os::get_int_option(self.as_fd(), IntOption::ReusePort)? != 0)
     }
 
     /// Sets `SO_REUSEPORT`. *Linux.*
     fn set_reuse_port(&self, on: bool) -> Result<()> {
-        linux_only!("setsockopt(SO_REUSEPORT)", {
-            sock(self)
-                .set_reuse_port(on)
-                .map_err(|e| Error::new("setsockopt(SO_REUSEPORT)", e))
-        })
+        os::set_int_option(self.as_fd(), IntOption::ReusePort, libc::c_int::from(on))
     }
 
     /// The ICMP types this raw ICMP socket drops
     /// (`getsockopt(SOL_RAW, ICMP_FILTER)`). *Linux.*
     fn icmp_filter(&self) -> Result<IcmpFilter> {
-        linux_only!("getsockopt(ICMP_FILTER)", {
-            let mask: u32 = ffi::getsockopt(
-                self.as_fd(),
-                libc::SOL_RAW,
-                sys::ICMP_FILTER,
-                "getsockopt(ICMP_FILTER)",
-            )?;
-            Ok(IcmpFilter::from_kernel_mask(mask))
-        })
+        Ok(IcmpFilter::from_kernel_mask(os::icmp_filter(self.as_fd())?))
     }
 
     /// Sets which ICMP types this raw ICMP socket drops
@@ -371,21 +302,13 @@ pub trait DatagramOptions: IpOptions {
     /// always delivers types 32–255. A filter that blocks any type ≥ 32 is
     /// refused with an `InvalidInput` error rather than silently not applied.
     fn set_icmp_filter(&self, filter: &IcmpFilter) -> Result<()> {
-        linux_only!("setsockopt(ICMP_FILTER)", {
-            let mask = filter.kernel_mask().ok_or_else(|| {
-                Error::invalid(
-                    "setsockopt(ICMP_FILTER)",
-                    "the kernel's ICMP filter covers types 0-31 only; a type >= 32 cannot be blocked",
-                )
-            })?;
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::SOL_RAW,
-                sys::ICMP_FILTER,
-                &mask,
+        let mask = filter.kernel_mask().ok_or_else(|| {
+            Error::invalid(
                 "setsockopt(ICMP_FILTER)",
+                "the kernel's ICMP filter covers types 0-31 only; a type >= 32 cannot be blocked",
             )
-        })
+        })?;
+        os::set_icmp_filter(self.as_fd(), mask)
     }
 
     /// Attaches a classic BPF program (`setsockopt(SO_ATTACH_FILTER)`); it
@@ -402,12 +325,7 @@ pub trait DatagramOptions: IpOptions {
     /// The device the socket is bound to (`getsockopt(SO_BINDTODEVICE)`).
     /// *Linux.*
     fn device(&self) -> Result<Option<String>> {
-        linux_only!("getsockopt(SO_BINDTODEVICE)", {
-            let d = sock(self)
-                .device()
-                .map_err(|e| Error::new("getsockopt(SO_BINDTODEVICE)", e))?;
-            Ok(d.map(|b| String::from_utf8_lossy(&b).into_owned()))
-        })
+        os::device(self.as_fd())
     }
 
     /// Binds the socket to a device by name, or unbinds it with `None`
@@ -419,31 +337,14 @@ pub trait DatagramOptions: IpOptions {
     /// Whether the socket receives all datagrams with the Router Alert
     /// option (`getsockopt(IP_ROUTER_ALERT)`). *Linux.*
     fn router_alert(&self) -> Result<bool> {
-        linux_only!("getsockopt(IP_ROUTER_ALERT)", {
-            let v: libc::c_int = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_ROUTER_ALERT,
-                "getsockopt(IP_ROUTER_ALERT)",
-            )?;
-            Ok(v != 0)
-        })
+        Ok(os::get_int_option(self.as_fd(), IntOption::RouterAlert)? != 0)
     }
 
     /// Asks for every datagram carrying the Router Alert option (RFC 2113)
     /// that this host forwards (`setsockopt(IP_ROUTER_ALERT)`; raw sockets
     /// only). *Linux.*
     fn set_router_alert(&self, on: bool) -> Result<()> {
-        linux_only!("setsockopt(IP_ROUTER_ALERT)", {
-            let v = libc::c_int::from(on);
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_ROUTER_ALERT,
-                &v,
-                "setsockopt(IP_ROUTER_ALERT)",
-            )
-        })
+        os::set_int_option(self.as_fd(), IntOption::RouterAlert, libc::c_int::from(on))
     }
 
     /// The receive buffer size the kernel uses (`getsockopt(SO_RCVBUF)`; on

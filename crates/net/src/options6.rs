@@ -15,9 +15,6 @@
 //! the crate's `sys` module. Options marked *Linux* return an error of kind
 //! [`std::io::ErrorKind::Unsupported`] elsewhere.
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 use std::net::Ipv6Addr;
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -27,20 +24,7 @@ use socket2::SockRef;
 use crate::error::{Error, Result};
 use crate::filter::BpfInstruction;
 use crate::filter6::Icmp6Filter;
-#[cfg(target_os = "linux")]
-use crate::sys::{inet6, linux as ffi};
-
-/// Runs `$body` on Linux; elsewhere returns an `Unsupported` error for `$op`.
-macro_rules! linux_only {
-    ($op:expr, $body:block) => {{
-        #[cfg(target_os = "linux")]
-        $body
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported($op))
-        }
-    }};
-}
+use crate::sys::{os, IntOption};
 
 fn sock<T: AsFd>(s: &T) -> SockRef<'_> {
     SockRef::from(s)
@@ -175,30 +159,17 @@ pub trait Datagram6Options: Ipv6Options {
     /// Whether the socket receives multicast for groups any socket on the
     /// host joined (`getsockopt(IPV6_MULTICAST_ALL)`). *Linux.*
     fn multicast_all(&self) -> Result<bool> {
-        linux_only!("getsockopt(IPV6_MULTICAST_ALL)", {
-            let v: libc::c_int = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                inet6::IPV6_MULTICAST_ALL,
-                "getsockopt(IPV6_MULTICAST_ALL)",
-            )?;
-            Ok(v != 0)
-        })
+        Ok(os::get_int_option(self.as_fd(), IntOption::MulticastAll6)? != 0)
     }
 
     /// Sets `IPV6_MULTICAST_ALL` (default on): off means the socket
     /// receives only the groups it joined itself. *Linux.*
     fn set_multicast_all(&self, on: bool) -> Result<()> {
-        linux_only!("setsockopt(IPV6_MULTICAST_ALL)", {
-            let v = libc::c_int::from(on);
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                inet6::IPV6_MULTICAST_ALL,
-                &v,
-                "setsockopt(IPV6_MULTICAST_ALL)",
-            )
-        })
+        os::set_int_option(
+            self.as_fd(),
+            IntOption::MulticastAll6,
+            libc::c_int::from(on),
+        )
     }
 
     /// Joins `group` (any source) on interface `ifindex`
@@ -297,29 +268,15 @@ pub trait Datagram6Options: Ipv6Options {
     /// The ICMPv6 types this raw ICMPv6 socket drops
     /// (`getsockopt(ICMP6_FILTER)`, RFC 3542 §3.2). *Linux.*
     fn icmp6_filter(&self) -> Result<Icmp6Filter> {
-        linux_only!("getsockopt(ICMP6_FILTER)", {
-            let words: [u32; 8] = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_ICMPV6,
-                inet6::ICMP6_FILTER,
-                "getsockopt(ICMP6_FILTER)",
-            )?;
-            Ok(Icmp6Filter::from_kernel_words(words))
-        })
+        Ok(Icmp6Filter::from_kernel_words(os::icmp6_filter(
+            self.as_fd(),
+        )?))
     }
 
     /// Sets which ICMPv6 types this raw ICMPv6 socket drops, any of the 256
     /// (`setsockopt(ICMP6_FILTER)`). *Linux.*
     fn set_icmp6_filter(&self, filter: &Icmp6Filter) -> Result<()> {
-        linux_only!("setsockopt(ICMP6_FILTER)", {
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_ICMPV6,
-                inet6::ICMP6_FILTER,
-                &filter.kernel_words(),
-                "setsockopt(ICMP6_FILTER)",
-            )
-        })
+        os::set_icmp6_filter(self.as_fd(), &filter.kernel_words())
     }
 
     /// Asks for datagrams carrying a Router Alert hop-by-hop option
@@ -327,16 +284,8 @@ pub trait Datagram6Options: Ipv6Options {
     /// `None` (`setsockopt(IPV6_ROUTER_ALERT)`; raw sockets only; Linux has
     /// no getter). Value 0 is MLD. *Linux.*
     fn set_router_alert(&self, value: Option<u16>) -> Result<()> {
-        linux_only!("setsockopt(IPV6_ROUTER_ALERT)", {
-            let v: libc::c_int = value.map_or(-1, libc::c_int::from);
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                libc::IPV6_ROUTER_ALERT,
-                &v,
-                "setsockopt(IPV6_ROUTER_ALERT)",
-            )
-        })
+        let v: libc::c_int = value.map_or(-1, libc::c_int::from);
+        os::set_int_option(self.as_fd(), IntOption::RouterAlert6, v)
     }
 
     /// Where in the payload the kernel writes (on send) and checks (on
@@ -349,52 +298,26 @@ pub trait Datagram6Options: Ipv6Options {
     /// checksum is wrong; it cannot be changed (the setter fails with
     /// `EINVAL`). On other raw sockets it is `None` until set.
     fn checksum_offset(&self) -> Result<Option<u32>> {
-        linux_only!("getsockopt(IPV6_CHECKSUM)", {
-            let v: libc::c_int = ffi::getsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                libc::IPV6_CHECKSUM,
-                "getsockopt(IPV6_CHECKSUM)",
-            )?;
-            Ok(u32::try_from(v).ok())
-        })
+        let v = os::get_int_option(self.as_fd(), IntOption::Checksum6)?;
+        Ok(u32::try_from(v).ok())
     }
 
     /// Makes the kernel compute and check a pseudo-header checksum at byte
     /// `offset` of the payload (an even number), or neither with `None`
     /// (`setsockopt(IPV6_CHECKSUM)`; raw sockets other than ICMPv6). *Linux.*
     fn set_checksum_offset(&self, offset: Option<u32>) -> Result<()> {
-        linux_only!("setsockopt(IPV6_CHECKSUM)", {
-            let v: libc::c_int = match offset {
-                Some(o) => libc::c_int::try_from(o)
-                    .map_err(|_| Error::invalid("setsockopt(IPV6_CHECKSUM)", "offset too large"))?,
-                None => -1,
-            };
-            ffi::setsockopt(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                libc::IPV6_CHECKSUM,
-                &v,
-                "setsockopt(IPV6_CHECKSUM)",
-            )
-        })
+        let v: libc::c_int = match offset {
+            Some(o) => libc::c_int::try_from(o)
+                .map_err(|_| Error::invalid("setsockopt(IPV6_CHECKSUM)", "offset too large"))?,
+            None => -1,
+        };
+        os::set_int_option(self.as_fd(), IntOption::Checksum6, v)
     }
 
     /// The sticky hop-by-hop options header sent with every datagram
     /// (`getsockopt(IPV6_HOPOPTS)`), empty when there is none. *Linux.*
     fn hop_by_hop_options(&self) -> Result<Vec<u8>> {
-        linux_only!("getsockopt(IPV6_HOPOPTS)", {
-            let mut buf = vec![0u8; 2048];
-            let n = inet6::getsockopt_bytes(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                libc::IPV6_HOPOPTS,
-                &mut buf,
-                "getsockopt(IPV6_HOPOPTS)",
-            )?;
-            buf.truncate(n);
-            Ok(buf)
-        })
+        os::hop_by_hop_options(self.as_fd())
     }
 
     /// Sets a hop-by-hop options header to send with every datagram (sticky
@@ -404,15 +327,7 @@ pub trait Datagram6Options: Ipv6Options {
     /// (8·n bytes, Hdr Ext Len = n − 1); the kernel fills Next Header.
     /// Needs `CAP_NET_RAW`. *Linux.*
     fn set_hop_by_hop_options(&self, header: &[u8]) -> Result<()> {
-        linux_only!("setsockopt(IPV6_HOPOPTS)", {
-            inet6::setsockopt_bytes(
-                self.as_fd(),
-                libc::IPPROTO_IPV6,
-                libc::IPV6_HOPOPTS,
-                header,
-                "setsockopt(IPV6_HOPOPTS)",
-            )
-        })
+        os::set_hop_by_hop_options(self.as_fd(), header)
     }
 
     /// Attaches a classic BPF program (`setsockopt(SO_ATTACH_FILTER)`); it

@@ -19,22 +19,18 @@
 //! types for both families (their address slots fit either), read with
 //! [`RecvBatch::iter6`] and filled with [`SendBatch::push6`].
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 use std::net::SocketAddrV6;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::batch::{RecvBatch, SendBatch};
-use crate::control::{drops_if_asked, ControlFlags};
-use crate::control6::{ControlMessage6, RecvMeta6, UNSPECIFIED6};
+use crate::control::ControlFlags;
+use crate::control6::{ControlMessage6, RecvMeta6};
 use crate::error::{Error, Result};
 use crate::inner::Inner;
 use crate::options6::{Datagram6Options, Ipv6Options};
-#[cfg(target_os = "linux")]
-use crate::sys::{cmsg::CmsgBuf, inet6, linux as ffi};
+use crate::sys::os;
 
 /// ICMPv6's protocol number (RFC 4443), for [`PacketConn6::raw`].
 pub const IPPROTO_ICMPV6: u8 = 58;
@@ -143,50 +139,11 @@ impl PacketConn6 {
     /// [`ControlFlags::TRAFFIC_CLASS`] (`IPV6_RECVTCLASS`), `DST` and
     /// `INTERFACE` (both `IPV6_RECVPKTINFO`), `DROPS` (`SO_RXQ_OVFL`).
     pub fn set_control_message(&self, flags: ControlFlags, on: bool) -> Result<()> {
-        #[cfg(target_os = "linux")]
-        {
-            let old = self.inner.control_flags();
-            let new = if on { old | flags } else { old.without(flags) };
-            let set = |level: libc::c_int, name: libc::c_int, op: &'static str, v: bool| {
-                let v = libc::c_int::from(v);
-                ffi::setsockopt(self.inner.fd(), level, name, &v, op)
-            };
-            let v6 = libc::IPPROTO_IPV6;
-            if flags.contains(ControlFlags::HOP_LIMIT) {
-                set(
-                    v6,
-                    libc::IPV6_RECVHOPLIMIT,
-                    "setsockopt(IPV6_RECVHOPLIMIT)",
-                    on,
-                )?;
-            }
-            if flags.contains(ControlFlags::TRAFFIC_CLASS) {
-                set(v6, libc::IPV6_RECVTCLASS, "setsockopt(IPV6_RECVTCLASS)", on)?;
-            }
-            if flags.contains(ControlFlags::DROPS) {
-                set(
-                    libc::SOL_SOCKET,
-                    libc::SO_RXQ_OVFL,
-                    "setsockopt(SO_RXQ_OVFL)",
-                    on,
-                )?;
-            }
-            let pkt = ControlFlags::DST | ControlFlags::INTERFACE;
-            if flags.intersects(pkt) {
-                set(
-                    v6,
-                    libc::IPV6_RECVPKTINFO,
-                    "setsockopt(IPV6_RECVPKTINFO)",
-                    new.intersects(pkt),
-                )?;
-            }
-            self.inner.store_control_flags(new);
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("setsockopt(IPV6_RECVPKTINFO)"))
-        }
+        let old = self.inner.control_flags();
+        let new = if on { old | flags } else { old.without(flags) };
+        os::set_recv_control6(self.inner.fd(), flags, new, on)?;
+        self.inner.store_control_flags(new);
+        Ok(())
     }
 
     /// The control messages currently switched on.
@@ -197,27 +154,12 @@ impl PacketConn6 {
     /// Receives one datagram's payload into `buf` (`recvmsg`); the bytes are
     /// `buf[..meta.len]`.
     pub fn recv_from(&self, buf: &mut [u8]) -> Result<RecvMeta6> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut ctrl = CmsgBuf::new();
-            let r = inet6::recvmsg6(self.inner.fd(), buf, &mut ctrl, self.inner.recv_flags())
-                .map_err(|e| Error::new("recvmsg", e))?;
-            let flags = self.inner.control_flags();
-            let (cm, drops) = inet6::decode6(&ctrl.0[..r.ctrl_len]);
-            Ok(RecvMeta6 {
-                len: r.len,
-                orig_len: r.full_len,
-                src: r.addr.unwrap_or(UNSPECIFIED6),
-                cm: cm.filtered(flags),
-                truncated: r.msg_flags & libc::MSG_TRUNC != 0,
-                ctrl_truncated: r.msg_flags & libc::MSG_CTRUNC != 0,
-                drops: drops_if_asked(flags, drops),
-            })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("recvmsg"))
-        }
+        os::recv_meta6(
+            self.inner.fd(),
+            buf,
+            self.inner.recv_flags(),
+            self.inner.control_flags(),
+        )
     }
 
     /// Sends `payload` to `dst` (`sendmsg`; port ignored for raw sockets),
@@ -229,22 +171,7 @@ impl PacketConn6 {
         dst: SocketAddrV6,
         cm: Option<&ControlMessage6>,
     ) -> Result<usize> {
-        #[cfg(target_os = "linux")]
-        {
-            let mut ctrl = CmsgBuf::new();
-            let n = match cm {
-                Some(cm) => inet6::encode6(cm, &mut ctrl.0).map_err(|_| {
-                    Error::invalid("sendmsg", "control message does not fit the buffer")
-                })?,
-                None => 0,
-            };
-            inet6::sendmsg6(self.inner.fd(), payload, dst, &ctrl.0[..n])
-                .map_err(|e| Error::new("sendmsg", e))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("sendmsg"))
-        }
+        os::send6(self.inner.fd(), payload, dst, cm)
     }
 
     /// Receives up to `batch.capacity()` datagrams (`recvmmsg`), blocking

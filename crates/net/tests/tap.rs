@@ -14,6 +14,7 @@ use ipv4kit_net::wire::ipv4::{IpProtocol, Ipv4Repr};
 use ipv4kit_net::{
     interface_index, multicast_mac, ControlMessage, DatagramOptions, FrameSender, InterfaceLost,
     PacketConn, PacketType, RawConn, RingMode, RxPath, SendBatch, Tap, TapConfig, TapPacket,
+    TxPath,
 };
 use ipv4kit_testnet::{require_privileges, Link, ADDR_A, ADDR_B};
 
@@ -421,9 +422,26 @@ fn a_bad_ring_geometry_is_refused_when_the_ring_is_required() {
 #[test]
 fn frame_sender_puts_whole_frames_on_the_link_for_the_peer_to_receive() {
     require_privileges!();
+    frames_reach_the_peer(TxPath::Sendmmsg, 100);
+}
+
+#[test]
+fn frame_sender_through_the_tx_ring_puts_the_same_frames_on_the_link() {
+    require_privileges!();
+    // More frames than the ring's 256 slots: every slot is used again.
+    frames_reach_the_peer(TxPath::Ring, 600);
+}
+
+/// `count` copies of one v2 report frame sent by a's `FrameSender` on
+/// `path` all reach b's tap as sent; a frame longer than the ring's slots
+/// is refused with `EMSGSIZE`.
+fn frames_reach_the_peer(path: TxPath, count: usize) {
     let link = Link::new().unwrap();
     let mut tap = link.b.run(|| Tap::open(&link.if_b).unwrap());
-    let mut tx = link.a.run(|| FrameSender::open(&link.if_a).unwrap());
+    let mut tx = link
+        .a
+        .run(|| FrameSender::with_path(&link.if_a, path).unwrap());
+    assert_eq!(tx.path(), path);
     let g = Ipv4Addr::new(239, 8, 8, 8);
     let mut frame = [0u8; 14 + 28];
     frame[..6].copy_from_slice(&multicast_mac(g));
@@ -434,17 +452,23 @@ fn frame_sender_puts_whole_frames_on_the_link_for_the_peer_to_receive() {
     ReportV2 { group: g }.emit(&mut frame[14 + hl..]).unwrap();
     let frames = vec![&frame[..]; 64];
     let mut sent = 0;
-    while sent < 100 {
-        sent += tx.send(&frames[..(100 - sent).min(64)]).unwrap();
+    while sent < count {
+        sent += tx.send(&frames[..(count - sent).min(64)]).unwrap();
     }
     let ours = |s: &Seen| s.data == frame[14..];
     let seen = collect(&mut tap, Duration::from_secs(5), |s| {
-        s.iter().filter(|s| ours(s)).count() >= 100
+        s.iter().filter(|s| ours(s)).count() >= count
     });
     let got: Vec<&Seen> = seen.iter().filter(|s| ours(s)).collect();
-    assert_eq!(got.len(), 100);
+    assert_eq!(got.len(), count);
     assert_eq!(got[0].src_mac, tx.mac());
     assert_eq!(got[0].packet_type, PacketType::Multicast);
+    if path == TxPath::Ring {
+        let jumbo = vec![0u8; 70_000];
+        let e = tx.send(&[&jumbo[..]]).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE), "{e}");
+        assert!(e.to_string().contains("PACKET_TX_RING"), "{e}");
+    }
 }
 
 #[test]

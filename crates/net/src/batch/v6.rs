@@ -13,7 +13,6 @@ use super::{RecvBatch, SendBatch};
 use crate::control::drops_if_asked;
 use crate::control6::{ControlMessage6, RecvMeta6, UNSPECIFIED6};
 use crate::error::{Error, Result};
-#[cfg(target_os = "linux")]
 use crate::sys::inet6;
 
 /// One datagram of a [`RecvBatch`] filled by an IPv6 socket: borrowed bytes
@@ -68,7 +67,6 @@ impl RecvBatch {
         }
     }
 
-    #[cfg(target_os = "linux")]
     fn datagram6(&self, i: usize) -> RecvDatagram6<'_> {
         let len = self.mm.len(i).min(self.slot);
         let data = &self.arena[i * self.slot..i * self.slot + len];
@@ -86,11 +84,6 @@ impl RecvBatch {
                 drops: drops_if_asked(self.flags, drops),
             },
         }
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn datagram6(&self, _i: usize) -> RecvDatagram6<'_> {
-        unreachable!("no datagrams are received on this system")
     }
 }
 
@@ -132,15 +125,12 @@ impl SendBatch {
             return Err(Error::invalid("SendBatch::push6", "batch is full"));
         }
         let i = self.lens.len();
-        #[cfg(target_os = "linux")]
         self.mm.set6(i, dst, cm).map_err(|_| {
             Error::invalid(
                 "SendBatch::push6",
                 "control message does not fit the buffer",
             )
         })?;
-        #[cfg(not(target_os = "linux"))]
-        let _ = (dst, cm);
         let len = build(&mut self.arena[i * self.slot..(i + 1) * self.slot]);
         if len > self.slot {
             return Err(Error::invalid(

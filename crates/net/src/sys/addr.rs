@@ -58,6 +58,17 @@ pub(crate) fn to_sockaddr_storage(addr: Ipv4Addr) -> libc::sockaddr_storage {
     ss
 }
 
+/// The IPv4 address in a `sockaddr_storage` holding a `sockaddr_in`.
+pub(crate) fn storage_to_v4(ss: &libc::sockaddr_storage) -> Option<Ipv4Addr> {
+    if i32::from(ss.ss_family) != libc::AF_INET {
+        return None;
+    }
+    // SAFETY: the family says the storage holds a `sockaddr_in`, which is
+    // smaller than and no more aligned than `sockaddr_storage`.
+    let sin = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+    Some(from_in_addr(sin.sin_addr))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,6 +165,17 @@ pub(crate) fn encode6(cm: &ControlMessage6, buf: &mut [u8]) -> Result<usize, NoR
     Ok(at)
 }
 
+/// The IPv6 address in a `sockaddr_storage` holding a `sockaddr_in6`.
+pub(crate) fn storage_to_v6(ss: &libc::sockaddr_storage) -> Option<Ipv6Addr> {
+    if i32::from(ss.ss_family) != libc::AF_INET6 {
+        return None;
+    }
+    // SAFETY: the family says the storage holds a `sockaddr_in6`, which is
+    // smaller than and no more aligned than `sockaddr_storage`.
+    let sin6 = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+    Some(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+}
+
 #[cfg(target_os = "linux")]
 pub(crate) use self::calls::*;
 
@@ -180,6 +191,7 @@ mod calls {
     use crate::error::{Error, Result};
     use crate::sys::cmsg::CmsgBuf;
     use crate::sys::linux::Pod;
+    use crate::sys::IfAddr6;
 
     /// One `recvmsg6` result.
     pub(crate) struct RecvOne6 {
@@ -328,15 +340,6 @@ mod calls {
                 Ok(n as usize)
             }
         })
-    }
-
-    /// One IPv6 address of `getifaddrs`: interface name, address, prefix
-    /// length, scope id.
-    pub(crate) struct IfAddr6 {
-        pub(crate) name: String,
-        pub(crate) addr: Ipv6Addr,
-        pub(crate) prefix_len: u8,
-        pub(crate) scope_id: u32,
     }
 
     fn sockaddr_v6(sa: *const libc::sockaddr) -> Option<libc::sockaddr_in6> {

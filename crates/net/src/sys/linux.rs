@@ -9,9 +9,21 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::addr::{from_sockaddr_in, to_sockaddr_in, zeroed_sockaddr_in};
 use super::cmsg::{self, CmsgBuf};
+pub(crate) use super::inet6::getifaddrs6;
+pub(crate) use super::linux6::{recv_meta6, send6, set_recv_control6};
+pub(crate) use super::mmsg::{MmsgRecv, MmsgSend};
+pub(crate) use super::msfilter::{get as get_msfilter, set as set_msfilter};
+pub(crate) use super::options::{
+    device, get_int_option, hop_by_hop_options, icmp6_filter, icmp_filter, set_hop_by_hop_options,
+    set_icmp6_filter, set_icmp_filter, set_int_option, set_multicast_interface_index,
+};
+pub(crate) use super::packet::MmsgFrames;
+pub(crate) use super::packet_tx::TxRing;
 use super::IfAddr;
+pub(crate) use super::{mroute, mroute6, packet};
 use crate::control::{drops_if_asked, ControlFlags, ControlMessage, RecvMeta};
 use crate::error::{Error, Result};
+pub(crate) use libc::MSG_WAITFORONE;
 
 /// Plain-old-data option values: any bit pattern is valid, no padding
 /// the kernel could leave uninitialised that we would read.
@@ -478,4 +490,30 @@ pub(crate) fn group_source_req(
         gsr_source: group_addr(source).1,
     };
     setsockopt(fd, level, name, &req, op)
+}
+
+/// An `AF_PACKET`/`SOCK_RAW` socket sending whole frames of EtherType
+/// `protocol` out of interface `name`, bypassing its queueing discipline:
+/// the socket (bound with protocol 0, so it receives nothing), the
+/// interface's index and MAC address, and `sendmmsg` arrays for `count`
+/// frames.
+pub(crate) fn frame_sender(
+    name: &str,
+    protocol: u16,
+    count: usize,
+) -> Result<(socket2::Socket, u32, [u8; 6], MmsgFrames)> {
+    use super::packet;
+    use std::os::fd::AsFd;
+    let ifindex = if_nametoindex(name)?;
+    let sock = packet::socket(true)?;
+    let fd = sock.as_fd();
+    packet::bind(fd, ifindex, 0)?;
+    packet::set_qdisc_bypass(fd)?;
+    let mac = packet::hwaddr(fd, name)?;
+    Ok((
+        sock,
+        ifindex,
+        mac,
+        MmsgFrames::new(ifindex, protocol, count),
+    ))
 }

@@ -6,12 +6,17 @@
 #![allow(unsafe_code)]
 // Field types (`msg_controllen`, `cmsg_len`) differ between libcs; the casts are for them.
 #![allow(clippy::unnecessary_cast)]
+// The pure helpers (sockaddr and cmsg codecs, option numbers) are compiled on
+// every system for their tests and Miri, but only Linux's calls use them.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 pub(crate) mod addr;
 pub(crate) mod cmsg;
 pub(crate) mod inet6;
 #[cfg(target_os = "linux")]
 pub(crate) mod linux;
+#[cfg(target_os = "linux")]
+pub(crate) mod linux6;
 #[cfg(target_os = "linux")]
 pub(crate) mod mmsg;
 #[cfg(target_os = "linux")]
@@ -21,7 +26,11 @@ pub(crate) mod mroute6;
 #[cfg(target_os = "linux")]
 pub(crate) mod msfilter;
 #[cfg(target_os = "linux")]
+pub(crate) mod options;
+#[cfg(target_os = "linux")]
 pub(crate) mod packet;
+#[cfg(target_os = "linux")]
+pub(crate) mod packet_tx;
 #[cfg(not(target_os = "linux"))]
 pub(crate) mod unsupported;
 
@@ -42,6 +51,78 @@ pub(crate) struct IfAddr {
     pub(crate) addr: Option<std::net::Ipv4Addr>,
     /// Its netmask.
     pub(crate) netmask: Option<std::net::Ipv4Addr>,
+}
+
+/// One IPv6 entry of `getifaddrs`.
+pub(crate) struct IfAddr6 {
+    /// The interface's name.
+    pub(crate) name: String,
+    /// The entry's IPv6 address.
+    pub(crate) addr: std::net::Ipv6Addr,
+    /// The prefix length of its subnet (from the netmask; 128 without one).
+    pub(crate) prefix_len: u8,
+    /// Its scope id (the interface index for link-local addresses).
+    pub(crate) scope_id: u32,
+}
+
+/// What `poll_in` of [`os`]`::packet` saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ready {
+    /// Something to read.
+    In,
+    /// An error is pending on the socket (`POLLERR`), or it hung up.
+    Err,
+    /// The timeout passed.
+    Timeout,
+}
+
+/// An integer socket option of [`os`]'s `get_int_option` /
+/// `set_int_option`, named here so callers need no constant that only
+/// Linux's libc has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntOption {
+    /// `IP_MINTTL`.
+    MinTtl,
+    /// `IP_MULTICAST_ALL`.
+    MulticastAll,
+    /// `SO_REUSEPORT`.
+    ReusePort,
+    /// `IP_ROUTER_ALERT`.
+    RouterAlert,
+    /// `IPV6_MULTICAST_ALL`.
+    MulticastAll6,
+    /// `IPV6_ROUTER_ALERT`.
+    RouterAlert6,
+    /// `IPV6_CHECKSUM`.
+    Checksum6,
+}
+
+impl IntOption {
+    /// The getter's name in errors: `getsockopt(…)`.
+    pub(crate) fn get_op(self) -> &'static str {
+        match self {
+            IntOption::MinTtl => "getsockopt(IP_MINTTL)",
+            IntOption::MulticastAll => "getsockopt(IP_MULTICAST_ALL)",
+            IntOption::ReusePort => "getsockopt(SO_REUSEPORT)",
+            IntOption::RouterAlert => "getsockopt(IP_ROUTER_ALERT)",
+            IntOption::MulticastAll6 => "getsockopt(IPV6_MULTICAST_ALL)",
+            IntOption::RouterAlert6 => "getsockopt(IPV6_ROUTER_ALERT)",
+            IntOption::Checksum6 => "getsockopt(IPV6_CHECKSUM)",
+        }
+    }
+
+    /// The setter's name in errors: `setsockopt(…)`.
+    pub(crate) fn set_op(self) -> &'static str {
+        match self {
+            IntOption::MinTtl => "setsockopt(IP_MINTTL)",
+            IntOption::MulticastAll => "setsockopt(IP_MULTICAST_ALL)",
+            IntOption::ReusePort => "setsockopt(SO_REUSEPORT)",
+            IntOption::RouterAlert => "setsockopt(IP_ROUTER_ALERT)",
+            IntOption::MulticastAll6 => "setsockopt(IPV6_MULTICAST_ALL)",
+            IntOption::RouterAlert6 => "setsockopt(IPV6_ROUTER_ALERT)",
+            IntOption::Checksum6 => "setsockopt(IPV6_CHECKSUM)",
+        }
+    }
 }
 
 /// `SO_RCVBUFFORCE` (libc lacks it for most Linux targets).

@@ -43,14 +43,14 @@ fn read_head(buf: &[u8]) -> GroupFilterHead {
 }
 
 /// `setsockopt(level, MCAST_MSFILTER)`: replaces the socket's filter for
-/// `group` on `ifindex` with `fmode` (`MCAST_INCLUDE` / `MCAST_EXCLUDE`)
+/// `group` on `ifindex` with mode `MCAST_INCLUDE` (`include`) or `MCAST_EXCLUDE`
 /// and `sources`.
 pub(crate) fn set(
     fd: BorrowedFd<'_>,
     level: libc::c_int,
     ifindex: u32,
     group: libc::sockaddr_storage,
-    fmode: u32,
+    include: bool,
     sources: &[libc::sockaddr_storage],
     op: &'static str,
 ) -> Result<()> {
@@ -66,7 +66,11 @@ pub(crate) fn set(
         &GroupFilterHead {
             gf_interface: ifindex,
             gf_group: group,
-            gf_fmode: fmode,
+            gf_fmode: if include {
+                libc::MCAST_INCLUDE
+            } else {
+                libc::MCAST_EXCLUDE
+            } as u32,
             gf_numsrc: numsrc,
         },
     );
@@ -95,7 +99,7 @@ pub(crate) fn set(
 }
 
 /// `getsockopt(level, MCAST_MSFILTER)` with room for `capacity` sources:
-/// the filter mode, the sources the kernel copied, and how many it holds.
+/// whether the filter mode is `MCAST_INCLUDE`, the sources the kernel copied, and how many it holds.
 pub(crate) fn get(
     fd: BorrowedFd<'_>,
     level: libc::c_int,
@@ -103,7 +107,7 @@ pub(crate) fn get(
     group: libc::sockaddr_storage,
     capacity: usize,
     op: &'static str,
-) -> Result<(u32, Vec<libc::sockaddr_storage>, usize)> {
+) -> Result<(bool, Vec<libc::sockaddr_storage>, usize)> {
     let mut buf = vec![0u8; group_filter_size(capacity)];
     write_head(
         &mut buf,
@@ -142,34 +146,14 @@ pub(crate) fn get(
             unsafe { std::ptr::read_unaligned(at.as_ptr().cast::<libc::sockaddr_storage>()) }
         })
         .collect();
-    Ok((head.gf_fmode, sources, total))
-}
-
-/// The IPv4 address in a `sockaddr_storage` holding a `sockaddr_in`.
-pub(crate) fn storage_to_v4(ss: &libc::sockaddr_storage) -> Option<std::net::Ipv4Addr> {
-    if i32::from(ss.ss_family) != libc::AF_INET {
-        return None;
-    }
-    // SAFETY: the family says the storage holds a `sockaddr_in`, which is
-    // smaller than and no more aligned than `sockaddr_storage`.
-    let sin = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-    Some(super::addr::from_in_addr(sin.sin_addr))
-}
-
-/// The IPv6 address in a `sockaddr_storage` holding a `sockaddr_in6`.
-pub(crate) fn storage_to_v6(ss: &libc::sockaddr_storage) -> Option<std::net::Ipv6Addr> {
-    if i32::from(ss.ss_family) != libc::AF_INET6 {
-        return None;
-    }
-    // SAFETY: the family says the storage holds a `sockaddr_in6`, which is
-    // smaller than and no more aligned than `sockaddr_storage`.
-    let sin6 = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-    Some(std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+    Ok((head.gf_fmode == libc::MCAST_INCLUDE as u32, sources, total))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::addr::storage_to_v4;
+    use crate::sys::inet6::storage_to_v6;
 
     #[test]
     fn group_filter_layout_matches_the_c_struct() {

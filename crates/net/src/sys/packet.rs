@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use super::cmsg::{cmsg_space, messages};
 use super::linux::{getsockopt, setsockopt, Pod};
+/// What [`poll_in`] saw (shared with the other systems' stand-in).
+pub(crate) use super::Ready;
 use crate::error::{Error, Result};
+pub(crate) use libc::{PACKET_MR_ALLMULTI, PACKET_MR_PROMISC};
 
 // SAFETY: C structs made only of integers; every bit pattern is valid.
 unsafe impl Pod for libc::tpacket_req3 {}
@@ -62,7 +65,7 @@ pub(crate) fn socket(raw: bool) -> Result<socket2::Socket> {
     socket2::Socket::new(socket2::Domain::PACKET, ty, None).map_err(|e| Error::raw_socket(op, e))
 }
 
-fn sockaddr_ll(ifindex: u32, protocol: u16) -> libc::sockaddr_ll {
+pub(crate) fn sockaddr_ll(ifindex: u32, protocol: u16) -> libc::sockaddr_ll {
     // SAFETY: all-zero sockaddr_ll is valid (integers and a byte array).
     let mut sa: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sa.sll_family = libc::AF_PACKET as u16;
@@ -149,17 +152,6 @@ pub(crate) fn statistics(fd: BorrowedFd<'_>) -> Result<(u32, u32, u32)> {
         "getsockopt(PACKET_STATISTICS)",
     )?;
     Ok((s.tp_packets, s.tp_drops, s.tp_freeze_q_cnt))
-}
-
-/// What [`poll_in`] saw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ready {
-    /// Something to read.
-    In,
-    /// An error is pending on the socket (`POLLERR`), or it hung up.
-    Err,
-    /// The timeout passed.
-    Timeout,
 }
 
 /// `poll` for input on one descriptor, up to `timeout` (`None`: forever).

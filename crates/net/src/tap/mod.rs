@@ -1,8 +1,5 @@
 //! The tap: a silent `AF_PACKET` receiver on one link ([`Tap`]).
 
-// Elsewhere the Linux-only bodies are compiled out, leaving their inputs unused.
-#![cfg_attr(not(target_os = "linux"), allow(unused_variables, unused_imports))]
-
 pub(crate) mod block;
 mod filter;
 mod send;
@@ -11,12 +8,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, InterfaceLost, Result};
-#[cfg(target_os = "linux")]
-use crate::sys::packet::{self, MmsgLl, Ready, Ring};
+use crate::sys::os;
+use crate::sys::os::packet::{self, MmsgLl, Ready, Ring};
 use crate::wire::ipv4::{Ipv4Error, Ipv4Packet};
 
 pub use filter::TapProtocols;
-pub use send::{multicast_mac, FrameSender};
+pub use send::{multicast_mac, FrameSender, TxPath};
 
 /// `ETH_P_ALL`: every protocol, received and sent.
 const ETH_P_ALL: u16 = 0x0003;
@@ -279,7 +276,6 @@ impl<'a> TapPacket<'a> {
 
 /// The receive state of a tap.
 enum Rx {
-    #[cfg(target_os = "linux")]
     Ring {
         ring: Ring,
         /// The next block to look at.
@@ -287,7 +283,6 @@ enum Rx {
         /// The block handed out by the last `recv`, to give back.
         held: Option<usize>,
     },
-    #[cfg(target_os = "linux")]
     Mmsg {
         mm: MmsgLl,
         arena: Box<[u8]>,
@@ -295,14 +290,11 @@ enum Rx {
         count: usize,
         received: usize,
     },
-    #[cfg(not(target_os = "linux"))]
-    #[allow(dead_code)]
-    None,
 }
 
 /// A silent `AF_PACKET` receiver that sees every IGMP (and, on request,
-/// ICMPv6/MLD) message on one link. *Linux.*
-/// request, ICMPv6/MLD) message on one link. *Linux.*
+/// ICMPv6/MLD) message on one link. *Linux*; elsewhere opening one fails
+/// with an unsupported error.
 ///
 /// A raw IGMP socket sees IGMP only for groups its host joined, and the
 /// multicast-routing socket misses reports to 224.0.0.0/24; both need
@@ -402,25 +394,16 @@ impl Tap {
     /// Errors name the interface; creating the socket without
     /// `CAP_NET_RAW` fails with a hint saying so.
     pub fn with_config(name: &str, config: &TapConfig) -> Result<Tap> {
-        #[cfg(target_os = "linux")]
-        {
-            let ifindex =
-                crate::sys::linux::if_nametoindex(name).map_err(|e| e.with_object(name))?;
-            Tap::open_index(name, ifindex, config).map_err(|e| e.with_object(name))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("socket(AF_PACKET)"))
-        }
+        let ifindex = os::if_nametoindex(name).map_err(|e| e.with_object(name))?;
+        Tap::open_index(name, ifindex, config).map_err(|e| e.with_object(name))
     }
 
-    #[cfg(target_os = "linux")]
     fn open_index(name: &str, ifindex: u32, config: &TapConfig) -> Result<Tap> {
         let sock = packet::socket(false)?;
         let fd = sock.as_fd();
         // Before bind: until then the socket (protocol 0) receives nothing,
         // so no unfiltered frame is ever queued.
-        crate::sys::linux::attach_filter(fd, &filter::program(config.protocols))?;
+        os::attach_filter(fd, &filter::program(config.protocols))?;
         let ring = match config.ring {
             RingMode::Off => None,
             mode => {
@@ -471,10 +454,10 @@ impl Tap {
         };
         packet::bind(fd, ifindex, ETH_P_ALL)?;
         if config.all_multicast {
-            packet::add_membership(fd, ifindex, libc::PACKET_MR_ALLMULTI)?;
+            packet::add_membership(fd, ifindex, packet::PACKET_MR_ALLMULTI)?;
         }
         if config.promiscuous {
-            packet::add_membership(fd, ifindex, libc::PACKET_MR_PROMISC)?;
+            packet::add_membership(fd, ifindex, packet::PACKET_MR_PROMISC)?;
         }
         Ok(Tap {
             sock,
@@ -498,28 +481,20 @@ impl Tap {
     /// The receive path in use.
     pub fn path(&self) -> RxPath {
         match self.rx {
-            #[cfg(target_os = "linux")]
             Rx::Ring { .. } => RxPath::Ring,
-            _ => RxPath::Recvmmsg,
+            Rx::Mmsg { .. } => RxPath::Recvmmsg,
         }
     }
 
     /// What the kernel counted since the tap was opened: frames that
     /// passed the filter and those it dropped (`PACKET_STATISTICS`).
     pub fn stats(&mut self) -> Result<TapStats> {
-        #[cfg(target_os = "linux")]
-        {
-            let (packets, drops, freezes) = packet::statistics(self.sock.as_fd())
-                .map_err(|e| e.with_object(self.name.as_str()))?;
-            self.stats.packets += u64::from(packets);
-            self.stats.drops += u64::from(drops);
-            self.stats.freezes += u64::from(freezes);
-            Ok(self.stats)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("getsockopt(PACKET_STATISTICS)"))
-        }
+        let (packets, drops, freezes) =
+            packet::statistics(self.sock.as_fd()).map_err(|e| e.with_object(self.name.as_str()))?;
+        self.stats.packets += u64::from(packets);
+        self.stats.drops += u64::from(drops);
+        self.stats.freezes += u64::from(freezes);
+        Ok(self.stats)
     }
 
     /// Waits up to `timeout` (`None`: without end) for frames and returns
@@ -533,17 +508,10 @@ impl Tap {
     /// Fails with an error whose [`Error::interface_lost`] is set when the
     /// interface went down or away (`ENETDOWN`, or its index vanished).
     pub fn recv(&mut self, timeout: Option<Duration>) -> Result<TapBatch<'_>> {
-        #[cfg(target_os = "linux")]
-        {
-            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-            let name = self.name.clone();
-            let got = self.wait(deadline).map_err(|e| e.with_object(name))?;
-            Ok(if got { self.batch() } else { TapBatch::empty() })
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("recvmmsg(AF_PACKET)"))
-        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let name = self.name.clone();
+        let got = self.wait(deadline).map_err(|e| e.with_object(name))?;
+        Ok(if got { self.batch() } else { TapBatch::empty() })
     }
 
     /// Without waiting: gives back the last batch, then takes the next one
@@ -557,18 +525,11 @@ impl Tap {
     /// `ENETDOWN` still comes back as an error with
     /// [`Error::interface_lost`] set.
     pub fn try_recv(&mut self) -> Result<Option<TapBatch<'_>>> {
-        #[cfg(target_os = "linux")]
-        {
-            self.give_back();
-            let got = self
-                .try_take()
-                .map_err(|e| e.with_object(self.name.as_str()))?;
-            Ok(got.then(|| self.batch()))
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            Err(Error::unsupported("recvmmsg(AF_PACKET)"))
-        }
+        self.give_back();
+        let got = self
+            .try_take()
+            .map_err(|e| e.with_object(self.name.as_str()))?;
+        Ok(got.then(|| self.batch()))
     }
 
     /// The batch the last [`recv`](Self::recv) or [`try_recv`](Self::try_recv)
@@ -576,19 +537,11 @@ impl Tap {
     /// it timed out). No call to the kernel: for code that had to let go of
     /// the first borrow (an async adapter across its `await`).
     pub fn last_batch(&self) -> TapBatch<'_> {
-        #[cfg(target_os = "linux")]
-        {
-            self.batch()
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            TapBatch::empty()
-        }
+        self.batch()
     }
 
     /// Gives back the ring block (or resets the arena) the last call
     /// handed out.
-    #[cfg(target_os = "linux")]
     fn give_back(&mut self) {
         if let Rx::Ring { ring, next, held } = &mut self.rx {
             if let Some(b) = held.take() {
@@ -602,7 +555,6 @@ impl Tap {
     }
 
     /// Waits for frames; `Ok(false)` on timeout.
-    #[cfg(target_os = "linux")]
     fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
         self.give_back();
         loop {
@@ -644,7 +596,6 @@ impl Tap {
     }
 
     /// An error from the socket: an interface loss when it is one.
-    #[cfg(target_os = "linux")]
     fn classify(&self, op: &'static str, e: std::io::Error) -> Error {
         match e.raw_os_error() {
             Some(libc::ENETDOWN) | Some(libc::ENXIO) | Some(libc::ENODEV) => {
@@ -668,7 +619,6 @@ impl Tap {
 
     /// Takes what is ready without waiting: the next ring block, or a
     /// `recvmmsg` batch.
-    #[cfg(target_os = "linux")]
     fn try_take(&mut self) -> Result<bool> {
         let fd = self.sock.as_fd();
         let r = match &mut self.rx {
@@ -696,7 +646,6 @@ impl Tap {
         }
     }
 
-    #[cfg(target_os = "linux")]
     fn batch(&self) -> TapBatch<'_> {
         match &self.rx {
             Rx::Ring { ring, held, .. } => match held.and_then(|b| ring.block(b)) {
@@ -733,7 +682,6 @@ pub struct TapBatch<'a> {
 enum Src<'a> {
     Empty,
     Ring(block::BlockFrames<'a>),
-    #[cfg(target_os = "linux")]
     Mmsg {
         mm: &'a MmsgLl,
         arena: &'a [u8],
@@ -810,7 +758,6 @@ impl<'a> Iterator for TapBatch<'a> {
                     ),
                 })
             }
-            #[cfg(target_os = "linux")]
             Src::Mmsg {
                 mm,
                 arena,
