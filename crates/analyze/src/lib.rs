@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod addr;
+pub mod bench_capture;
 mod family;
 pub mod report;
 pub mod svg;
