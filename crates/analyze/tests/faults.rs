@@ -245,3 +245,18 @@ impl WithMs for F {
         self
     }
 }
+
+#[test]
+fn removal_after_a_leave_follows_the_queriers_last_member_query_interval() {
+    // Q(G) with Max Resp 300 ms: the passive engine takes it as the LMQI,
+    // so the group goes 2 × 300 ms after the first Q(G).
+    let mut v = clean();
+    for x in v.iter_mut().filter(|x| x.dst == G1 && x.src == Q) {
+        x.igmp = q3(G1, 300, 2, 10);
+    }
+    let r = analyze(&v);
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+    let leave = &r.links[0].protocols[0].latency.leaves[0];
+    assert_eq!(leave.outcome, "removed");
+    assert!((leave.after_s.unwrap() - 0.61).abs() < 0.005, "{leave:?}");
+}
