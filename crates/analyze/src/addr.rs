@@ -126,8 +126,9 @@ impl Addr for Ipv4Addr {
             (Rule::Qqi, _) => "RFC 3376 §4.1.7",
             (Rule::MaxResp, _) => "RFC 3376 §8.3",
             (Rule::ResponseDelay, _) => "RFC 3376 §5.2",
-            (Rule::NeverReported, _) => "RFC 2236 §6",
-            (Rule::Ssm, _) => "RFC 4604 §2.2.1",
+            (Rule::NeverReported, 1 | 2) => "RFC 2236 §6",
+            (Rule::NeverReported, _) => "RFC 3376 §5",
+            (Rule::Ssm, _) => "RFC 4604 §2.2.2",
             (Rule::RouterCompat, _) => "RFC 3376 §7.3.1",
             (Rule::HostCompat, _) => "RFC 3376 §7.2.1",
         }
@@ -179,8 +180,9 @@ impl Addr for Ipv6Addr {
             (Rule::Qqi, _) => "RFC 3810 §5.1.9",
             (Rule::MaxResp, _) => "RFC 3810 §9.3",
             (Rule::ResponseDelay, _) => "RFC 3810 §6.2",
+            (Rule::NeverReported, 1) => "RFC 2710 §5",
             (Rule::NeverReported, _) => "RFC 3810 §6",
-            (Rule::Ssm, _) => "RFC 4604 §2.2.1",
+            (Rule::Ssm, _) => "RFC 4604 §2.2.2",
             (Rule::RouterCompat, _) => "RFC 3810 §8.3.1",
             (Rule::HostCompat, _) => "RFC 3810 §8.2.1",
         }

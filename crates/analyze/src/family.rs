@@ -55,6 +55,10 @@ struct QTrack {
     last_general: Option<Instant>,
     run_start: Instant,
     run_general: u32,
+    /// (Max Resp ms, QQI s) already flagged by the Max Resp rule, and the
+    /// QQI already flagged by the interval rule: one violation per setting.
+    flagged_mrt: Option<(u32, u32)>,
+    flagged_qqi: Option<u32>,
 }
 
 impl QTrack {
@@ -141,6 +145,10 @@ where
     last_general: Option<LastQuery<P::Addr>>,
     /// The last General Query of version 1 and 2 (IGMP) or 1 (MLD).
     older: [Option<LastQuery<P::Addr>>; 2],
+    /// The last General Query of each version, from any router.
+    by_version: [Option<LastQuery<P::Addr>>; 3],
+    /// (router, other router) pairs already flagged for mixed versions.
+    mixed_flagged: Vec<(P::Addr, P::Addr)>,
     latency: Latency,
     answers: Answers,
     snapshot: Option<Table>,
@@ -162,6 +170,9 @@ where
         let mut config = RouterConfig::<P>::new(<P::Addr as Addr>::UNSPECIFIED);
         config.passive = true;
         config.max_groups = MAX_GROUPS;
+        // MLD routers discard messages without Router Alert (RFC 3810 §5,
+        // §10); IGMP ones accept them (IGMPv1 hosts send none).
+        config.require_router_alert = <P::Addr as Addr>::PROTOCOL == "mld";
         Family {
             router: Router::new(config, now),
             messages: Messages::default(),
@@ -174,6 +185,8 @@ where
             groups_untracked: 0,
             last_general: None,
             older: [None, None],
+            by_version: [None, None, None],
+            mixed_flagged: Vec::new(),
             latency: Latency::default(),
             answers: Answers::default(),
             snapshot: None,
@@ -408,9 +421,12 @@ where
                 format!("{what} sent to {}, not {want}", m.dst),
             );
         }
+        let mut mrt_flagged = None;
         if general {
+            let flagged = self.queriers.get(&m.src).and_then(|q| q.flagged_mrt);
             if let (Some(q), Some(r)) = (g.qqi_s.filter(|&q| q > 0), g.max_resp_time_ms) {
-                if u64::from(r) >= u64::from(q) * 1000 {
+                if u64::from(r) >= u64::from(q) * 1000 && flagged != Some((r, q)) {
+                    mrt_flagged = Some((r, q));
                     self.violate(
                         env,
                         m,
@@ -473,23 +489,31 @@ where
                 }
             }
         }
-        // Routers run the lowest version present (RFC 3376 §7.3.1).
-        for w in 1..v.min(3) {
-            if let Some(o) = self.older[usize::from(w - 1)] {
+        // Routers run the lowest version present (RFC 3376 §7.3.1): a
+        // query of another version than a router heard recently.
+        for w in 1..=3u8 {
+            if w == v {
+                continue;
+            }
+            if let Some(o) = self.by_version[usize::from(w - 1)] {
                 let window = self
                     .queriers
                     .get(&m.src)
                     .map_or(DEFAULT_QI * 2, |q| q.qi() * 2)
                     + DEFAULT_QRI;
                 let since = now.saturating_duration_since(o.at);
-                if o.source != m.src && since < window {
+                let pair = (m.src, o.source);
+                if o.source != m.src && since < window && !self.mixed_flagged.contains(&pair) {
+                    if self.mixed_flagged.len() < MAX_QUERIERS * 4 {
+                        self.mixed_flagged.push(pair);
+                    }
                     self.violate(
                         env,
                         m,
                         Rule::RouterCompat,
                         v,
                         format!(
-                            "v{v} query while a v{w} querier ({}) was heard {:.1} s before: the querier must run the lowest version present",
+                            "v{v} query while a v{w} router ({}) queried {:.1} s before: routers must run the lowest version present",
                             o.source,
                             secs(since)
                         ),
@@ -514,6 +538,8 @@ where
             last_general: None,
             run_start: now,
             run_general: 0,
+            flagged_mrt: None,
+            flagged_qqi: None,
         });
         if run_start.is_none() {
             q.run_start = now;
@@ -521,6 +547,9 @@ where
         }
         q.last = now;
         q.versions |= 1 << v.min(7);
+        if mrt_flagged.is_some() {
+            q.flagged_mrt = mrt_flagged;
+        }
         let mut qqi_violation = None;
         if general {
             q.general += 1;
@@ -537,11 +566,17 @@ where
                 let startup = q.run_general <= sqc + 1 && iv < qi * 3 / 4;
                 if startup && q.run_general > 1 {
                     q.startup += 1;
-                } else if let Some(qqi) = announced {
+                }
+                if let Some(qqi_s) = announced {
                     // Too long even across a restart (the link had no
-                    // Querier); too short outside startup.
-                    let qqi = Duration::from_secs(u64::from(qqi));
-                    if iv > qqi * 5 / 4 + 2 * SLACK || (!startup && iv + SLACK < qqi * 3 / 4) {
+                    // Querier); too short outside startup, or shorter
+                    // than the Startup Query Interval (QI/4, RFC 3376 §8.6).
+                    let qqi = Duration::from_secs(u64::from(qqi_s));
+                    let short = if startup { qqi * 3 / 16 } else { qqi * 3 / 4 };
+                    if (iv > qqi * 5 / 4 + 2 * SLACK || iv + SLACK < short)
+                        && q.flagged_qqi != Some(qqi_s)
+                    {
+                        q.flagged_qqi = Some(qqi_s);
                         qqi_violation = Some((iv, qqi));
                     }
                 }
@@ -579,6 +614,9 @@ where
                 source: m.src,
             };
             self.last_general = Some(last);
+            if let Some(slot) = self.by_version.get_mut(usize::from(v.clamp(1, 3) - 1)) {
+                *slot = Some(last);
+            }
             if v < <P::Addr as Addr>::NEWEST {
                 if let Some(slot) = self.older.get_mut(usize::from(v.max(1) - 1)) {
                     *slot = Some(last);

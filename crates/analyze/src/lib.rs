@@ -492,6 +492,24 @@ impl Analyzer {
             if raw.first() == Some(&0x11) && (9..=11).contains(&raw.len()) {
                 fam.bad_length(&mut env, frame.index, now, src, raw.len());
             } else {
+                use ipv4kit_wire::igmp::{IgmpError, IgmpMessage};
+                let rfc = match IgmpMessage::parse_lenient(raw) {
+                    Err(IgmpError::MessageTooShort { .. }) => Some("RFC 2236 §2"),
+                    Err(IgmpError::SourcesTruncated { .. }) => Some("RFC 3376 §4.1.8"),
+                    Err(
+                        IgmpError::RecordHeaderTruncated { .. } | IgmpError::RecordTruncated { .. },
+                    ) => Some("RFC 3376 §4.2.7"),
+                    _ => None,
+                };
+                if let (Some(rfc), Some(e)) = (rfc, p.error.as_ref()) {
+                    env.violation(
+                        frame.index,
+                        now,
+                        src.into(),
+                        rfc,
+                        format!("malformed, to be discarded: {}", e.message),
+                    );
+                }
                 self.bad_packet(frame, ts, &p, "igmp");
             }
             return;
