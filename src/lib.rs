@@ -64,6 +64,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub use ipv4kit_analyze as analyze;
 pub use ipv4kit_capture as capture;
 pub use ipv4kit_gmp as gmp;
 pub use ipv4kit_net as net;

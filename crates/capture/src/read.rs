@@ -60,6 +60,9 @@ pub struct Frame<'a> {
     /// The pcapng interface's `if_name`, when it has one (bytes that are not
     /// UTF-8 shown as U+FFFD).
     pub interface: Option<&'a str>,
+    /// The pcapng interface's index in its section (its Interface
+    /// Description Block's position); `None` for pcap.
+    pub interface_id: Option<u32>,
     /// The captured bytes, link layer included.
     pub data: &'a [u8],
 }
@@ -426,6 +429,7 @@ impl<F: FnMut(Frame<'_>) -> ControlFlow<()>> State<'_, F> {
         data: &[u8],
     ) -> ControlFlow<()> {
         self.index += 1;
+        let interface_id = interface.and_then(|i| u32::try_from(i).ok());
         let interface = interface
             .and_then(|i| self.interfaces.get(i))
             .and_then(|i| i.name.as_deref());
@@ -435,6 +439,7 @@ impl<F: FnMut(Frame<'_>) -> ControlFlow<()>> State<'_, F> {
             ts,
             orig_len,
             interface,
+            interface_id,
             data,
         })
     }

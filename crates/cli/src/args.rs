@@ -106,6 +106,62 @@ pub enum Command {
     Sink(SinkArgs),
     Querier(QuerierArgs),
     Emulate(EmulateArgs),
+    Analyze(AnalyzeArgs),
+}
+
+/// Rebuild queriers, membership and RFC violations from IGMP/MLD captures.
+///
+/// Replays IGMP and MLD from pcap/pcapng files (every link layer `decode`
+/// reads) through the router engine in passive mode, one engine per link
+/// (pcapng interface × VLAN) and protocol, with the capture timestamps as
+/// its clock. Reports, summary first:
+///
+/// - queriers: each router that queried, when it was the elected Querier
+///   (RFC 3376 §6.6.2), elections and take-overs, its version, QRV, QQI and
+///   Max Resp Time as announced and the query interval as observed, and the
+///   startup queries;
+///
+/// - membership: the table (RFC 8652's data) at the end of the capture or
+///   at --at, with each holder's last report, and per group the timeline of
+///   joins, changes, leaves and expiries;
+///
+/// - latency: leave → last-member queries → removal; join → first data
+///   packet to the group; answers against the query's Max Resp Time;
+///
+/// - violations, each with its frame number (1-based, as `decode` counts),
+///   time, RFC section and reason: queries from a non-querier, from
+///   0.0.0.0 or off-link sources, wrong destinations, missing Router Alert
+///   or TTL ≠ 1, Max Resp Time not below the QQI, intervals not matching the
+///   QQI, EXCLUDE or v1/v2 reports for SSM groups, reports of 224.0.0.1 or
+///   ff02::1, bad checksums, query lengths to be ignored, late answers,
+///   mixed versions without compatibility behaviour.
+///
+/// Frames that do not parse are counted and listed; state is capped (4096
+/// groups per link and protocol), so hostile captures cannot exhaust memory.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  ipv4kit analyze capture.pcapng
+  ipv4kit analyze --json capture.pcapng | jq '.violations[]'
+  ipv4kit analyze --iface eth0 --at 120 --svg membership.svg capture.pcapng
+  ipv4kit analyze --at 2024-05-01T10:00:00Z rotated-1.pcap rotated-2.pcap")]
+pub struct AnalyzeArgs {
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only frames captured on this pcapng interface (its if_name).
+    #[arg(long, value_name = "NAME")]
+    pub iface: Option<String>,
+    /// Take the membership tables at this time: seconds after the first
+    /// frame (30, 12.5) or an RFC 3339 UTC time (2024-05-01T10:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<ipv4kit_analyze::AtTime>,
+    /// Also write an SVG: the Querier over time and each group's holders.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// pcap or pcapng files, analysed as one capture; `-` reads one from
+    /// standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// Decode IPv4 and IPv6 packets, with IGMP and MLD in full, from pcap/pcapng files or hex.

@@ -4,6 +4,7 @@
 //! subcommands keep their paths). It is public so that tests and fuzz targets
 //! can drive the same code the command runs; it is not a stable API.
 
+pub mod analyze;
 pub mod args;
 pub mod decode_cmd;
 pub mod emulate;

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ipv4kit_cli::args::{Cli, Command};
+use ipv4kit_cli::{analyze, querier, table};
 use ipv4kit_cli::{decode_cmd, emulate, igmp_send, monitor, perf, stop};
-use ipv4kit_cli::{querier, table};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Sink(args) => perf::run_sink(args),
         Command::Querier(args) => querier::run_querier(args),
         Command::Emulate(args) => emulate::run_emulate(args),
+        Command::Analyze(args) => analyze::run_analyze(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,5 +85,6 @@ fn name(c: &Command) -> &'static str {
         Command::Sink(_) => "sink",
         Command::Querier(_) => "querier",
         Command::Emulate(_) => "emulate",
+        Command::Analyze(_) => "analyze",
     }
 }

@@ -242,3 +242,100 @@ pub fn capture_pcapng_blocks(data: &[u8]) {
         ControlFlow::Continue(())
     });
 }
+
+/// `ipv4kit analyze` over a capture: the bytes as a pcap/pcapng stream, or
+/// (first octet `A`) as a script of IGMP messages put into a raw-IP pcap
+/// — each step one octet of time (tenths of a second), one of source
+/// (198.18.0.x), one of destination choice, one of length, then the
+/// message — so that the analysis logic itself gets arbitrary messages in
+/// order. The analysis never panics, its lists and tables stay within their
+/// caps, every violation names a frame of the capture, and the report
+/// prints as text, JSON and SVG.
+pub fn analyze_capture(data: &[u8]) {
+    use ipv4kit_analyze::{analyze_reader, Options};
+
+    let owned;
+    let stream: &[u8] = match data.split_first() {
+        Some((b'A', script)) => {
+            owned = script_pcap(script);
+            &owned
+        }
+        _ => data,
+    };
+    let at = data.get(1).map(|&b| {
+        ipv4kit_analyze::AtTime::Offset(std::time::Duration::from_millis(u64::from(b) * 100))
+    });
+    let Ok(r) = analyze_reader(
+        stream,
+        "fuzz input",
+        Options {
+            at,
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    assert!(r.violations.len() <= ipv4kit_analyze::MAX_VIOLATIONS_LISTED);
+    assert!(r.violations.len() as u64 <= r.summary.violations);
+    assert!(r.unparsable.len() <= ipv4kit_analyze::MAX_UNPARSABLE_LISTED);
+    for v in &r.violations {
+        assert!(v.frame >= 1 && v.frame <= r.summary.frames, "{v:?}");
+        assert!(v.rfc.starts_with("RFC "));
+    }
+    for l in &r.links {
+        for p in &l.protocols {
+            assert!(p.table.groups.len() <= ipv4kit_analyze::MAX_GROUPS);
+            assert!(p.groups.len() <= ipv4kit_analyze::MAX_GROUPS);
+            assert!(p
+                .groups
+                .iter()
+                .all(|g| g.timeline.len() <= ipv4kit_analyze::MAX_TIMELINE));
+        }
+    }
+    let json = serde_json::to_string(&r).expect("the report serialises");
+    serde_json::from_str::<serde_json::Value>(&json).expect("valid JSON");
+    assert!(ipv4kit_analyze::text::to_string(&r).starts_with("capture: "));
+    assert!(ipv4kit_analyze::svg::to_svg(&r).ends_with("</svg>\n"));
+}
+
+/// The script of [`analyze_capture`] as a raw-IP pcap.
+fn script_pcap(mut s: &[u8]) -> Vec<u8> {
+    use ipv4kit_capture::write::PcapWriter;
+    use ipv4kit_wire::ipv4::{IpProtocol, Ipv4Repr, ROUTER_ALERT};
+    use std::net::Ipv4Addr;
+
+    let mut w = match PcapWriter::new(Vec::new(), 101, 65535) {
+        Ok(w) => w,
+        Err(_) => return Vec::new(),
+    };
+    let mut ms = 0u64;
+    while let [dt, src, dst, len, rest @ ..] = s {
+        let n = usize::from(*len).min(rest.len());
+        let (msg, tail) = rest.split_at(n);
+        s = tail;
+        ms += u64::from(*dt) * 100;
+        let src = Ipv4Addr::new(198, 18, 0, src % 8);
+        let dst = match dst % 4 {
+            0 => Ipv4Addr::new(224, 0, 0, 1),
+            1 => Ipv4Addr::new(224, 0, 0, 22),
+            2 => Ipv4Addr::new(224, 0, 0, 2),
+            _ => msg.get(4..8).map_or(Ipv4Addr::UNSPECIFIED, |g| {
+                Ipv4Addr::new(g[0], g[1], g[2], g[3])
+            }),
+        };
+        let mut ip = Ipv4Repr::new(src, dst, IpProtocol::IGMP, msg.len()).with_ttl(1);
+        if dst_ra(*len) {
+            ip.options = &ROUTER_ALERT;
+        }
+        let mut buf = vec![0u8; ip.total_len()];
+        let Ok(h) = ip.emit(&mut buf) else { continue };
+        buf[h..].copy_from_slice(msg);
+        let _ = w.write_packet(std::time::Duration::from_millis(ms), buf.len() as u32, &buf);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Router Alert on most messages: the length octet's top bit clear.
+fn dst_ra(len: u8) -> bool {
+    len & 0x80 == 0
+}

@@ -68,6 +68,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("net_cmsg6", net::net_cmsg6),
     ("net_tap_block", net::net_tap_block),
     ("emu_scenario", emu::emu_scenario),
+    ("analyze_capture", capture::analyze_capture),
 ];
 
 /// Target names reserved for bodies that cannot be written yet, with the reason.

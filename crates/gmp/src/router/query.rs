@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::{min_opt, QuerySpec, Router, RouterEvent, RouterProtocol, MAX_ROUTER_QUEUED};
-use crate::protocol::Compat;
+use crate::protocol::{Compat, Received};
 use crate::time::Instant;
 
 impl<P: RouterProtocol> Router<P> {
@@ -157,7 +157,15 @@ impl<P: RouterProtocol> Router<P> {
         if s_flag {
             return;
         }
-        let lmqt = now + self.last_member_query_time();
+        // A passive router (an observer) takes the Last Member Query
+        // Interval from the query itself: its Max Resp Time is the
+        // Querier's LMQI (RFC 3376 §4.1.1, §6.6.3).
+        let lmqt = match P::classify(msg) {
+            Received::Query(q) if self.config.passive && !q.max_resp.is_zero() => {
+                now + q.max_resp * u32::from(self.last_member_query_count())
+            }
+            _ => now + self.last_member_query_time(),
+        };
         if let Some(state) = self.groups.get_mut(&g) {
             let mut sources = P::query_sources(msg).peekable();
             let specific = sources.peek().is_some();

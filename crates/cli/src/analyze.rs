@@ -1,0 +1,67 @@
+//! `analyze`: queriers, membership, latency and RFC violations rebuilt from
+//! IGMP/MLD captures (the work is in `ipv4kit-analyze`).
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+
+use ipv4kit_analyze::{Analyzer, Options};
+use ipv4kit_capture::read;
+
+use crate::args::AnalyzeArgs;
+
+/// `ipv4kit analyze`. Files that cannot be read to the end are reported in
+/// the output and make the exit status 1, after the analysis of what was read.
+pub fn run_analyze(args: &AnalyzeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if args.files.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(crate::args::usage("standard input (-) can be read once"));
+    }
+    let mut a = Analyzer::new(Options {
+        iface: args.iface.clone(),
+        at: args.at,
+    });
+    let mut failed = 0usize;
+    for path in &args.files {
+        let stdin = path.as_os_str() == "-";
+        let name = if stdin {
+            "standard input".to_string()
+        } else {
+            path.display().to_string()
+        };
+        a.begin_file(&name);
+        let each = |f: read::Frame<'_>| {
+            a.frame(&f);
+            ControlFlow::Continue(())
+        };
+        let result = if stdin {
+            read::for_each_frame_in(io::stdin().lock(), &name, each)
+        } else {
+            read::for_each_frame(path, each)
+        };
+        if let Err(e) = result {
+            eprintln!("ipv4kit: {e}");
+            a.file_error(&e);
+            failed += 1;
+        }
+    }
+    let report = a.finish();
+    if let Some(svg) = &args.svg {
+        std::fs::write(svg, ipv4kit_analyze::svg::to_svg(&report))
+            .map_err(|e| format!("--svg {}: cannot write: {e}", svg.display()))?;
+    }
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
+        out.write_all(b"\n")?;
+    } else {
+        out.write_all(ipv4kit_analyze::text::to_string(&report).as_bytes())?;
+    }
+    out.flush()?;
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {} file(s) could not be read to the end",
+            args.files.len()
+        )
+        .into());
+    }
+    Ok(())
+}
