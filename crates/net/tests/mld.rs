@@ -199,9 +199,13 @@ fn with_force_mld_version_1_the_kernel_answers_and_leaves_in_mldv1() {
     });
     let v1_report = |d: &[u8], m: &ipv4kit_net::RecvMeta6| {
         let from_b = *m.src.ip() == LINK_LOCAL_B;
+        // Only reports naming the group count: the MLDv2 reports b's kernel
+        // queued for its solicited-node group when the link came up (before
+        // the sysctl) may still go out in v2 (seen under load).
+        let names_group = d.windows(16).any(|w| w == ASM.octets());
         assert!(
-            !(from_b && d[0] == MLD_V2_REPORT),
-            "an MLDv2 report in v1 mode"
+            !(from_b && d[0] == MLD_V2_REPORT && names_group),
+            "an MLDv2 report for the group in v1 mode"
         );
         from_b
             && d[0] == MLD_V1_REPORT
