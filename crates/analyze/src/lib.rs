@@ -400,6 +400,45 @@ impl Analyzer {
         l.last
     }
 
+    /// A datagram to group `dst` that is not IGMP/MLD: counted, and handed to
+    /// the link's family (`pick`: the link's name and that family) for the
+    /// join → first data latency.
+    fn data<P: ipv4kit_gmp::router::RouterProtocol>(
+        &mut self,
+        frame: &Frame<'_>,
+        file: usize,
+        vlan: Option<u16>,
+        ts: Option<Instant>,
+        pick: fn(&mut LinkState) -> (&str, Option<&mut Family<P>>),
+        dst: P::Addr,
+    ) where
+        P::Addr: addr::Addr,
+    {
+        self.summary.data += 1;
+        let key = LinkKey {
+            file,
+            interface: frame.interface_id,
+            vlan,
+        };
+        let Some(i) = self.keys.get(&key).copied() else {
+            return;
+        };
+        let now = self.now(i, ts);
+        let clock = self.clock.unwrap_or(Clock {
+            base: Timestamp::default(),
+        });
+        let (name, family) = pick(&mut self.links[i]);
+        if let Some(f) = family {
+            let mut env = Env {
+                clock,
+                file: &self.files[file],
+                link: name,
+                sink: &mut self.sink,
+            };
+            f.data(&mut env, frame.index, now, dst);
+        }
+    }
+
     fn ipv4(
         &mut self,
         frame: &Frame<'_>,
@@ -412,34 +451,7 @@ impl Analyzer {
         if bytes.len() >= 20 && bytes[0] >> 4 == 4 && bytes[9] != 2 {
             let dst = Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19]);
             if dst.is_multicast() {
-                self.summary.data += 1;
-                if let Some(i) = self
-                    .keys
-                    .get(&LinkKey {
-                        file,
-                        interface: frame.interface_id,
-                        vlan,
-                    })
-                    .copied()
-                {
-                    let now = self.now(i, ts);
-                    let (clock, sink) = (
-                        self.clock.unwrap_or(Clock {
-                            base: Timestamp::default(),
-                        }),
-                        &mut self.sink,
-                    );
-                    let l = &mut self.links[i];
-                    if let Some(f) = l.igmp.as_mut() {
-                        let mut env = Env {
-                            clock,
-                            file: &self.files[file],
-                            link: &l.name,
-                            sink,
-                        };
-                        f.data(&mut env, frame.index, now, dst);
-                    }
-                }
+                self.data(frame, file, vlan, ts, |l| (&l.name, l.igmp.as_mut()), dst);
             }
             return;
         }
@@ -550,34 +562,7 @@ impl Analyzer {
                 let mut o = [0u8; 16];
                 o.copy_from_slice(&bytes[24..40]);
                 let dst = Ipv6Addr::from(o);
-                self.summary.data += 1;
-                if let Some(i) = self
-                    .keys
-                    .get(&LinkKey {
-                        file,
-                        interface: frame.interface_id,
-                        vlan,
-                    })
-                    .copied()
-                {
-                    let now = self.now(i, ts);
-                    let (clock, sink) = (
-                        self.clock.unwrap_or(Clock {
-                            base: Timestamp::default(),
-                        }),
-                        &mut self.sink,
-                    );
-                    let l = &mut self.links[i];
-                    if let Some(f) = l.mld.as_mut() {
-                        let mut env = Env {
-                            clock,
-                            file: &self.files[file],
-                            link: &l.name,
-                            sink,
-                        };
-                        f.data(&mut env, frame.index, now, dst);
-                    }
-                }
+                self.data(frame, file, vlan, ts, |l| (&l.name, l.mld.as_mut()), dst);
             }
             return;
         }
