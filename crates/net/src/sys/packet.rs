@@ -257,22 +257,7 @@ impl Ring {
             &req,
             "setsockopt(PACKET_RX_RING)",
         )?;
-        // SAFETY: a fresh shared mapping of the ring the kernel just set up
-        // for `fd`, of exactly its size; no existing memory is affected.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::last("mmap(PACKET_RX_RING)"));
-        }
-        let base = NonNull::new(p.cast::<u8>()).ok_or_else(|| invalid("mmap returned null"))?;
+        let base = map_ring(fd, len, "mmap(PACKET_RX_RING)")?;
         Ok(Ring {
             base,
             block_size,
@@ -315,6 +300,27 @@ impl Ring {
         self.status(i)
             .store(libc::TP_STATUS_KERNEL, Ordering::Release);
     }
+}
+
+/// Maps the ring (RX or TX) the kernel just set up for `fd`, `len` octets,
+/// shared and writable; `call` names it in the error.
+pub(crate) fn map_ring(fd: BorrowedFd<'_>, len: usize, call: &'static str) -> Result<NonNull<u8>> {
+    // SAFETY: a fresh shared mapping of the ring the kernel just set up for
+    // `fd`, of exactly its size; no existing memory is affected.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd.as_raw_fd(),
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(Error::last(call));
+    }
+    NonNull::new(p.cast::<u8>()).ok_or_else(|| Error::invalid(call, "mmap returned null"))
 }
 
 impl Drop for Ring {

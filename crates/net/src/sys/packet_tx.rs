@@ -92,22 +92,7 @@ impl TxRing {
             &req,
             "setsockopt(PACKET_TX_RING)",
         )?;
-        // SAFETY: a fresh shared mapping of the ring the kernel just set up
-        // for `fd`, of exactly its size; no existing memory is affected.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::last("mmap(PACKET_TX_RING)"));
-        }
-        let base = NonNull::new(p.cast::<u8>()).ok_or_else(|| invalid("mmap returned null"))?;
+        let base = super::packet::map_ring(fd, len, "mmap(PACKET_TX_RING)")?;
         Ok(TxRing {
             base,
             len,
