@@ -356,7 +356,12 @@ where
                 return;
             }
             format!(
-                "Group-and-Source-Specific Query for {group} {:.2} s after a BLOCK record, while {group} was in {} compatibility mode ({} reported v{} {:.1} s before it): BLOCK records are ignored in that mode",
+                "{} for {group} {:.2} s after a BLOCK record, while {group} was in {} compatibility mode ({} reported v{} {:.1} s before it): BLOCK records are ignored in that mode",
+                if <P::Addr as Addr>::PROTOCOL == "mld" {
+                    "Multicast Address and Source Specific Query"
+                } else {
+                    "Group-and-Source-Specific Query"
+                },
                 secs(now.saturating_duration_since(tb)),
                 name(o.mode),
                 o.host,
@@ -384,6 +389,7 @@ where
     /// sent within their window are listed (at the leave's frame), records
     /// older than the horizon forgotten.
     pub(super) fn checks_due(&mut self, env: &mut Env<'_>, now: Instant) {
+        let mld = <P::Addr as Addr>::PROTOCOL == "mld";
         while let Some(&(t, group)) = self.checks.schedule.first() {
             if t > now {
                 return;
@@ -402,11 +408,13 @@ where
                     p.host.into(),
                     <P::Addr as Addr>::rfc(Rule::MissingQuery, p.version),
                     format!(
-                        "{} for {group} from {} while {} was Querier, and no Group-Specific Query for {group} from it within {:.1} s (its Last Member Query Interval + 1 s)",
+                        "{} for {group} from {} while {} was Querier, and no {} for {group} from it within {:.1} s (its Last {} Query Interval + 1 s)",
                         p.what,
                         p.host,
                         p.querier,
-                        secs(p.window)
+                        if mld { "Multicast Address Specific Query" } else { "Group-Specific Query" },
+                        secs(p.window),
+                        if mld { "Listener" } else { "Member" },
                     ),
                 );
             }
