@@ -60,6 +60,17 @@ const HORIZON: Duration = Duration::from_secs(60);
 
 /// An IPv4 prefix of a link, as `--link-prefix` takes it: `198.18.0.0/24`
 /// (host bits may be set: `198.18.0.1/24` is the same link).
+///
+/// ```
+/// use ipv4kit_analyze::{parse_link_prefix, Options};
+///
+/// let link = parse_link_prefix("198.18.0.1/24").unwrap();
+/// assert_eq!(link.to_string(), "198.18.0.0/24");
+/// assert!(parse_link_prefix("198.18.0.0").is_err());
+/// // Queries from outside it are off-link (RFC 3376 §9.1).
+/// let options = Options { link_prefixes: vec![link], ..Options::default() };
+/// # let _ = options;
+/// ```
 pub fn parse_link_prefix(s: &str) -> Result<Ipv4Net, String> {
     s.trim()
         .parse::<Ipv4Net>()
