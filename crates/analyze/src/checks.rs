@@ -24,7 +24,8 @@
 //!   2236 §3 for IGMPv2 leaves, RFC 3810 §7.4.2 and RFC 2710 §4 for MLD):
 //!   a leave or a TO_IN record for a group the engine holds in EXCLUDE mode
 //!   asks the Querier for Q(G). When one arrives while a Querier is elected
-//!   (and has sent IGMPv2 or v3 queries), the Querier must send a
+//!   that understands it (has sent IGMPv2 or v3 queries for a leave, v3 or
+//!   MLDv2 queries for a TO_IN), the Querier must send a
 //!   Group-Specific Query for the group (with or without sources) within
 //!   its Last Member Query Interval (the Max Resp Time of its last specific
 //!   query; 1 s, the default, before it sent any) + 1 s. If none comes, the
@@ -183,6 +184,20 @@ enum Trigger {
     Block,
 }
 
+/// Whether a querier that sent queries of `versions` (bit v set for
+/// version v) understands `t`: an IGMPv1 querier has no leaves (RFC 1112),
+/// an IGMPv2 or MLDv1 one ignores v3/MLDv2 reports (RFC 2236 §2.1 has
+/// unknown types ignored; for MLDv1, ICMPv6 discards unknown informational
+/// messages, RFC 4443 §2.4).
+fn understood<A: Addr>(t: Trigger, versions: u8) -> bool {
+    let newest = A::NEWEST;
+    match t {
+        Trigger::ToIn => versions & (1 << newest) != 0,
+        Trigger::Leave if A::PROTOCOL == "igmp" => versions & 0b1100 != 0,
+        _ => true,
+    }
+}
+
 fn link_scope(group: IpAddr) -> bool {
     match group {
         IpAddr::V4(a) => a.octets()[..3] == [224, 0, 0],
@@ -276,7 +291,7 @@ where
             && querier.is_some_and(|q| q != m.src)
             && querier
                 .and_then(|q| self.queriers.get(&q))
-                .is_some_and(|q| <P::Addr as Addr>::PROTOCOL == "mld" || q.versions & 0b1100 != 0);
+                .is_some_and(|q| understood::<P::Addr>(t, q.versions));
         let window = querier
             .and_then(|q| self.queriers.get(&q))
             .and_then(|q| q.lmq_ms)

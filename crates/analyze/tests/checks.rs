@@ -398,3 +398,26 @@ fn an_mld_leave_without_a_query_is_flagged_in_a_real_capture() {
         .reason
         .contains("no Multicast Address Specific Query"));
 }
+
+#[test]
+fn an_igmpv2_querier_owes_nothing_for_a_v3_to_in_but_a_query_for_a_leave() {
+    // It ignores IGMPv3 reports (an unknown type to it, RFC 2236 §2.1).
+    let v2q = |ms| f(ms, Q, ALL, q2(Ipv4Addr::UNSPECIFIED, 100));
+    let mut v = vec![
+        v2q(0),
+        f(1000, H1, G1, r2(G1)),
+        f(2000, H2, G2, r2(G2)),
+        f(5000, H1, V3R, r3(&[(T::ChangeToInclude, G1, &[])])),
+        v2q(10_000),
+        f(11_000, H2, G2, r2(G2)),
+    ];
+    let r = analyze(&v);
+    assert!(
+        !found(&r).iter().any(|(_, rfc)| *rfc == "RFC 3376 §6.4.2"),
+        "{:#?}",
+        r.violations
+    );
+    v.push(f(6000, H2, ROUTERS, leave(G2)));
+    let n = frame_of(&v, |x| x.ms == 6000);
+    assert!(found(&analyze(&v)).contains(&(n, "RFC 2236 §3")));
+}
