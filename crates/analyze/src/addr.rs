@@ -41,6 +41,13 @@ pub(crate) enum Rule {
     RouterCompat,
     /// Hosts fall back to the older querier's version.
     HostCompat,
+    /// Queries come from the link (an IPv4 source in a given prefix).
+    OffLink,
+    /// A querier in a group's compatibility mode ignores what that mode
+    /// ignores (BLOCK; in IGMPv1 mode also leaves).
+    CompatQuery,
+    /// The Querier answers a leave (TO_IN) with a Group-Specific Query.
+    MissingQuery,
 }
 
 /// An IGMP or MLD address with the family's facts.
@@ -131,6 +138,10 @@ impl Addr for Ipv4Addr {
             (Rule::Ssm, _) => "RFC 4604 §2.2.2",
             (Rule::RouterCompat, _) => "RFC 3376 §7.3.1",
             (Rule::HostCompat, _) => "RFC 3376 §7.2.1",
+            (Rule::OffLink, _) => "RFC 3376 §9.1",
+            (Rule::CompatQuery, _) => "RFC 3376 §7.3.2",
+            (Rule::MissingQuery, 1 | 2) => "RFC 2236 §3",
+            (Rule::MissingQuery, _) => "RFC 3376 §6.4.2",
         }
     }
 }
@@ -185,6 +196,10 @@ impl Addr for Ipv6Addr {
             (Rule::Ssm, _) => "RFC 4604 §2.2.2",
             (Rule::RouterCompat, _) => "RFC 3810 §8.3.1",
             (Rule::HostCompat, _) => "RFC 3810 §8.2.1",
+            (Rule::OffLink, _) => "RFC 3810 §5.1.14",
+            (Rule::CompatQuery, _) => "RFC 3810 §8.3.2",
+            (Rule::MissingQuery, 1) => "RFC 2710 §4",
+            (Rule::MissingQuery, _) => "RFC 3810 §7.4.2",
         }
     }
 }

@@ -37,14 +37,31 @@ fn group(i: usize) -> Ipv4Addr {
 /// `n` packets, 1 ms apart: a v3 General Query every 125 s from 198.18.0.1;
 /// otherwise hosts (1000 of them) answer it with IS_EX records within its
 /// Max Resp Time (then send TO_EX), send v2 reports, and now and then a
-/// leave, for groups among 4000. A correct link: no violations.
+/// leave, for groups among 4000, which the querier answers with a
+/// Group-Specific Query (Max Resp 10 s) 1 ms later. A correct link: no
+/// violations.
 pub fn mixed(n: usize) -> Vec<u8> {
     let mut w = PcapWriter::new(Vec::with_capacity(n * 60), 101, 65535).expect("in memory");
     let querier = Ipv4Addr::new(198, 18, 0, 1);
     let mut m = [0u8; 64];
+    // Where a leave is: not a General Query's slot nor an answer's.
+    let leave_at =
+        |i: usize| i.is_multiple_of(97) && !i.is_multiple_of(3) && !i.is_multiple_of(125_000);
     for i in 0..n {
         let us = i as u64 * 1000;
-        let len = if i % 125_000 == 0 {
+        let answer_leave = i > 0 && leave_at(i - 1) && !i.is_multiple_of(125_000);
+        let len = if answer_leave {
+            QueryV3 {
+                max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
+                group: group((i - 1) % 4000),
+                s_flag: false,
+                qrv: 2,
+                qqic: Qqic::from_duration(Duration::from_secs(125)),
+                sources: &[],
+            }
+            .emit(&mut m)
+            .unwrap_or(0)
+        } else if i % 125_000 == 0 {
             QueryV3 {
                 max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
                 group: Ipv4Addr::UNSPECIFIED,
@@ -83,6 +100,7 @@ pub fn mixed(n: usize) -> Vec<u8> {
             .unwrap_or(0)
         };
         let (src, dst) = match (i % 125_000 == 0, i % 3 == 0, i % 97 == 0) {
+            _ if answer_leave => (querier, group((i - 1) % 4000)),
             (true, _, _) => (querier, Ipv4Addr::new(224, 0, 0, 1)),
             (_, true, _) => (host(i), Ipv4Addr::new(224, 0, 0, 22)),
             (_, _, true) => (host(i), Ipv4Addr::new(224, 0, 0, 2)),

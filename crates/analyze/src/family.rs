@@ -17,6 +17,9 @@ use crate::report::{
 };
 use crate::{Env, MAX_GROUPS, MAX_HOLDERS, MAX_LATENCIES, MAX_PERIODS, MAX_QUERIERS, MAX_TIMELINE};
 
+#[path = "checks.rs"]
+pub(crate) mod checks;
+
 /// Sources kept per holder.
 const MAX_HOLDER_SOURCES: usize = 64;
 /// Slack for clock and scheduling jitter in the timing checks.
@@ -152,6 +155,8 @@ where
     latency: Latency,
     answers: Answers,
     snapshot: Option<Table>,
+    /// The checks across messages (`checks.rs`).
+    checks: checks::Checks<P::Addr>,
 }
 
 fn ms(d: Duration) -> u32 {
@@ -190,6 +195,7 @@ where
             latency: Latency::default(),
             answers: Answers::default(),
             snapshot: None,
+            checks: checks::Checks::default(),
         }
     }
 
@@ -211,6 +217,7 @@ where
         while let Some(e) = self.router.poll_event() {
             match e {
                 RouterEvent::QuerierChanged { querier, .. } => {
+                    self.checks.querier_changed(now);
                     if let Some(q) = querier {
                         self.elections += 1;
                         if self.last_known.is_some_and(|l| l != q) {
@@ -311,6 +318,7 @@ where
     /// One IGMP or MLD message.
     pub(crate) fn message(&mut self, env: &mut Env<'_>, m: &Msg<'_, P::Addr>) {
         self.advance(env, m.now);
+        self.checks_due(env, m.now);
         let g = m.gmp;
         let v = g.version.unwrap_or(0);
         let known = matches!(g.kind, "query" | "report" | "leave" | "done");
@@ -402,6 +410,7 @@ where
         if let Some(why) = bad_source {
             self.violate(env, m, Rule::QuerySource, v, format!("query {why}"));
         }
+        let off_link = bad_source.is_none() && self.off_link(env, m, v);
         let want = if general {
             <P::Addr as Addr>::ALL_NODES
         } else {
@@ -441,14 +450,17 @@ where
                 }
             }
         }
-        // A source no router has takes no part in the election.
-        if bad_source.is_some() {
+        // A source no router has takes no part in the election; one off
+        // the link is not even given to the engine (it would win it).
+        if bad_source.is_some() || off_link {
             if general {
                 self.messages.general_queries += 1;
             } else {
                 self.messages.specific_queries += 1;
             }
-            self.feed(env, m);
+            if !off_link {
+                self.feed(env, m);
+            }
             return;
         }
         // The sender's run: a router silent longer than its Other Querier
@@ -632,6 +644,7 @@ where
                         p.first_query.get_or_insert(now);
                     }
                 }
+                self.specific_query(env, m, v, group);
             }
         }
         self.feed(env, m);
@@ -750,6 +763,7 @@ where
                         }
                     }
                 }
+                self.note_record(m, r.group, r.record_type);
                 let op = match r.record_type {
                     1 | 3 => Op::Include(&r.sources),
                     2 | 4 => Op::Exclude(&r.sources),
@@ -798,7 +812,13 @@ where
                 }
                 if let Some((tq, mrt)) = self.covering(group) {
                     let delay = now.saturating_duration_since(tq);
-                    if delay <= mrt + SLACK && !mrt.is_zero() {
+                    if <P::Addr as Addr>::PROTOCOL == "igmp" && v == 1 {
+                        // RFC 1112 hosts answer within 10 s whatever the
+                        // Max Resp Time says: counted apart, not timed.
+                        if delay <= DEFAULT_QRI + SLACK {
+                            self.answers.v1_untimed += 1;
+                        }
+                    } else if delay <= mrt + SLACK && !mrt.is_zero() {
                         self.answers.count += 1;
                         self.answers.delay_fraction.add(secs(delay) / secs(mrt));
                     }
@@ -877,6 +897,7 @@ where
                         ),
                     );
                 }
+                self.note_leave(m, group);
                 self.holder(env, m, group, v, Op::Include(&[]));
             }
         }
@@ -1089,6 +1110,7 @@ where
             }
             None => self.table(env, end),
         };
+        self.checks_due(env, end);
         // Time as Querier, from the engine's periods.
         let mut querier_ns: HashMap<P::Addr, u64> = HashMap::new();
         let periods: Vec<QuerierPeriod> = self

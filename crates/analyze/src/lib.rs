@@ -59,7 +59,9 @@ use ipv4kit_capture::read::{self, CaptureError, Frame};
 use ipv4kit_capture::time::Timestamp;
 use ipv4kit_gmp::{Igmp, Instant, Mld};
 
+pub use family::checks::parse_link_prefix;
 use family::{Family, Msg};
+pub use ipnet::Ipv4Net;
 pub use report::{At, Report, Violation};
 
 /// Links tracked; frames of further links are skipped and counted.
@@ -159,6 +161,11 @@ pub struct Options {
     pub iface: Option<String>,
     /// Take the membership tables at this time instead of the end.
     pub at: Option<AtTime>,
+    /// The IPv4 prefixes of the link(s) (a capture does not say them): a
+    /// query from outside every one is off-link (RFC 3376 §9.1). Empty: no
+    /// IPv4 source is checked against a prefix. MLD needs none (its
+    /// queries must come from link-local addresses, which is checked).
+    pub link_prefixes: Vec<Ipv4Net>,
 }
 
 /// The capture's clock: timestamps ↔ the engines' [`Instant`].
@@ -195,7 +202,11 @@ impl Clock {
 pub(crate) struct Env<'a> {
     pub(crate) clock: Clock,
     file: &'a str,
+    /// The file's position in the capture (violations sort by it, then frame).
+    file_index: usize,
     link: &'a str,
+    /// [`Options::link_prefixes`].
+    pub(crate) link_prefixes: &'a [Ipv4Net],
     sink: &'a mut Sink,
 }
 
@@ -212,22 +223,26 @@ impl Env<'_> {
         s.total += 1;
         *s.by_rfc.entry(rfc).or_default() += 1;
         if s.list.len() < MAX_VIOLATIONS_LISTED {
-            s.list.push(Violation {
-                file: Some(self.file.to_string()),
-                frame,
-                time: self.clock.at(now),
-                link: self.link.to_string(),
-                source,
-                rfc,
-                reason,
-            });
+            s.list.push((
+                self.file_index,
+                Violation {
+                    file: Some(self.file.to_string()),
+                    frame,
+                    time: self.clock.at(now),
+                    link: self.link.to_string(),
+                    source,
+                    rfc,
+                    reason,
+                },
+            ));
         }
     }
 }
 
 #[derive(Default)]
 struct Sink {
-    list: Vec<Violation>,
+    /// With the index of the file each is in.
+    list: Vec<(usize, Violation)>,
     total: u64,
     by_rfc: BTreeMap<&'static str, u64>,
 }
@@ -432,7 +447,9 @@ impl Analyzer {
             let mut env = Env {
                 clock,
                 file: &self.files[file],
+                file_index: file,
                 link: name,
+                link_prefixes: &self.options.link_prefixes,
                 sink: &mut self.sink,
             };
             f.data(&mut env, frame.index, now, dst);
@@ -483,7 +500,9 @@ impl Analyzer {
         let mut env = Env {
             clock,
             file: &self.files[file],
+            file_index: file,
             link: &l.name,
+            link_prefixes: &self.options.link_prefixes,
             sink: &mut self.sink,
         };
         if !ip.checksum_ok {
@@ -598,7 +617,9 @@ impl Analyzer {
         let mut env = Env {
             clock,
             file: &self.files[file],
+            file_index: file,
             link: &l.name,
+            link_prefixes: &self.options.link_prefixes,
             sink: &mut self.sink,
         };
         let Some(gmp) = p.mld.as_ref() else {
@@ -657,7 +678,9 @@ impl Analyzer {
             let mut env = Env {
                 clock,
                 file: &self.files[l.file],
+                file_index: l.file,
                 link: &l.name,
+                link_prefixes: &self.options.link_prefixes,
                 sink: &mut self.sink,
             };
             if let Some(f) = l.igmp.as_mut() {
@@ -685,7 +708,9 @@ impl Analyzer {
             let mut env = Env {
                 clock,
                 file: &self.files[l.file],
+                file_index: l.file,
                 link: &l.name,
+                link_prefixes: &self.options.link_prefixes,
                 sink: &mut self.sink,
             };
             let mut protocols = Vec::new();
@@ -711,7 +736,11 @@ impl Analyzer {
                 protocols,
             });
         }
-        let mut violations = self.sink.list;
+        // In file order, by frame: a check that waits (a missing query)
+        // lists its violation at the earlier frame that caused it.
+        let mut list = self.sink.list;
+        list.sort_by_key(|(file, v)| (*file, v.frame));
+        let mut violations: Vec<Violation> = list.into_iter().map(|(_, v)| v).collect();
         let mut unparsable = self.unparsable;
         if !several {
             violations.iter_mut().for_each(|v| v.file = None);

@@ -384,16 +384,21 @@ pub struct JoinLatency {
     pub data_after_s: f64,
 }
 
-/// Answers (current-state records, v1/v2 reports after a query) against
-/// the Max Resp Time of the query they answer.
+/// Answers (current-state records, v2 and MLDv1 reports after a query)
+/// against the Max Resp Time of the query they answer.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Answers {
-    /// Answers seen.
+    /// Answers seen and timed.
     pub count: u64,
     /// Answers later than the Max Resp Time (v3/MLDv2 current-state records).
     pub late: u64,
     /// Delay after the query, as a fraction of its Max Resp Time.
     pub delay_fraction: Stats,
+    /// IGMPv1 reports within 10 s of a query, not timed: RFC 1112 hosts
+    /// wait up to 10 s whatever the query's Max Resp Time says (RFC 1112
+    /// App. I, RFC 3376 §7.1), so they are neither in `count` nor in
+    /// `delay_fraction`.
+    pub v1_untimed: u64,
 }
 
 /// What the engine refused or ignored (its counters).

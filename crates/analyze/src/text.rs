@@ -214,11 +214,16 @@ fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
     let l = &p.latency;
     let a = &l.answers;
     writeln!(out, "  latency:")?;
-    writeln!(
+    write!(
         out,
         "    answers to queries: {}, {} late; delay/Max Resp mean {:.2} max {:.2}",
         a.count, a.late, a.delay_fraction.mean_s, a.delay_fraction.max_s
     )?;
+    if a.v1_untimed > 0 {
+        // RFC 1112 hosts answer within 10 s, whatever the Max Resp Time.
+        write!(out, " (and {} IGMPv1, not timed)", a.v1_untimed)?;
+    }
+    writeln!(out)?;
     for x in &l.leaves {
         writeln!(
             out,

@@ -3,9 +3,11 @@
 //! the frames and RFC sections the manifest names, the queriers in order,
 //! the groups at the end; recorded clean captures give no violation.
 //!
-//! A few manifest entries are rules this analysis does not check yet; they
-//! are listed in `NOT_CHECKED` with the reason and must still be missing
-//! (so the list shrinks when they are added). Violations the analysis finds
+//! Each capture is analysed with its manifest's `link` as the link prefix
+//! when it is IPv4 (the off-link query check needs it). Manifest entries
+//! for rules this analysis does not check yet would be listed in
+//! `NOT_CHECKED` with the reason and must still be missing (so the list
+//! shrinks when they are added); none is now. Violations the analysis finds
 //! beyond a manifest are listed in `EXTRA`, each with the reason it is right.
 
 use std::collections::BTreeSet;
@@ -15,32 +17,7 @@ use ipv4kit_analyze::{analyze_files, Options};
 use serde_json::Value;
 
 /// (capture, frame, rfc): in the manifest, not found, and why.
-const NOT_CHECKED: &[(&str, u64, &str, &str)] = &[
-    (
-        "faults-query-source.pcap",
-        6,
-        "RFC 3376 §9.1",
-        "off-link: the link's prefix is not in the capture",
-    ),
-    (
-        "faults-v2-host-no-compat.pcap",
-        5,
-        "RFC 3376 §7.3.2",
-        "querier behaviour in group compatibility mode",
-    ),
-    (
-        "faults-v2-host-no-compat.pcap",
-        6,
-        "RFC 3376 §7.3.2",
-        "querier behaviour in group compatibility mode",
-    ),
-    (
-        "rec-pimd.pcap",
-        54,
-        "RFC 3376 §6.4.2",
-        "a querier's missing Group-Specific Query",
-    ),
-];
+const NOT_CHECKED: &[(&str, u64, &str, &str)] = &[];
 
 /// (capture, frame, rfc): found beyond the manifest, and why that is right.
 const EXTRA: &[(&str, u64, &str, &str)] = &[];
@@ -71,7 +48,16 @@ fn every_manifest_entry_is_found_at_its_frame() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let r = analyze_files(&[path], Options::default());
+        // The link's prefix, when IPv4: queries from outside it are off-link.
+        let options = Options {
+            link_prefixes: m["link"]
+                .as_str()
+                .and_then(|l| ipv4kit_analyze::parse_link_prefix(l).ok())
+                .into_iter()
+                .collect(),
+            ..Options::default()
+        };
+        let r = analyze_files(&[path], options);
         assert!(
             r.summary.file_errors.is_empty(),
             "{name}: {:?}",

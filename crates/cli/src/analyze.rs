@@ -18,6 +18,7 @@ pub fn run_analyze(args: &AnalyzeArgs) -> Result<(), Box<dyn std::error::Error>>
     let mut a = Analyzer::new(Options {
         iface: args.iface.clone(),
         at: args.at,
+        link_prefixes: args.link_prefix.clone(),
     });
     let mut failed = 0usize;
     for path in &args.files {

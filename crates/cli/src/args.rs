@@ -134,7 +134,11 @@ pub enum Command {
 ///   or TTL ≠ 1, Max Resp Time not below the QQI, intervals not matching the
 ///   QQI, EXCLUDE or v1/v2 reports for SSM groups, reports of 224.0.0.1 or
 ///   ff02::1, bad checksums, query lengths to be ignored, late answers,
-///   mixed versions without compatibility behaviour.
+///   mixed versions without compatibility behaviour, source-specific queries
+///   answering a BLOCK (and in IGMPv1 mode queries answering a leave) while
+///   older hosts hold the group, a Querier sending no Group-Specific Query
+///   after a leave (within its Last Member Query Interval + 1 s). Queries
+///   from off the link are found only with --link-prefix.
 ///
 /// Frames that do not parse are counted and listed; state is capped (4096
 /// groups per link and protocol), so hostile captures cannot exhaust memory.
@@ -143,6 +147,7 @@ pub enum Command {
   ipv4kit analyze capture.pcapng
   ipv4kit analyze --json capture.pcapng | jq '.violations[]'
   ipv4kit analyze --iface eth0 --at 120 --svg membership.svg capture.pcapng
+  ipv4kit analyze --link-prefix 198.18.0.0/24 capture.pcap
   ipv4kit analyze --at 2024-05-01T10:00:00Z rotated-1.pcap rotated-2.pcap")]
 pub struct AnalyzeArgs {
     /// Print one JSON document instead of text.
@@ -158,6 +163,12 @@ pub struct AnalyzeArgs {
     /// Also write an SVG: the Querier over time and each group's holders.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// The link's IPv4 prefix (repeatable, e.g. 198.18.0.0/24): a query
+    /// from outside every one given is off-link (RFC 3376 §9.1). Without
+    /// it, IPv4 sources are not checked against a prefix (a capture does not
+    /// say the link's).
+    #[arg(long, value_name = "PREFIX", value_parser = ipv4kit_analyze::parse_link_prefix)]
+    pub link_prefix: Vec<ipv4kit_analyze::Ipv4Net>,
     /// pcap or pcapng files, analysed as one capture; `-` reads one from
     /// standard input.
     #[arg(value_name = "FILE", required = true)]

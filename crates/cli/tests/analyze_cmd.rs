@@ -26,6 +26,14 @@ fn invalid_arguments_exit_2_with_a_message() {
             &["analyze", "-", "-"][..],
             "standard input (-) can be read once",
         ),
+        (
+            &["analyze", "--link-prefix", "198.18.0.0", "x.pcap"][..],
+            "want an IPv4 prefix such as 198.18.0.0/24",
+        ),
+        (
+            &["analyze", "--link-prefix", "fe80::/64", "x.pcap"][..],
+            "want an IPv4 prefix",
+        ),
     ] {
         let out = ipv4kit(args);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -40,6 +48,43 @@ fn help_shows_the_long_description() {
     let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
     assert!(text.contains("frame number"), "{text}");
     assert!(text.contains("--svg"), "{text}");
+    assert!(text.contains("--link-prefix <PREFIX>"), "{text}");
+    assert!(
+        text.contains("Without it, IPv4 sources are not checked against a prefix"),
+        "{text}"
+    );
+}
+
+#[test]
+fn link_prefix_finds_the_off_link_query() {
+    let file = data("analyze/faults-query-source.pcap");
+    let off_link = |args: &[&str]| -> Vec<u64> {
+        let out = ipv4kit(args);
+        assert!(out.status.success(), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["rfc"] == "RFC 3376 §9.1")
+            .map(|x| x["frame"].as_u64().unwrap())
+            .collect()
+    };
+    let with = ["analyze", "--json", "--link-prefix", "198.18.0.0/24", &file];
+    assert_eq!(off_link(&with), vec![6]);
+    // Repeatable: the second prefix holds the source.
+    let both = [
+        "analyze",
+        "--json",
+        "--link-prefix",
+        "198.18.0.0/24",
+        "--link-prefix",
+        "198.19.200.0/24",
+        &file,
+    ];
+    assert!(off_link(&both).is_empty());
+    // Without the flag, nothing is checked against a prefix.
+    assert!(off_link(&["analyze", "--json", &file]).is_empty());
 }
 
 #[test]

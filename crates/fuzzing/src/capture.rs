@@ -248,9 +248,11 @@ pub fn capture_pcapng_blocks(data: &[u8]) {
 /// — each step one octet of time (tenths of a second), one of source
 /// (198.18.0.x), one of destination choice, one of length, then the
 /// message — so that the analysis logic itself gets arbitrary messages in
-/// order. The analysis never panics, its lists and tables stay within their
-/// caps, every violation names a frame of the capture, and the report
-/// prints as text, JSON and SVG.
+/// order. An odd third octet gives a link prefix (198.18.0.0 with a length
+/// from the rest of it), so that off-link queries are checked too. The
+/// analysis never panics, its lists and tables stay within their caps,
+/// every violation names a frame of the capture and they come in frame
+/// order, and the report prints as text, JSON and SVG.
 pub fn analyze_capture(data: &[u8]) {
     use ipv4kit_analyze::{analyze_reader, Options};
 
@@ -265,11 +267,22 @@ pub fn analyze_capture(data: &[u8]) {
     let at = data.get(1).map(|&b| {
         ipv4kit_analyze::AtTime::Offset(std::time::Duration::from_millis(u64::from(b) * 100))
     });
+    let link_prefixes = data
+        .get(2)
+        .filter(|&&b| b & 1 == 1)
+        .and_then(|&b| {
+            ipv4kit_analyze::Ipv4Net::new(std::net::Ipv4Addr::new(198, 18, 0, 0), (b >> 1) % 33)
+                .ok()
+        })
+        .map(|p| p.trunc())
+        .into_iter()
+        .collect();
     let Ok(r) = analyze_reader(
         stream,
         "fuzz input",
         Options {
             at,
+            link_prefixes,
             ..Options::default()
         },
     ) else {
@@ -282,6 +295,7 @@ pub fn analyze_capture(data: &[u8]) {
         assert!(v.frame >= 1 && v.frame <= r.summary.frames, "{v:?}");
         assert!(v.rfc.starts_with("RFC "));
     }
+    assert!(r.violations.windows(2).all(|w| w[0].frame <= w[1].frame));
     for l in &r.links {
         for p in &l.protocols {
             assert!(p.table.groups.len() <= ipv4kit_analyze::MAX_GROUPS);

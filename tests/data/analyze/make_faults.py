@@ -455,6 +455,55 @@ def v2_host_no_compat():
     return c
 
 
+def v1_host_leave():
+    c = Capture("faults-v1-host-leave",
+                "IGMPv3 querier 198.18.0.1; 198.18.0.21 is an IGMPv1 host reporting 239.1.2.3, so the "
+                "group is in IGMPv1 compatibility mode, where IGMPv2 leaves are ignored; the IGMPv2 host "
+                "198.18.0.22 leaves it and the querier answers with Group-Specific Queries.")
+    nocompat = ("RFC 3376 §7.3.2", "no-compat-older-host")
+    c.igmp(0.0, Q, ALL, query_v3())
+    c.igmp(1.0, H1, G1, msg_v2(0x12, G1), ra=False)
+    c.igmp(2.0, H2, G1, msg_v2(0x16, G1))
+    c.igmp(5.0, H2, "224.0.0.2", msg_v2(0x17, G1))
+    c.igmp(5.01, Q, G1, query_v3(G1, mrc=10), nocompat + (
+        "Group-Specific Query after an IGMPv2 leave while an IGMPv1 host holds the group",))
+    c.igmp(6.01, Q, G1, query_v3(G1, mrc=10), nocompat + (
+        "the retransmission of that query",))
+    c.igmp(10.0, Q, ALL, query_v3())
+    c.igmp(11.0, H1, G1, msg_v2(0x12, G1), ra=False)
+    c.queriers = [Q]
+    # The Group-Specific Queries lower the group timer to the Last Member
+    # Query Time (RFC 3376 §6.6.1): it ends at 7.01 s, and the v1 host's
+    # answer to the General Query at 10 s brings it back in IGMPv1 mode.
+    c.groups = {G1: group("exclude", H1, compat=1)}
+    return c
+
+
+def mld_v1_host_no_compat():
+    c = Capture("faults-mld-v1-host-no-compat",
+                "MLDv2 querier fe80::1; fe80::22 is an MLDv1 host reporting ff05::1:3, so the address is "
+                "in MLDv1 compatibility mode; an MLDv2 host's BLOCK must then be ignored, but the "
+                "querier answers it with Multicast Address and Source Specific Queries.")
+    nocompat = ("RFC 3810 §8.3.2", "no-compat-older-host")
+    q, h2, h3 = "fe80::1", "fe80::22", "fe80::23"
+    g1, src = "ff05::1:3", "2001:db8::100"
+    c.mld(0.0, q, "ff02::1", mld_query_v2(q, "ff02::1"))
+    c.mld(1.0, h2, g1, mld_v1(h2, 131, g1, g1))
+    c.mld(2.0, h3, "ff02::16", mld_report_v2(h3, [(IS_EX, g1, [])]))
+    c.mld(5.0, h3, "ff02::16", mld_report_v2(h3, [(BLOCK, g1, [src])]))
+    c.mld(5.01, q, g1, mld_query_v2(q, g1, g1, [src], mrc=1000), nocompat + (
+        "Multicast Address and Source Specific Query after a BLOCK while an MLDv1 host listens",))
+    c.mld(6.01, q, g1, mld_query_v2(q, g1, g1, [src], mrc=1000), nocompat + (
+        "the retransmission of that query",))
+    c.mld(10.0, q, "ff02::1", mld_query_v2(q, "ff02::1"))
+    c.mld(11.0, h2, g1, mld_v1(h2, 131, g1, g1))
+    c.mld(12.0, h3, "ff02::16", mld_report_v2(h3, [(IS_EX, g1, [src])]))
+    c.queriers = [q]
+    # As in faults-v2-host-no-compat: IS_EX({S}) gives EXCLUDE({S},{}).
+    c.groups = {g1: group("exclude", h3, [src], [], compat=1)}
+    return c
+
+
 def mixed_querier_versions():
     c = Capture("faults-mixed-querier-versions",
                 "IGMPv3 router 198.18.0.5 is querier until an IGMPv2 router, 198.18.0.3 (lower), "
@@ -516,7 +565,7 @@ def mld():
 
 CAPTURES = [non_querier, query_source, query_destination, ip_header, qqic_mismatch,
             mrt_not_less_than_qi, reports, malformed, late_answer, v2_host_no_compat,
-            mixed_querier_versions, mld]
+            mixed_querier_versions, mld, v1_host_leave, mld_v1_host_no_compat]
 
 if __name__ == "__main__":
     for make in CAPTURES:
