@@ -3,6 +3,7 @@
 //! timelines, the latencies, and last the violations and unparsable frames.
 
 use std::fmt::{self, Write};
+use std::net::IpAddr;
 
 use crate::report::{At, ProtocolReport, Report, Table};
 
@@ -10,12 +11,44 @@ fn t(a: &At) -> impl fmt::Display + '_ {
     a.ts.time_of_day()
 }
 
+/// An address as its `Display` writes it; IPv4 without the formatting
+/// machinery's cost per octet (the text has a line per group, per host and
+/// per change, each with addresses).
+struct Ip<'a>(&'a IpAddr);
+
+impl fmt::Display for Ip<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let IpAddr::V4(a) = self.0 else {
+            return self.0.fmt(f);
+        };
+        let mut buf = [0u8; 15];
+        let mut n = 0;
+        for (i, &o) in a.octets().iter().enumerate() {
+            if i > 0 {
+                buf[n] = b'.';
+                n += 1;
+            }
+            if o >= 100 {
+                buf[n] = b'0' + o / 100;
+                n += 1;
+            }
+            if o >= 10 {
+                buf[n] = b'0' + o / 10 % 10;
+                n += 1;
+            }
+            buf[n] = b'0' + o % 10;
+            n += 1;
+        }
+        f.write_str(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    }
+}
+
 fn opt<T: fmt::Display>(v: Option<T>, unit: &str) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v}{unit}"))
 }
 
 /// Writes the report as text.
-pub fn write(r: &Report, out: &mut String) -> fmt::Result {
+pub fn write<W: Write + ?Sized>(r: &Report, out: &mut W) -> fmt::Result {
     let s = &r.summary;
     writeln!(out, "capture: {}", s.files.join(", "))?;
     if let (Some(a), Some(b)) = (&s.start, &s.end) {
@@ -116,7 +149,7 @@ pub fn write(r: &Report, out: &mut String) -> fmt::Result {
     Ok(())
 }
 
-fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
+fn protocol<W: Write + ?Sized>(p: &ProtocolReport, out: &mut W) -> fmt::Result {
     let m = &p.messages;
     writeln!(
         out,
@@ -180,23 +213,26 @@ fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
             writeln!(
                 out,
                 "    {} ({} message(s), {} host(s)):",
-                g.group, g.messages, g.hosts_seen
+                Ip(&g.group),
+                g.messages,
+                g.hosts_seen
             )?;
             for e in &g.timeline {
-                let host = e.host.map(|h| h.to_string()).unwrap_or_default();
-                let mode = e.filter_mode.map(|m| {
-                    let src: Vec<String> = e.sources.iter().map(ToString::to_string).collect();
-                    format!(" {} {{{}}}", m.to_uppercase(), src.join(", "))
-                });
-                let v = e.version.map(|v| format!(" v{v}")).unwrap_or_default();
-                writeln!(
-                    out,
-                    "      {} {:7} {host}{}{v} → {} holder(s)",
-                    t(&e.time),
-                    e.event,
-                    mode.unwrap_or_default(),
-                    e.holders
-                )?;
+                // Written piece by piece: a capture can give thousands of
+                // these lines, and per-line temporaries were most of the
+                // text's cost.
+                write!(out, "      {} {:7} ", t(&e.time), e.event)?;
+                if let Some(h) = e.host {
+                    write!(out, "{}", Ip(&h))?;
+                }
+                if let Some(m) = e.filter_mode {
+                    write!(out, " {} ", upper(m))?;
+                    sources(out, e.sources.iter().map(|s| (s, None)))?;
+                }
+                if let Some(v) = e.version {
+                    write!(out, " v{v}")?;
+                }
+                writeln!(out, " → {} holder(s)", e.holders)?;
             }
             if g.timeline_dropped > 0 {
                 writeln!(out, "      ... {} more change(s)", g.timeline_dropped)?;
@@ -263,7 +299,7 @@ fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
     Ok(())
 }
 
-fn table(tb: &Table, out: &mut String) -> fmt::Result {
+fn table<W: Write + ?Sized>(tb: &Table, out: &mut W) -> fmt::Result {
     let when = tb.at.as_ref().map(|a| t(a).to_string()).unwrap_or_default();
     writeln!(
         out,
@@ -275,33 +311,23 @@ fn table(tb: &Table, out: &mut String) -> fmt::Result {
         tb.groups.len()
     )?;
     for g in &tb.groups {
-        let src: Vec<String> = g
-            .sources
-            .iter()
-            .map(|s| match s.expires_s {
-                Some(e) => format!("{} ({e:.0} s)", s.source),
-                None => format!("{} (excluded)", s.source),
-            })
-            .collect();
-        writeln!(
+        write!(out, "    {} {} ", Ip(&g.group), upper(g.filter_mode))?;
+        sources(
             out,
-            "    {} {} {{{}}} v{} up {:.1} s expires {} last reporter {}",
-            g.group,
-            g.filter_mode.to_uppercase(),
-            src.join(", "),
-            g.version,
-            g.up_s,
-            opt(g.expires_s.map(|e| format!("{e:.1}")), " s"),
-            g.last_reporter
+            g.sources.iter().map(|s| (&s.source, Some(s.expires_s))),
         )?;
+        write!(out, " v{} up {:.1} s expires ", g.version, g.up_s)?;
+        match g.expires_s {
+            Some(e) => write!(out, "{e:.1} s")?,
+            None => out.write_char('-')?,
+        }
+        writeln!(out, " last reporter {}", Ip(&g.last_reporter))?;
         for h in &g.hosts {
-            let s: Vec<String> = h.sources.iter().map(ToString::to_string).collect();
+            write!(out, "      host {} {} ", Ip(&h.host), upper(h.filter_mode))?;
+            sources(out, h.sources.iter().map(|s| (s, None)))?;
             writeln!(
                 out,
-                "      host {} {} {{{}}} v{} since {} last report {}",
-                h.host,
-                h.filter_mode.to_uppercase(),
-                s.join(", "),
+                " v{} since {} last report {}",
                 h.version,
                 t(&h.since),
                 t(&h.last_report)
@@ -311,10 +337,75 @@ fn table(tb: &Table, out: &mut String) -> fmt::Result {
     Ok(())
 }
 
+/// `include`/`exclude` as the RFCs write filter modes.
+fn upper(mode: &str) -> &str {
+    match mode {
+        "include" => "INCLUDE",
+        "exclude" => "EXCLUDE",
+        other => other,
+    }
+}
+
+/// `{a, b (12 s), c (excluded)}`: a source list, each with its timer when
+/// `Some` (`None` in it: an excluded source, no timer).
+fn sources<'a, W, I>(out: &mut W, list: I) -> fmt::Result
+where
+    W: Write + ?Sized,
+    I: Iterator<Item = (&'a IpAddr, Option<Option<f64>>)>,
+{
+    out.write_char('{')?;
+    for (i, (a, timer)) in list.enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write!(out, "{}", Ip(a))?;
+        match timer {
+            Some(Some(e)) => write!(out, " ({e:.0} s)")?,
+            Some(None) => out.write_str(" (excluded)")?,
+            None => {}
+        }
+    }
+    out.write_char('}')?;
+    Ok(())
+}
+
 /// The report as text.
 pub fn to_string(r: &Report) -> String {
     let mut s = String::new();
     // Writing into a String cannot fail.
     let _ = write(r, &mut s);
     s
+}
+
+/// Writes the report as text to `w` as it goes (a large report is not
+/// built in memory first). Wrap an unbuffered `w` (a file, standard
+/// output) in a [`std::io::BufWriter`].
+///
+/// ```
+/// let report = ipv4kit_analyze::Analyzer::new(Default::default()).finish();
+/// let mut out = Vec::new();
+/// ipv4kit_analyze::text::write_io(&report, &mut out)?;
+/// assert!(String::from_utf8(out).unwrap().starts_with("capture:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_io<W: std::io::Write>(r: &Report, w: W) -> std::io::Result<()> {
+    struct Adapter<W> {
+        w: W,
+        error: Option<std::io::Error>,
+    }
+    impl<W: std::io::Write> Write for Adapter<W> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.w.write_all(s.as_bytes()).map_err(|e| {
+                self.error = Some(e);
+                fmt::Error
+            })
+        }
+    }
+    let mut a = Adapter { w, error: None };
+    match write(r, &mut a) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(a
+            .error
+            .unwrap_or_else(|| std::io::Error::other("formatting the report failed"))),
+    }
 }
