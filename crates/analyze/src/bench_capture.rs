@@ -39,6 +39,14 @@ fn group(i: usize) -> Ipv4Addr {
 /// Max Resp Time (then send TO_EX), send v2 reports, and now and then a
 /// leave, for groups among 4000. A correct link: no violations.
 pub fn mixed(n: usize) -> Vec<u8> {
+    mixed_in(n, 4000)
+}
+
+/// [`mixed`] with `groups` groups (at least 1): packet `i` is about group
+/// `i % groups`, so every packet touches another group's state when
+/// `groups` is large (the worst case for the analysis's memory access).
+pub fn mixed_in(n: usize, groups: usize) -> Vec<u8> {
+    let groups = groups.max(1);
     let mut w = PcapWriter::new(Vec::with_capacity(n * 60), 101, 65535).expect("in memory");
     let querier = Ipv4Addr::new(198, 18, 0, 1);
     let mut m = [0u8; 64];
@@ -64,20 +72,20 @@ pub fn mixed(n: usize) -> Vec<u8> {
             };
             let rec = [GroupRecordRepr {
                 record_type,
-                group: group(i % 4000),
+                group: group(i % groups),
                 sources: &[],
                 aux_data: &[],
             }];
             ReportV3 { records: &rec }.emit(&mut m).unwrap_or(0)
         } else if i % 97 == 0 {
             LeaveV2 {
-                group: group(i % 4000),
+                group: group(i % groups),
             }
             .emit(&mut m)
             .unwrap_or(0)
         } else {
             ReportV2 {
-                group: group(i % 4000),
+                group: group(i % groups),
             }
             .emit(&mut m)
             .unwrap_or(0)
@@ -86,7 +94,7 @@ pub fn mixed(n: usize) -> Vec<u8> {
             (true, _, _) => (querier, Ipv4Addr::new(224, 0, 0, 1)),
             (_, true, _) => (host(i), Ipv4Addr::new(224, 0, 0, 22)),
             (_, _, true) => (host(i), Ipv4Addr::new(224, 0, 0, 2)),
-            _ => (host(i), group(i % 4000)),
+            _ => (host(i), group(i % groups)),
         };
         push(&mut w, us, src, dst, &m[..len]);
     }
