@@ -11,35 +11,98 @@ fn t(a: &At) -> impl fmt::Display + '_ {
     a.ts.time_of_day()
 }
 
-/// An address as its `Display` writes it; IPv4 without the formatting
-/// machinery's cost per octet (the text has a line per group, per host and
-/// per change, each with addresses).
-struct Ip<'a>(&'a IpAddr);
+/// One line of the group timelines or the table, built in a reused buffer
+/// and written in one piece: the text has a line per group, per host and
+/// per change (hundreds of thousands for a busy capture), and formatting
+/// each piece through `write!` cost more than the analysis of a packet.
+struct Line {
+    buf: String,
+    num: itoa::Buffer,
+}
 
-impl fmt::Display for Ip<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let IpAddr::V4(a) = self.0 else {
-            return self.0.fmt(f);
-        };
-        let mut buf = [0u8; 15];
-        let mut n = 0;
-        for (i, &o) in a.octets().iter().enumerate() {
-            if i > 0 {
-                buf[n] = b'.';
-                n += 1;
-            }
-            if o >= 100 {
-                buf[n] = b'0' + o / 100;
-                n += 1;
-            }
-            if o >= 10 {
-                buf[n] = b'0' + o / 10 % 10;
-                n += 1;
-            }
-            buf[n] = b'0' + o % 10;
-            n += 1;
+impl Line {
+    fn new() -> Self {
+        Line {
+            buf: String::with_capacity(160),
+            num: itoa::Buffer::new(),
         }
-        f.write_str(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    }
+
+    #[inline]
+    fn s(&mut self, s: &str) -> &mut Self {
+        self.buf.push_str(s);
+        self
+    }
+
+    #[inline]
+    fn n(&mut self, n: impl itoa::Integer) -> &mut Self {
+        self.buf.push_str(self.num.format(n));
+        self
+    }
+
+    /// An address as its `Display` writes it; IPv4 by hand.
+    fn ip(&mut self, a: &IpAddr) -> &mut Self {
+        match a {
+            IpAddr::V4(a) => {
+                for (i, &o) in a.octets().iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push('.');
+                    }
+                    self.buf.push_str(self.num.format(o));
+                }
+            }
+            IpAddr::V6(a) => {
+                let _ = write!(self.buf, "{a}");
+            }
+        }
+        self
+    }
+
+    fn time(&mut self, a: &At) -> &mut Self {
+        let _ = write!(self.buf, "{}", t(a));
+        self
+    }
+
+    /// `{a, b (12 s), c (excluded)}`: a source list, each with its timer
+    /// when `Some` (`None` in it: an excluded source, no timer).
+    fn sources<'a, I>(&mut self, list: I) -> &mut Self
+    where
+        I: Iterator<Item = (&'a IpAddr, Option<Option<f64>>)>,
+    {
+        self.buf.push('{');
+        for (i, (a, timer)) in list.enumerate() {
+            if i > 0 {
+                self.buf.push_str(", ");
+            }
+            self.ip(a);
+            match timer {
+                Some(Some(e)) => {
+                    let _ = write!(self.buf, " ({e:.0} s)");
+                }
+                Some(None) => self.buf.push_str(" (excluded)"),
+                None => {}
+            }
+        }
+        self.buf.push('}');
+        self
+    }
+
+    /// Writes the line (with its newline) to `out` and empties it.
+    fn end<W: Write + ?Sized>(&mut self, out: &mut W) -> fmt::Result {
+        self.buf.push('\n');
+        let r = out.write_str(&self.buf);
+        self.buf.clear();
+        r
+    }
+}
+
+/// A timeline event padded to 7 columns.
+fn event(e: &str) -> &str {
+    match e {
+        "join" => "join   ",
+        "change" => "change ",
+        "leave" => "leave  ",
+        other => other,
     }
 }
 
@@ -209,30 +272,35 @@ fn protocol<W: Write + ?Sized>(p: &ProtocolReport, out: &mut W) -> fmt::Result {
     table(&p.table, out)?;
     if !p.groups.is_empty() {
         writeln!(out, "  group timelines:")?;
+        let mut line = Line::new();
         for g in &p.groups {
-            writeln!(
-                out,
-                "    {} ({} message(s), {} host(s)):",
-                Ip(&g.group),
-                g.messages,
-                g.hosts_seen
-            )?;
+            line.s("    ")
+                .ip(&g.group)
+                .s(" (")
+                .n(g.messages)
+                .s(" message(s), ")
+                .n(g.hosts_seen)
+                .s(" host(s)):")
+                .end(out)?;
             for e in &g.timeline {
-                // Written piece by piece: a capture can give thousands of
-                // these lines, and per-line temporaries were most of the
-                // text's cost.
-                write!(out, "      {} {:7} ", t(&e.time), e.event)?;
+                line.s("      ")
+                    .time(&e.time)
+                    .s(" ")
+                    .s(event(e.event))
+                    .s(" ");
                 if let Some(h) = e.host {
-                    write!(out, "{}", Ip(&h))?;
+                    line.ip(&h);
                 }
                 if let Some(m) = e.filter_mode {
-                    write!(out, " {} ", upper(m))?;
-                    sources(out, e.sources.iter().map(|s| (s, None)))?;
+                    line.s(" ")
+                        .s(upper(m))
+                        .s(" ")
+                        .sources(e.sources.iter().map(|s| (s, None)));
                 }
                 if let Some(v) = e.version {
-                    write!(out, " v{v}")?;
+                    line.s(" v").n(v);
                 }
-                writeln!(out, " → {} holder(s)", e.holders)?;
+                line.s(" → ").n(e.holders).s(" holder(s)").end(out)?;
             }
             if g.timeline_dropped > 0 {
                 writeln!(out, "      ... {} more change(s)", g.timeline_dropped)?;
@@ -310,28 +378,38 @@ fn table<W: Write + ?Sized>(tb: &Table, out: &mut W) -> fmt::Result {
         tb.query_interval_s,
         tb.groups.len()
     )?;
+    let mut line = Line::new();
     for g in &tb.groups {
-        write!(out, "    {} {} ", Ip(&g.group), upper(g.filter_mode))?;
-        sources(
-            out,
-            g.sources.iter().map(|s| (&s.source, Some(s.expires_s))),
-        )?;
-        write!(out, " v{} up {:.1} s expires ", g.version, g.up_s)?;
+        line.s("    ")
+            .ip(&g.group)
+            .s(" ")
+            .s(upper(g.filter_mode))
+            .s(" ")
+            .sources(g.sources.iter().map(|s| (&s.source, Some(s.expires_s))))
+            .s(" v")
+            .n(g.version);
+        let _ = write!(line.buf, " up {:.1} s expires ", g.up_s);
         match g.expires_s {
-            Some(e) => write!(out, "{e:.1} s")?,
-            None => out.write_char('-')?,
+            Some(e) => {
+                let _ = write!(line.buf, "{e:.1} s");
+            }
+            None => line.buf.push('-'),
         }
-        writeln!(out, " last reporter {}", Ip(&g.last_reporter))?;
+        line.s(" last reporter ").ip(&g.last_reporter).end(out)?;
         for h in &g.hosts {
-            write!(out, "      host {} {} ", Ip(&h.host), upper(h.filter_mode))?;
-            sources(out, h.sources.iter().map(|s| (s, None)))?;
-            writeln!(
-                out,
-                " v{} since {} last report {}",
-                h.version,
-                t(&h.since),
-                t(&h.last_report)
-            )?;
+            line.s("      host ")
+                .ip(&h.host)
+                .s(" ")
+                .s(upper(h.filter_mode))
+                .s(" ")
+                .sources(h.sources.iter().map(|s| (s, None)))
+                .s(" v")
+                .n(h.version)
+                .s(" since ")
+                .time(&h.since)
+                .s(" last report ")
+                .time(&h.last_report)
+                .end(out)?;
         }
     }
     Ok(())
@@ -344,29 +422,6 @@ fn upper(mode: &str) -> &str {
         "exclude" => "EXCLUDE",
         other => other,
     }
-}
-
-/// `{a, b (12 s), c (excluded)}`: a source list, each with its timer when
-/// `Some` (`None` in it: an excluded source, no timer).
-fn sources<'a, W, I>(out: &mut W, list: I) -> fmt::Result
-where
-    W: Write + ?Sized,
-    I: Iterator<Item = (&'a IpAddr, Option<Option<f64>>)>,
-{
-    out.write_char('{')?;
-    for (i, (a, timer)) in list.enumerate() {
-        if i > 0 {
-            out.write_str(", ")?;
-        }
-        write!(out, "{}", Ip(a))?;
-        match timer {
-            Some(Some(e)) => write!(out, " ({e:.0} s)")?,
-            Some(None) => out.write_str(" (excluded)")?,
-            None => {}
-        }
-    }
-    out.write_char('}')?;
-    Ok(())
 }
 
 /// The report as text.
