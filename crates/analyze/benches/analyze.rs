@@ -1,7 +1,11 @@
 //! `ipv4kit analyze` against `ipv4kit decode` over the same capture of 10^6
 //! IGMP packets (raw IP, in memory): analysing must be at least as fast as
 //! decoding and printing (what `decode` does per frame: dissect, text line).
-//! Also 10^6 distinct groups (state capped at 4096 per link).
+//! `analyze` is the analysis alone, `analyze_text` the analysis and its text
+//! report (what the command does). Captures: a querier and 1000 hosts
+//! cycling through 4000 groups (every packet another group's state: the
+//! worst case for memory access) and through 400; 10^6 distinct groups
+//! (state capped at 4096 per link).
 //!
 //! `cargo bench -p ipv4kit-analyze --bench analyze`
 
@@ -34,6 +38,7 @@ fn decode(pcap: &[u8]) -> usize {
 fn bench(c: &mut Criterion) {
     for (name, pcap) in [
         ("mixed", bench_capture::mixed(N)),
+        ("mixed_400_groups", bench_capture::mixed_in(N, 400)),
         ("distinct_groups", bench_capture::distinct_groups(N)),
     ] {
         let mut g = c.benchmark_group(format!("capture_1m_{name}"));
@@ -48,6 +53,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let r = analyze_reader(black_box(&pcap[..]), "bench", Options::default()).unwrap();
                 black_box(r.summary.frames)
+            })
+        });
+        g.bench_function("analyze_text", |b| {
+            let mut text = String::new();
+            b.iter(|| {
+                let r = analyze_reader(black_box(&pcap[..]), "bench", Options::default()).unwrap();
+                text.clear();
+                let _ = ipv4kit_analyze::text::write(&r, &mut text);
+                black_box(text.len())
             })
         });
         g.finish();

@@ -41,6 +41,14 @@ fn group(i: usize) -> Ipv4Addr {
 /// Group-Specific Query (Max Resp 10 s) 1 ms later. A correct link: no
 /// violations.
 pub fn mixed(n: usize) -> Vec<u8> {
+    mixed_in(n, 4000)
+}
+
+/// [`mixed`] with `groups` groups (at least 1): packet `i` is about group
+/// `i % groups`, so every packet touches another group's state when
+/// `groups` is large (the worst case for the analysis's memory access).
+pub fn mixed_in(n: usize, groups: usize) -> Vec<u8> {
+    let groups = groups.max(1);
     let mut w = PcapWriter::new(Vec::with_capacity(n * 60), 101, 65535).expect("in memory");
     let querier = Ipv4Addr::new(198, 18, 0, 1);
     let mut m = [0u8; 64];
@@ -53,7 +61,7 @@ pub fn mixed(n: usize) -> Vec<u8> {
         let len = if answer_leave {
             QueryV3 {
                 max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
-                group: group((i - 1) % 4000),
+                group: group((i - 1) % groups),
                 s_flag: false,
                 qrv: 2,
                 qqic: Qqic::from_duration(Duration::from_secs(125)),
@@ -81,30 +89,30 @@ pub fn mixed(n: usize) -> Vec<u8> {
             };
             let rec = [GroupRecordRepr {
                 record_type,
-                group: group(i % 4000),
+                group: group(i % groups),
                 sources: &[],
                 aux_data: &[],
             }];
             ReportV3 { records: &rec }.emit(&mut m).unwrap_or(0)
         } else if i % 97 == 0 {
             LeaveV2 {
-                group: group(i % 4000),
+                group: group(i % groups),
             }
             .emit(&mut m)
             .unwrap_or(0)
         } else {
             ReportV2 {
-                group: group(i % 4000),
+                group: group(i % groups),
             }
             .emit(&mut m)
             .unwrap_or(0)
         };
         let (src, dst) = match (i % 125_000 == 0, i % 3 == 0, i % 97 == 0) {
-            _ if answer_leave => (querier, group((i - 1) % 4000)),
+            _ if answer_leave => (querier, group((i - 1) % groups)),
             (true, _, _) => (querier, Ipv4Addr::new(224, 0, 0, 1)),
             (_, true, _) => (host(i), Ipv4Addr::new(224, 0, 0, 22)),
             (_, _, true) => (host(i), Ipv4Addr::new(224, 0, 0, 2)),
-            _ => (host(i), group(i % 4000)),
+            _ => (host(i), group(i % groups)),
         };
         push(&mut w, us, src, dst, &m[..len]);
     }

@@ -2,12 +2,14 @@
 //! capture's messages, and what the analysis tracks beside it (queriers,
 //! holders per group, latencies) and checks (the violations).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use ipv4kit_capture::model::Gmp;
 use ipv4kit_gmp::router::RouterProtocol;
 use ipv4kit_gmp::{FilterMode, Instant, Router, RouterConfig, RouterEvent, RouterRxMeta};
+use smallvec::SmallVec;
 
 use crate::addr::{Addr, Rule};
 use crate::report::{
@@ -104,16 +106,117 @@ struct PendingLeave<A> {
     first_query: Option<Instant>,
 }
 
+/// What the analysis keeps per group. Laid out by hand (`repr(C)`): the
+/// fields every report reads come first, together, and the rest after (a
+/// capture that cycles through thousands of groups misses the cache on
+/// each line a report touches).
+#[repr(C)]
 struct GTrack<A> {
-    first: Instant,
-    messages: u64,
-    hosts_seen: u64,
-    holders: BTreeMap<A, HState<A>>,
-    timeline: Vec<TimelineEntry>,
-    timeline_dropped: u64,
+    /// Read first (with the map's key just before it), for the query a
+    /// report answers.
     last_specific: Option<(Instant, Duration)>,
-    pending_leave: Option<PendingLeave<A>>,
+    messages: u64,
+    /// Boxed: a pointer to test on every report, the rest only on a leave.
+    pending_leave: Option<Box<PendingLeave<A>>>,
+    holders: Holders<A>,
+    timeline: Vec<Change<A>>,
+    timeline_dropped: u64,
     pending_join: Option<(Instant, u64)>,
+    first: Instant,
+    hosts_seen: u64,
+}
+
+/// The tracked groups, hashed with foldhash: the analysis looks a group up
+/// for every record (the map is capped at `MAX_GROUPS`).
+type GroupMap<A> = HashMap<A, GTrack<A>, foldhash::fast::RandomState>;
+
+impl<A> GTrack<A> {
+    fn new(first: Instant) -> Self {
+        GTrack {
+            first,
+            messages: 0,
+            hosts_seen: 0,
+            holders: Holders(SmallVec::new()),
+            timeline: Vec::new(),
+            timeline_dropped: 0,
+            last_specific: None,
+            pending_leave: None,
+            pending_join: None,
+        }
+    }
+}
+
+/// A group's holders by address: sorted, at most `MAX_HOLDERS`. Most groups
+/// have one, kept inline: looking it up then touches no other memory (a
+/// B-tree node, or a `Vec`'s heap block, is one more cache miss per report
+/// when a capture cycles through thousands of groups).
+struct Holders<A>(SmallVec<[(A, HState<A>); 1]>);
+
+impl<A: Ord + Copy> Holders<A> {
+    fn get_mut(&mut self, host: &A) -> Option<&mut HState<A>> {
+        let i = self.0.binary_search_by(|(a, _)| a.cmp(host)).ok()?;
+        Some(&mut self.0[i].1)
+    }
+
+    fn insert(&mut self, host: A, state: HState<A>) {
+        match self.0.binary_search_by(|(a, _)| a.cmp(&host)) {
+            Ok(i) => self.0[i].1 = state,
+            Err(i) => self.0.insert(i, (host, state)),
+        }
+    }
+
+    fn remove(&mut self, host: &A) {
+        if let Ok(i) = self.0.binary_search_by(|(a, _)| a.cmp(host)) {
+            self.0.remove(i);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// In address order.
+    fn iter(&self) -> impl Iterator<Item = (&A, &HState<A>)> {
+        self.0.iter().map(|(a, s)| (a, s))
+    }
+}
+
+/// A timeline entry as kept during the analysis: a third of the size of
+/// the [`TimelineEntry`] it becomes at the end (a capture of thousands of
+/// busy groups keeps `MAX_TIMELINE` of these for each).
+struct Change<A> {
+    at: Instant,
+    frame: u64,
+    event: &'static str,
+    host: Option<A>,
+    /// The filter mode after the change, `None` when the host left.
+    exclude: Option<bool>,
+    sources: Box<[A]>,
+    version: Option<u8>,
+    holders: u16,
+}
+
+impl<A: Addr> Change<A> {
+    fn entry(self, env: &Env<'_>) -> TimelineEntry {
+        TimelineEntry {
+            time: env.clock.at(self.at),
+            frame: self.frame,
+            event: self.event,
+            host: self.host.map(Into::into),
+            filter_mode: self.exclude.map(|x| if x { "exclude" } else { "include" }),
+            sources: self.sources.iter().map(|&a| a.into()).collect(),
+            version: self.version,
+            holders: usize::from(self.holders),
+        }
+    }
 }
 
 /// What a report says about one host's membership of one group.
@@ -143,7 +246,7 @@ where
     last_known: Option<P::Addr>,
     elections: u64,
     takeovers: u64,
-    groups: HashMap<P::Addr, GTrack<P::Addr>>,
+    groups: GroupMap<P::Addr>,
     groups_untracked: u64,
     last_general: Option<LastQuery<P::Addr>>,
     /// The last General Query of version 1 and 2 (IGMP) or 1 (MLD).
@@ -186,7 +289,7 @@ where
             last_known: None,
             elections: 0,
             takeovers: 0,
-            groups: HashMap::new(),
+            groups: HashMap::default(),
             groups_untracked: 0,
             last_general: None,
             older: [None, None],
@@ -245,23 +348,20 @@ where
         };
         if !g.holders.is_empty() {
             g.holders.clear();
-            push_timeline(
-                g,
-                TimelineEntry {
-                    time: env.clock.at(now),
-                    frame: 0,
-                    event: "expired",
-                    host: None,
-                    filter_mode: None,
-                    sources: Vec::new(),
-                    version: None,
-                    holders: 0,
-                },
-            );
+            push_timeline(g, |_| Change {
+                at: now,
+                frame: 0,
+                event: "expired",
+                host: None,
+                exclude: None,
+                sources: Box::default(),
+                version: None,
+                holders: 0,
+            });
         }
         g.pending_join = None;
         if let Some(p) = g.pending_leave.take() {
-            let entry = leave_entry(env, group, p, "removed", Some(now));
+            let entry = leave_entry(env, group, *p, "removed", Some(now));
             push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
         }
     }
@@ -651,27 +751,7 @@ where
     }
 
     fn track(&mut self, group: P::Addr, now: Instant) -> Option<&mut GTrack<P::Addr>> {
-        if !self.groups.contains_key(&group) {
-            if self.groups.len() >= MAX_GROUPS {
-                self.groups_untracked += 1;
-                return None;
-            }
-            self.groups.insert(
-                group,
-                GTrack {
-                    first: now,
-                    messages: 0,
-                    hosts_seen: 0,
-                    holders: BTreeMap::new(),
-                    timeline: Vec::new(),
-                    timeline_dropped: 0,
-                    last_specific: None,
-                    pending_leave: None,
-                    pending_join: None,
-                },
-            );
-        }
-        self.groups.get_mut(&group)
+        track(&mut self.groups, &mut self.groups_untracked, group, now)
     }
 
     /// The query a report at `now` about `group` answers: the later of the
@@ -905,6 +985,10 @@ where
     }
 
     /// Applies what `m.src` reported about `group` to its holder entry.
+    ///
+    /// The hot path of the analysis (every record of every report): one
+    /// lookup of the group, one of the holder, and no allocation when a
+    /// holder repeats what it said before.
     fn holder(
         &mut self,
         env: &mut Env<'_>,
@@ -914,19 +998,15 @@ where
         op: Op<'_, P::Addr>,
     ) {
         let now = m.now;
-        let engine_has = self.router.group(group).is_some();
-        let Some(t) = self.track(group, now) else {
+        let Some(t) = track(&mut self.groups, &mut self.groups_untracked, group, now) else {
             return;
         };
         t.messages += 1;
-        let t: &mut GTrack<P::Addr> = t;
-        let before = t
-            .holders
-            .get(&m.src)
-            .map(|h| (h.exclude, h.sources.clone(), h.version));
+        let before = t.holders.get_mut(&m.src);
+        let had = before.is_some();
         let (mut exclude, mut sources) = before
             .as_ref()
-            .map_or((false, Vec::new()), |b| (b.0, b.1.clone()));
+            .map_or((false, Vec::new()), |b| (b.exclude, b.sources.clone()));
         let sorted = |s: &[P::Addr]| {
             let mut v: Vec<P::Addr> = s.iter().copied().take(MAX_HOLDER_SOURCES).collect();
             v.sort_unstable();
@@ -942,19 +1022,12 @@ where
                 exclude = false;
                 sources = sorted(s);
             }
-            Op::Allow(s) => {
+            Op::Allow(s) | Op::Block(s) => {
+                // ALLOW adds to an INCLUDE list and removes from an EXCLUDE
+                // list; BLOCK the reverse.
+                let adds = matches!(op, Op::Allow(_)) != exclude;
                 for a in s {
-                    if exclude {
-                        sources.retain(|x| x != a);
-                    } else if sources.len() < MAX_HOLDER_SOURCES && !sources.contains(a) {
-                        sources.push(*a);
-                    }
-                }
-                sources.sort_unstable();
-            }
-            Op::Block(s) => {
-                for a in s {
-                    if !exclude {
+                    if !adds {
                         sources.retain(|x| x != a);
                     } else if sources.len() < MAX_HOLDER_SOURCES && !sources.contains(a) {
                         sources.push(*a);
@@ -964,17 +1037,14 @@ where
             }
         }
         let holds = exclude || !sources.is_empty();
-        let had = before.is_some();
-        let event = match (had, holds) {
-            (false, false) => return,
-            (false, true) => "join",
-            (true, false) => "leave",
-            (true, true) => {
-                let b = before.as_ref();
-                if b.is_some_and(|b| b.0 == exclude && b.1 == sources && b.2 == v) {
-                    if let Some(h) = t.holders.get_mut(&m.src) {
-                        h.last = now;
-                    }
+        let event = match (before, holds) {
+            (None, false) => return,
+            (None, true) => "join",
+            (Some(_), false) => "leave",
+            (Some(h), true) => {
+                let same = h.exclude == exclude && h.sources == sources && h.version == v;
+                h.last = now;
+                if same {
                     ""
                 } else {
                     "change"
@@ -984,60 +1054,61 @@ where
         // Another member answering ends a pending leave.
         if holds {
             if let Some(p) = t.pending_leave.take_if(|p| p.host != m.src) {
-                let entry = leave_entry(env, group, p, "kept", Some(now));
+                let entry = leave_entry(env, group, *p, "kept", Some(now));
                 push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
             }
         }
-        let Some(t) = self.groups.get_mut(&group) else {
-            return;
-        };
         if event.is_empty() {
             return;
         }
         if holds {
-            if !had && t.holders.len() >= MAX_HOLDERS {
-                return;
-            }
-            if !had {
+            if had {
+                if let Some(h) = t.holders.get_mut(&m.src) {
+                    h.exclude = exclude;
+                    h.sources.clone_from(&sources);
+                    h.version = v;
+                }
+            } else {
+                if t.holders.len() >= MAX_HOLDERS {
+                    return;
+                }
                 t.hosts_seen += 1;
                 if t.holders.is_empty() && t.pending_join.is_none() {
                     t.pending_join = Some((now, m.frame));
                 }
+                t.holders.insert(
+                    m.src,
+                    HState {
+                        exclude,
+                        sources: sources.clone(),
+                        version: v,
+                        since: now,
+                        last: now,
+                    },
+                );
             }
-            let since = t.holders.get(&m.src).map_or(now, |h| h.since);
-            t.holders.insert(
-                m.src,
-                HState {
-                    exclude,
-                    sources: sources.clone(),
-                    version: v,
-                    since,
-                    last: now,
-                },
-            );
         } else {
             t.holders.remove(&m.src);
-            if engine_has && t.pending_leave.is_none() {
-                t.pending_leave = Some(PendingLeave {
+            if t.pending_leave.is_none() && self.router.group(group).is_some() {
+                t.pending_leave = Some(Box::new(PendingLeave {
                     host: m.src,
                     at: now,
                     frame: m.frame,
                     queries: 0,
                     first_query: None,
-                });
+                }));
             }
         }
-        let entry = TimelineEntry {
-            time: env.clock.at(now),
+        push_timeline(t, |t| Change {
+            at: now,
             frame: m.frame,
             event,
-            host: Some(m.src.into()),
-            filter_mode: holds.then_some(if exclude { "exclude" } else { "include" }),
-            sources: sources.into_iter().map(Into::into).collect(),
+            host: Some(m.src),
+            exclude: holds.then_some(exclude),
+            sources: sources.into_boxed_slice(),
             version: Some(v),
-            holders: t.holders.len(),
-        };
-        push_timeline(t, entry);
+            holders: u16::try_from(t.holders.len()).unwrap_or(u16::MAX),
+        });
     }
 
     /// The membership table at `now` (timers run up to it first).
@@ -1156,7 +1227,7 @@ where
         let mut group_reports = Vec::with_capacity(groups.len());
         for (a, mut g) in groups {
             if let Some(p) = g.pending_leave.take() {
-                let entry = leave_entry(env, a, p, "pending", None);
+                let entry = leave_entry(env, a, *p, "pending", None);
                 push_latency(&mut latency.leaves, &mut latency.dropped, entry);
             }
             group_reports.push(GroupReport {
@@ -1164,7 +1235,7 @@ where
                 first_seen: env.clock.at(g.first),
                 messages: g.messages,
                 hosts_seen: g.hosts_seen,
-                timeline: g.timeline,
+                timeline: g.timeline.into_iter().map(|c| c.entry(env)).collect(),
                 timeline_dropped: g.timeline_dropped,
             });
         }
@@ -1211,8 +1282,37 @@ fn compat(c: ipv4kit_gmp::Compat, newest: u8) -> u8 {
     }
 }
 
-fn push_timeline<A>(g: &mut GTrack<A>, e: TimelineEntry) {
-    if g.timeline.len() < MAX_TIMELINE {
+/// The group's entry, made if there is room (counted in `untracked` if not).
+fn track<'a, A: Addr>(
+    groups: &'a mut GroupMap<A>,
+    untracked: &mut u64,
+    group: A,
+    now: Instant,
+) -> Option<&'a mut GTrack<A>> {
+    let tracked = groups.len();
+    match groups.entry(group) {
+        Entry::Occupied(o) => Some(o.into_mut()),
+        Entry::Vacant(e) if tracked < MAX_GROUPS => Some(e.insert(GTrack::new(now))),
+        Entry::Vacant(_) => {
+            *untracked += 1;
+            None
+        }
+    }
+}
+
+/// Adds the entry `e` makes, if the timeline has room (it is made only
+/// then: most changes of a busy group are only counted).
+fn push_timeline<A>(g: &mut GTrack<A>, e: impl FnOnce(&GTrack<A>) -> Change<A>) {
+    let len = g.timeline.len();
+    if len < MAX_TIMELINE {
+        // Room for 8 first, then for all: most groups change a few times,
+        // a busy one fills its timeline, and growing it by doubling copied
+        // it four times over.
+        if len == g.timeline.capacity() {
+            g.timeline
+                .reserve_exact(if len < 8 { 8 - len } else { MAX_TIMELINE - len });
+        }
+        let e = e(g);
         g.timeline.push(e);
     } else {
         g.timeline_dropped += 1;

@@ -273,7 +273,8 @@ pub struct Analyzer {
     end: Instant,
     at: Option<Instant>,
     at_taken: bool,
-    keys: HashMap<LinkKey, usize>,
+    /// Looked up for every frame: foldhash, not SipHash (capped at `MAX_LINKS`).
+    keys: HashMap<LinkKey, usize, foldhash::fast::RandomState>,
     links: Vec<LinkState>,
     sink: Sink,
     unparsable: Vec<report::Unparsable>,
@@ -290,7 +291,7 @@ impl Analyzer {
             end: Instant::ZERO,
             at: None,
             at_taken: false,
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             links: Vec::new(),
             sink: Sink::default(),
             unparsable: Vec::new(),

@@ -3,6 +3,7 @@
 //! timelines, the latencies, and last the violations and unparsable frames.
 
 use std::fmt::{self, Write};
+use std::net::IpAddr;
 
 use crate::report::{At, ProtocolReport, Report, Table};
 
@@ -10,12 +11,107 @@ fn t(a: &At) -> impl fmt::Display + '_ {
     a.ts.time_of_day()
 }
 
+/// One line of the group timelines or the table, built in a reused buffer
+/// and written in one piece: the text has a line per group, per host and
+/// per change (hundreds of thousands for a busy capture), and formatting
+/// each piece through `write!` cost more than the analysis of a packet.
+struct Line {
+    buf: String,
+    num: itoa::Buffer,
+}
+
+impl Line {
+    fn new() -> Self {
+        Line {
+            buf: String::with_capacity(160),
+            num: itoa::Buffer::new(),
+        }
+    }
+
+    #[inline]
+    fn s(&mut self, s: &str) -> &mut Self {
+        self.buf.push_str(s);
+        self
+    }
+
+    #[inline]
+    fn n(&mut self, n: impl itoa::Integer) -> &mut Self {
+        self.buf.push_str(self.num.format(n));
+        self
+    }
+
+    /// An address as its `Display` writes it; IPv4 by hand.
+    fn ip(&mut self, a: &IpAddr) -> &mut Self {
+        match a {
+            IpAddr::V4(a) => {
+                for (i, &o) in a.octets().iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push('.');
+                    }
+                    self.buf.push_str(self.num.format(o));
+                }
+            }
+            IpAddr::V6(a) => {
+                let _ = write!(self.buf, "{a}");
+            }
+        }
+        self
+    }
+
+    fn time(&mut self, a: &At) -> &mut Self {
+        let _ = write!(self.buf, "{}", t(a));
+        self
+    }
+
+    /// `{a, b (12 s), c (excluded)}`: a source list, each with its timer
+    /// when `Some` (`None` in it: an excluded source, no timer).
+    fn sources<'a, I>(&mut self, list: I) -> &mut Self
+    where
+        I: Iterator<Item = (&'a IpAddr, Option<Option<f64>>)>,
+    {
+        self.buf.push('{');
+        for (i, (a, timer)) in list.enumerate() {
+            if i > 0 {
+                self.buf.push_str(", ");
+            }
+            self.ip(a);
+            match timer {
+                Some(Some(e)) => {
+                    let _ = write!(self.buf, " ({e:.0} s)");
+                }
+                Some(None) => self.buf.push_str(" (excluded)"),
+                None => {}
+            }
+        }
+        self.buf.push('}');
+        self
+    }
+
+    /// Writes the line (with its newline) to `out` and empties it.
+    fn end<W: Write + ?Sized>(&mut self, out: &mut W) -> fmt::Result {
+        self.buf.push('\n');
+        let r = out.write_str(&self.buf);
+        self.buf.clear();
+        r
+    }
+}
+
+/// A timeline event padded to 7 columns.
+fn event(e: &str) -> &str {
+    match e {
+        "join" => "join   ",
+        "change" => "change ",
+        "leave" => "leave  ",
+        other => other,
+    }
+}
+
 fn opt<T: fmt::Display>(v: Option<T>, unit: &str) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v}{unit}"))
 }
 
 /// Writes the report as text.
-pub fn write(r: &Report, out: &mut String) -> fmt::Result {
+pub fn write<W: Write + ?Sized>(r: &Report, out: &mut W) -> fmt::Result {
     let s = &r.summary;
     writeln!(out, "capture: {}", s.files.join(", "))?;
     if let (Some(a), Some(b)) = (&s.start, &s.end) {
@@ -116,7 +212,7 @@ pub fn write(r: &Report, out: &mut String) -> fmt::Result {
     Ok(())
 }
 
-fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
+fn protocol<W: Write + ?Sized>(p: &ProtocolReport, out: &mut W) -> fmt::Result {
     let m = &p.messages;
     writeln!(
         out,
@@ -176,27 +272,35 @@ fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
     table(&p.table, out)?;
     if !p.groups.is_empty() {
         writeln!(out, "  group timelines:")?;
+        let mut line = Line::new();
         for g in &p.groups {
-            writeln!(
-                out,
-                "    {} ({} message(s), {} host(s)):",
-                g.group, g.messages, g.hosts_seen
-            )?;
+            line.s("    ")
+                .ip(&g.group)
+                .s(" (")
+                .n(g.messages)
+                .s(" message(s), ")
+                .n(g.hosts_seen)
+                .s(" host(s)):")
+                .end(out)?;
             for e in &g.timeline {
-                let host = e.host.map(|h| h.to_string()).unwrap_or_default();
-                let mode = e.filter_mode.map(|m| {
-                    let src: Vec<String> = e.sources.iter().map(ToString::to_string).collect();
-                    format!(" {} {{{}}}", m.to_uppercase(), src.join(", "))
-                });
-                let v = e.version.map(|v| format!(" v{v}")).unwrap_or_default();
-                writeln!(
-                    out,
-                    "      {} {:7} {host}{}{v} → {} holder(s)",
-                    t(&e.time),
-                    e.event,
-                    mode.unwrap_or_default(),
-                    e.holders
-                )?;
+                line.s("      ")
+                    .time(&e.time)
+                    .s(" ")
+                    .s(event(e.event))
+                    .s(" ");
+                if let Some(h) = e.host {
+                    line.ip(&h);
+                }
+                if let Some(m) = e.filter_mode {
+                    line.s(" ")
+                        .s(upper(m))
+                        .s(" ")
+                        .sources(e.sources.iter().map(|s| (s, None)));
+                }
+                if let Some(v) = e.version {
+                    line.s(" v").n(v);
+                }
+                line.s(" → ").n(e.holders).s(" holder(s)").end(out)?;
             }
             if g.timeline_dropped > 0 {
                 writeln!(out, "      ... {} more change(s)", g.timeline_dropped)?;
@@ -268,7 +372,7 @@ fn protocol(p: &ProtocolReport, out: &mut String) -> fmt::Result {
     Ok(())
 }
 
-fn table(tb: &Table, out: &mut String) -> fmt::Result {
+fn table<W: Write + ?Sized>(tb: &Table, out: &mut W) -> fmt::Result {
     let when = tb.at.as_ref().map(|a| t(a).to_string()).unwrap_or_default();
     writeln!(
         out,
@@ -279,41 +383,50 @@ fn table(tb: &Table, out: &mut String) -> fmt::Result {
         tb.query_interval_s,
         tb.groups.len()
     )?;
+    let mut line = Line::new();
     for g in &tb.groups {
-        let src: Vec<String> = g
-            .sources
-            .iter()
-            .map(|s| match s.expires_s {
-                Some(e) => format!("{} ({e:.0} s)", s.source),
-                None => format!("{} (excluded)", s.source),
-            })
-            .collect();
-        writeln!(
-            out,
-            "    {} {} {{{}}} v{} up {:.1} s expires {} last reporter {}",
-            g.group,
-            g.filter_mode.to_uppercase(),
-            src.join(", "),
-            g.version,
-            g.up_s,
-            opt(g.expires_s.map(|e| format!("{e:.1}")), " s"),
-            g.last_reporter
-        )?;
+        line.s("    ")
+            .ip(&g.group)
+            .s(" ")
+            .s(upper(g.filter_mode))
+            .s(" ")
+            .sources(g.sources.iter().map(|s| (&s.source, Some(s.expires_s))))
+            .s(" v")
+            .n(g.version);
+        let _ = write!(line.buf, " up {:.1} s expires ", g.up_s);
+        match g.expires_s {
+            Some(e) => {
+                let _ = write!(line.buf, "{e:.1} s");
+            }
+            None => line.buf.push('-'),
+        }
+        line.s(" last reporter ").ip(&g.last_reporter).end(out)?;
         for h in &g.hosts {
-            let s: Vec<String> = h.sources.iter().map(ToString::to_string).collect();
-            writeln!(
-                out,
-                "      host {} {} {{{}}} v{} since {} last report {}",
-                h.host,
-                h.filter_mode.to_uppercase(),
-                s.join(", "),
-                h.version,
-                t(&h.since),
-                t(&h.last_report)
-            )?;
+            line.s("      host ")
+                .ip(&h.host)
+                .s(" ")
+                .s(upper(h.filter_mode))
+                .s(" ")
+                .sources(h.sources.iter().map(|s| (s, None)))
+                .s(" v")
+                .n(h.version)
+                .s(" since ")
+                .time(&h.since)
+                .s(" last report ")
+                .time(&h.last_report)
+                .end(out)?;
         }
     }
     Ok(())
+}
+
+/// `include`/`exclude` as the RFCs write filter modes.
+fn upper(mode: &str) -> &str {
+    match mode {
+        "include" => "INCLUDE",
+        "exclude" => "EXCLUDE",
+        other => other,
+    }
 }
 
 /// The report as text.
@@ -322,4 +435,37 @@ pub fn to_string(r: &Report) -> String {
     // Writing into a String cannot fail.
     let _ = write(r, &mut s);
     s
+}
+
+/// Writes the report as text to `w` as it goes (a large report is not
+/// built in memory first). Wrap an unbuffered `w` (a file, standard
+/// output) in a [`std::io::BufWriter`].
+///
+/// ```
+/// let report = ipv4kit_analyze::Analyzer::new(Default::default()).finish();
+/// let mut out = Vec::new();
+/// ipv4kit_analyze::text::write_io(&report, &mut out)?;
+/// assert!(String::from_utf8(out).unwrap().starts_with("capture:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_io<W: std::io::Write>(r: &Report, w: W) -> std::io::Result<()> {
+    struct Adapter<W> {
+        w: W,
+        error: Option<std::io::Error>,
+    }
+    impl<W: std::io::Write> Write for Adapter<W> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.w.write_all(s.as_bytes()).map_err(|e| {
+                self.error = Some(e);
+                fmt::Error
+            })
+        }
+    }
+    let mut a = Adapter { w, error: None };
+    match write(r, &mut a) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(a
+            .error
+            .unwrap_or_else(|| std::io::Error::other("formatting the report failed"))),
+    }
 }

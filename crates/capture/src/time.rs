@@ -67,18 +67,24 @@ impl Timestamp {
     }
 
     fn fraction(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 10];
+        let n = self.put_fraction(&mut buf);
+        f.write_str(std::str::from_utf8(&buf[..n]).unwrap_or(".?"))
+    }
+
+    /// ".nnnnnnnnn" cut to the capture's digits into `buf`; its length.
+    fn put_fraction(&self, buf: &mut [u8; 10]) -> usize {
         let digits = usize::from(self.digits.min(9));
         if digits == 0 {
-            return Ok(());
+            return 0;
         }
-        // ".nnnnnnnnn" cut to the capture's digits.
-        let mut buf = [b'.'; 10];
+        buf[0] = b'.';
         let mut n = self.nanos.min(999_999_999);
         for i in (1..10).rev() {
             buf[i] = b'0' + (n % 10) as u8;
             n /= 10;
         }
-        f.write_str(std::str::from_utf8(&buf[..=digits]).unwrap_or(".?"))
+        digits + 1
     }
 }
 
@@ -93,16 +99,21 @@ impl fmt::Display for Form<'_> {
             let (y, m, d) = civil_from_days(day);
             write!(f, "{y:04}-{m:02}-{d:02}T")?;
         }
-        // By hand: this runs once per printed packet.
+        // By hand, into one buffer written at once: this runs once per
+        // printed packet.
         let two = |v: u64| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
         let (h, m, s) = (two(rem / 3600), two(rem / 60 % 60), two(rem % 60));
-        let hms = [h[0], h[1], b':', m[0], m[1], b':', s[0], s[1]];
-        f.write_str(std::str::from_utf8(&hms).unwrap_or("??:??:??"))?;
-        t.fraction(f)?;
+        let mut buf = [0u8; 19];
+        buf[..8].copy_from_slice(&[h[0], h[1], b':', m[0], m[1], b':', s[0], s[1]]);
+        let mut frac = [0u8; 10];
+        let n = t.put_fraction(&mut frac);
+        buf[8..8 + n].copy_from_slice(&frac[..n]);
+        let mut end = 8 + n;
         if self.1 {
-            f.write_str("Z")?;
+            buf[end] = b'Z';
+            end += 1;
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&buf[..end]).unwrap_or("??:??:??"))
     }
 }
 

@@ -49,12 +49,14 @@ pub fn run_analyze(args: &AnalyzeArgs) -> Result<(), Box<dyn std::error::Error>>
         std::fs::write(svg, ipv4kit_analyze::svg::to_svg(&report))
             .map_err(|e| format!("--svg {}: cannot write: {e}", svg.display()))?;
     }
-    let mut out = io::stdout().lock();
+    // Standard output flushes at every newline; a report can be many
+    // thousand lines.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::other)?;
         out.write_all(b"\n")?;
     } else {
-        out.write_all(ipv4kit_analyze::text::to_string(&report).as_bytes())?;
+        ipv4kit_analyze::text::write_io(&report, &mut out)?;
     }
     out.flush()?;
     if failed > 0 {

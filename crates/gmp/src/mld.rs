@@ -111,6 +111,10 @@ impl Protocol for Mld {
     type Message<'a> = MldRx<'a>;
     type Scratch = MldScratch;
 
+    fn cmp_addr(a: &Ipv6Addr, b: &Ipv6Addr) -> core::cmp::Ordering {
+        a.to_bits().cmp(&b.to_bits())
+    }
+
     const ALL_NODES: Ipv6Addr = ALL_NODES;
     const OLDEST: Compat = Compat::V2;
     /// RFC 3810 §9.11: 1 s.

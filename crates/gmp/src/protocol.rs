@@ -198,6 +198,14 @@ pub trait Protocol: 'static {
     /// the interface (RFC 3810 §5.1.15), so `false` there.
     const GENERAL_QUERY_TO_ALL_NODES_ONLY: bool = true;
 
+    /// Orders two addresses as the address order (`Ord`) does. IGMP and MLD
+    /// compare each address as one integer: the standard library's `Ord`
+    /// for IP addresses compares octet arrays, and the router's group map
+    /// compares addresses on every record it looks up.
+    fn cmp_addr(a: &Self::Addr, b: &Self::Addr) -> core::cmp::Ordering {
+        a.cmp(b)
+    }
+
     /// Whether `addr` is a multicast group address.
     fn is_multicast(addr: &Self::Addr) -> bool;
     /// The default SSM range (RFC 4607: 232.0.0.0/8).
@@ -329,6 +337,10 @@ impl Protocol for Igmp {
     type Addr = Ipv4Addr;
     type Message<'a> = IgmpMessage<'a>;
     type Scratch = Vec<GroupRecordRepr<'static>>;
+
+    fn cmp_addr(a: &Ipv4Addr, b: &Ipv4Addr) -> core::cmp::Ordering {
+        a.to_bits().cmp(&b.to_bits())
+    }
 
     const ALL_NODES: Ipv4Addr = ALL_SYSTEMS;
     const OLDEST: Compat = Compat::V1;

@@ -46,6 +46,7 @@ pub use config::{Counters, RouterConfig, RouterEvent, RouterRxMeta};
 pub use table::{GroupEntry, GroupView, MembershipTable, SourceEntry};
 pub use wire::{QuerySpec, RouterProtocol, RouterReceived};
 
+use alloc::collections::btree_map::Entry;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -100,11 +101,49 @@ struct Tx<A> {
     sources: Vec<A>,
 }
 
+/// A group address as the groups map's key: in address order, compared
+/// with [`Protocol::cmp_addr`](crate::protocol::Protocol::cmp_addr).
+struct Key<P: RouterProtocol>(P::Addr);
+
+impl<P: RouterProtocol> Clone for Key<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: RouterProtocol> Copy for Key<P> {}
+
+impl<P: RouterProtocol> PartialEq for Key<P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<P: RouterProtocol> Eq for Key<P> {}
+
+impl<P: RouterProtocol> PartialOrd for Key<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<P: RouterProtocol> Ord for Key<P> {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        P::cmp_addr(&self.0, &other.0)
+    }
+}
+
+impl<P: RouterProtocol> core::fmt::Debug for Key<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A multicast router's view of one interface: RFC 3376 §6 and §7.3, sans-IO.
 #[derive(Debug)]
 pub struct Router<P: RouterProtocol> {
     config: RouterConfig<P>,
-    groups: BTreeMap<P::Addr, GroupState<P::Addr>>,
+    groups: BTreeMap<Key<P>, GroupState<P::Addr>>,
     is_querier: bool,
     querier: Option<P::Addr>,
     other_querier_until: Option<Instant>,
@@ -337,7 +376,7 @@ impl<P: RouterProtocol> Router<P> {
         let mut next = None;
         let events = &mut self.events;
         let dropped = &mut self.counters.events_dropped;
-        for (&addr, g) in self.groups.iter_mut() {
+        for (&Key(addr), g) in self.groups.iter_mut() {
             if g.deadline().is_some_and(|t| t <= now) {
                 let mut ev = |e| push_event(events, dropped, e);
                 if let Some((from, to)) = g.expire(now, addr, &mut ev) {
@@ -360,7 +399,7 @@ impl<P: RouterProtocol> Router<P> {
         }
         self.next_group_check = next;
         for addr in dead {
-            self.groups.remove(&addr);
+            self.groups.remove(&Key(addr));
             self.event(RouterEvent::GroupExpired { group: addr });
         }
         for addr in due_queries {
@@ -491,12 +530,23 @@ impl<P: RouterProtocol> Router<P> {
             self.counters.ssm_exclude += 1;
             return;
         }
-        let existing = self.groups.get(&group);
+        // One map lookup per record: the entry serves the compatibility
+        // check, the creation rule and the update.
+        let groups_len = self.groups.len();
+        let gmi = now + self.group_membership_interval();
+        let ohpi = now + self.older_host_present_interval();
+        let lmqt = now + self.last_member_query_time();
+        let lmqc = self.last_member_query_count();
+        let querier = self.is_querier && !self.config.passive;
+        let max_sources = self.config.max_sources_per_group;
+        let entry = self.groups.entry(Key(group));
         // §7.3.2: the group's compatibility mode, after this report's own
         // older-host timer.
-        let mut compat = existing
-            .map_or(Compat::V3, GroupState::compat)
-            .min(self.version);
+        let mut compat = match &entry {
+            Entry::Occupied(o) => o.get().compat(),
+            Entry::Vacant(_) => Compat::V3,
+        }
+        .min(self.version);
         if let Some(v) = old.filter(|_| rt == RecordType::IsExclude) {
             compat = compat.min(v);
         }
@@ -510,35 +560,29 @@ impl<P: RouterProtocol> Router<P> {
             (_, RecordType::ToExclude | RecordType::IsExclude) => sources.clear(),
             _ => {}
         }
-        if !self.groups.contains_key(&group) {
-            let creates = matches!(rt, RecordType::IsExclude | RecordType::ToExclude)
-                || !sources.is_empty()
-                    && matches!(
-                        rt,
-                        RecordType::IsInclude | RecordType::Allow | RecordType::ToInclude
-                    );
-            if !creates {
-                return;
+        let added = matches!(entry, Entry::Vacant(_));
+        let state = match entry {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                let creates = matches!(rt, RecordType::IsExclude | RecordType::ToExclude)
+                    || !sources.is_empty()
+                        && matches!(
+                            rt,
+                            RecordType::IsInclude | RecordType::Allow | RecordType::ToInclude
+                        );
+                if !creates {
+                    return;
+                }
+                if groups_len >= self.config.max_groups {
+                    self.counters.groups_refused += 1;
+                    return;
+                }
+                v.insert(GroupState::new(now, reporter))
             }
-            if self.groups.len() >= self.config.max_groups {
-                self.counters.groups_refused += 1;
-                return;
-            }
-        }
+        };
         self.counters.records += 1;
-        let gmi = now + self.group_membership_interval();
-        let ohpi = now + self.older_host_present_interval();
-        let lmqt = now + self.last_member_query_time();
-        let lmqc = self.last_member_query_count();
-        let querier = self.is_querier && !self.config.passive;
-        let max_sources = self.config.max_sources_per_group;
-        let added = !self.groups.contains_key(&group);
         let events = &mut self.events;
         let dropped = &mut self.counters.events_dropped;
-        let state = self
-            .groups
-            .entry(group)
-            .or_insert_with(|| GroupState::new(now, reporter));
         let mut ev = |e| push_event(events, dropped, e);
         if added {
             ev(RouterEvent::GroupAdded { group });
@@ -578,7 +622,7 @@ impl<P: RouterProtocol> Router<P> {
 
     /// The state of `group`, if it has any.
     pub fn group(&self, group: P::Addr) -> Option<GroupView<'_, P::Addr>> {
-        self.groups.get(&group).map(|g| GroupView {
+        self.groups.get(&Key(group)).map(|g| GroupView {
             addr: group,
             state: g,
         })
@@ -588,7 +632,7 @@ impl<P: RouterProtocol> Router<P> {
     pub fn groups(&self) -> impl Iterator<Item = GroupView<'_, P::Addr>> {
         self.groups
             .iter()
-            .map(|(&addr, state)| GroupView { addr, state })
+            .map(|(&Key(addr), state)| GroupView { addr, state })
     }
 
     /// The membership table with the data of RFC 8652 (ietf-igmp-mld), as of `now`.

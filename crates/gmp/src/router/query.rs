@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::{min_opt, QuerySpec, Router, RouterEvent, RouterProtocol, MAX_ROUTER_QUEUED};
+use super::{min_opt, Key, QuerySpec, Router, RouterEvent, RouterProtocol, MAX_ROUTER_QUEUED};
 use crate::protocol::{Compat, Received};
 use crate::time::Instant;
 
@@ -47,7 +47,7 @@ impl<P: RouterProtocol> Router<P> {
     pub(super) fn send_group_queries(&mut self, now: Instant, addr: P::Addr) {
         let lmqt = now + self.last_member_query_time();
         let lmqi = self.config.last_member_query_interval;
-        let Some(g) = self.groups.get_mut(&addr) else {
+        let Some(g) = self.groups.get_mut(&Key(addr)) else {
             return;
         };
         let mut with_g = None;
@@ -166,7 +166,7 @@ impl<P: RouterProtocol> Router<P> {
             }
             _ => now + self.last_member_query_time(),
         };
-        if let Some(state) = self.groups.get_mut(&g) {
+        if let Some(state) = self.groups.get_mut(&Key(g)) {
             let mut sources = P::query_sources(msg).peekable();
             let specific = sources.peek().is_some();
             state.lower_for_received(lmqt, sources, specific);

@@ -146,7 +146,7 @@ pub(crate) fn build<P: RouterProtocol>(r: &Router<P>, now: Instant) -> Membershi
     let groups = r
         .groups
         .iter()
-        .map(|(&group, g)| {
+        .map(|(&super::Key(group), g)| {
             let expire = match g.mode {
                 FilterMode::Exclude => left(g.timer),
                 FilterMode::Include => left(g.sources.iter().filter_map(|s| s.timer).max()),
