@@ -55,31 +55,26 @@ pub fn mixed_in(n: usize, groups: usize) -> Vec<u8> {
     // Where a leave is: not a General Query's slot nor an answer's.
     let leave_at =
         |i: usize| i.is_multiple_of(97) && !i.is_multiple_of(3) && !i.is_multiple_of(125_000);
+    // The querier's v3 query for `group` (unspecified: General).
+    let query = |group: Ipv4Addr, m: &mut [u8]| {
+        QueryV3 {
+            max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
+            group,
+            s_flag: false,
+            qrv: 2,
+            qqic: Qqic::from_duration(Duration::from_secs(125)),
+            sources: &[],
+        }
+        .emit(m)
+        .unwrap_or(0)
+    };
     for i in 0..n {
         let us = i as u64 * 1000;
         let answer_leave = i > 0 && leave_at(i - 1) && !i.is_multiple_of(125_000);
         let len = if answer_leave {
-            QueryV3 {
-                max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
-                group: group((i - 1) % groups),
-                s_flag: false,
-                qrv: 2,
-                qqic: Qqic::from_duration(Duration::from_secs(125)),
-                sources: &[],
-            }
-            .emit(&mut m)
-            .unwrap_or(0)
+            query(group((i - 1) % groups), &mut m)
         } else if i % 125_000 == 0 {
-            QueryV3 {
-                max_resp_code: MaxRespCode::from_duration(Duration::from_secs(10)),
-                group: Ipv4Addr::UNSPECIFIED,
-                s_flag: false,
-                qrv: 2,
-                qqic: Qqic::from_duration(Duration::from_secs(125)),
-                sources: &[],
-            }
-            .emit(&mut m)
-            .unwrap_or(0)
+            query(Ipv4Addr::UNSPECIFIED, &mut m)
         } else if i % 3 == 0 {
             // Answers (IS_EX) within the query's 10 s, state changes after.
             let record_type = if i % 125_000 < 9_000 {
