@@ -6,7 +6,13 @@
 //! replayed frame by frame through the router engine of `ipv4kit-gmp` in
 //! passive mode, one engine per link (pcapng interface × outermost VLAN)
 //! and per protocol, with the capture timestamps as its clock (the first
-//! frame is [`Instant::ZERO`](ipv4kit_gmp::Instant::ZERO)). Beside the
+//! frame is [`Instant::ZERO`](ipv4kit_gmp::Instant::ZERO)). A tunnel is a
+//! link of its own: the Ethernet frame or IP datagram that VXLAN (RFC 7348)
+//! or GRE (RFC 2784, RFC 2890) carries in an IPv4 datagram is analysed on
+//! the link of the outer one × the tunnel (the VNI; GRE's key, or without
+//! one the outer source and destination) × the inner frame's outermost
+//! VLAN. One level only: a tunnel inside a tunnel is counted as skipped.
+//! Beside the
 //! engine, the analysis keeps what a table does not: every querier's
 //! timers as announced and as observed, each host's last report per group,
 //! and the violations.
@@ -52,7 +58,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Duration;
 
-use ipv4kit_capture::decode;
+use ipv4kit_capture::decode::{self, TunnelPayload};
 use ipv4kit_capture::link::{self, Link};
 use ipv4kit_capture::model::Packet;
 use ipv4kit_capture::read::{self, CaptureError, Frame};
@@ -251,7 +257,33 @@ struct Sink {
 struct LinkKey {
     file: usize,
     interface: Option<u32>,
+    place: Place,
+}
+
+/// Where in a file's interface a packet was seen: its outermost VLAN, and
+/// the tunnel it came out of.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Place {
     vlan: Option<u16>,
+    tunnel: Option<Tunnel>,
+}
+
+/// A tunnel (one level deep) and the inner frame's outermost VLAN.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Tunnel {
+    id: TunnelId,
+    vlan: Option<u16>,
+}
+
+/// What tells a tunnel's links apart.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum TunnelId {
+    /// VXLAN: the VNI (RFC 7348 §5).
+    Vxlan(u32),
+    /// GRE with a key (RFC 2890 §2.1).
+    GreKey(u32),
+    /// GRE without a key: the outer source and destination.
+    Gre(Ipv4Addr, Ipv4Addr),
 }
 
 struct LinkState {
@@ -362,22 +394,86 @@ impl Analyzer {
             }
         }
         let (header, link) = link::dissect(frame.linktype, frame.data);
-        let vlan = header.vlans.first().map(|v| v.id);
+        let place = Place {
+            vlan: header.vlans.first().map(|v| v.id),
+            tunnel: None,
+        };
+        self.link_layer(frame, file, place, ts_now, link);
+    }
+
+    /// The IP packet of a link layer (the frame's, or a tunnel's inner one).
+    fn link_layer(
+        &mut self,
+        frame: &Frame<'_>,
+        file: usize,
+        place: Place,
+        ts: Option<Instant>,
+        link: Link<'_>,
+    ) {
         match link {
-            Link::Ipv4(bytes) => self.ipv4(frame, file, vlan, ts_now, bytes),
-            Link::Ipv6(bytes) => self.ipv6(frame, file, vlan, ts_now, bytes),
+            Link::Ipv4(bytes) => self.ipv4(frame, file, place, ts, bytes),
+            Link::Ipv6(bytes) => self.ipv6(frame, file, place, ts, bytes),
             Link::Truncated(what) => {
-                self.unparsable(frame.index, ts_now, "link", format!("{what} cut short"));
+                self.unparsable(frame.index, ts, "link", format!("{what} cut short"));
             }
             Link::NotIp(_) | Link::Unsupported(_) => {}
         }
     }
 
-    fn link(&mut self, frame: &Frame<'_>, file: usize, vlan: Option<u16>) -> Option<usize> {
+    /// A UDP or GRE datagram (`bytes`, IPv4 with protocol 17 or 47): when
+    /// it is VXLAN or GRE, the packet inside on the tunnel's link. As
+    /// `decode`, only a datagram that is not fragmented and was captured
+    /// whole is followed.
+    fn tunnel(
+        &mut self,
+        frame: &Frame<'_>,
+        file: usize,
+        outer: Place,
+        ts: Option<Instant>,
+        bytes: &[u8],
+    ) {
+        let hl = usize::from(bytes[0] & 0x0f) * 4;
+        let total = usize::from(u16::from_be_bytes([bytes[2], bytes[3]]));
+        // More Fragments or a Fragment Offset (RFC 791 §3.1).
+        let fragment = bytes[6] & 0x3f != 0 || bytes[7] != 0;
+        if fragment || hl < 20 || total < hl || total > bytes.len() {
+            return;
+        }
+        let Some(t) = decode::tunnel_header(bytes[9], &bytes[hl..total]) else {
+            return;
+        };
+        if outer.tunnel.is_some() {
+            self.summary.skipped += 1;
+            return;
+        }
+        let id = match (t.vni, t.key) {
+            (Some(vni), _) => TunnelId::Vxlan(vni),
+            (None, Some(key)) => TunnelId::GreKey(key),
+            (None, None) => TunnelId::Gre(
+                Ipv4Addr::new(bytes[12], bytes[13], bytes[14], bytes[15]),
+                Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19]),
+            ),
+        };
+        let (vlan, link) = match t.inner {
+            TunnelPayload::Ethernet(b) => {
+                let (header, link) = link::dissect(link::linktype::ETHERNET, b);
+                (header.vlans.first().map(|v| v.id), link)
+            }
+            TunnelPayload::Ipv4(b) => (None, Link::Ipv4(b)),
+            TunnelPayload::Ipv6(b) => (None, Link::Ipv6(b)),
+        };
+        let place = Place {
+            vlan: outer.vlan,
+            tunnel: Some(Tunnel { id, vlan }),
+        };
+        self.link_layer(frame, file, place, ts, link);
+    }
+
+    fn link(&mut self, frame: &Frame<'_>, file: usize, place: Place) -> Option<usize> {
         let key = LinkKey {
             file,
             interface: frame.interface_id,
-            vlan,
+            place,
         };
         if let Some(&i) = self.keys.get(&key) {
             return Some(i);
@@ -393,15 +489,25 @@ impl Analyzer {
                 .file_name()
                 .map_or_else(|| "link".to_string(), |n| n.to_string_lossy().into_owned()),
         };
-        if let Some(v) = vlan {
+        if let Some(v) = place.vlan {
             name.push_str(&format!(" vlan {v}"));
+        }
+        if let Some(t) = place.tunnel {
+            match t.id {
+                TunnelId::Vxlan(vni) => name.push_str(&format!(" vxlan {vni}")),
+                TunnelId::GreKey(key) => name.push_str(&format!(" gre key {key}")),
+                TunnelId::Gre(src, dst) => name.push_str(&format!(" gre {src}>{dst}")),
+            }
+            if let Some(v) = t.vlan {
+                name.push_str(&format!(" vlan {v}"));
+            }
         }
         self.keys.insert(key, self.links.len());
         self.links.push(LinkState {
             file,
             name,
             interface: frame.interface.map(str::to_string),
-            vlan,
+            vlan: place.vlan,
             last: Instant::ZERO,
             igmp: None,
             mld: None,
@@ -423,7 +529,7 @@ impl Analyzer {
         &mut self,
         frame: &Frame<'_>,
         file: usize,
-        vlan: Option<u16>,
+        place: Place,
         ts: Option<Instant>,
         pick: fn(&mut LinkState) -> (&str, Option<&mut Family<P>>),
         dst: P::Addr,
@@ -434,7 +540,7 @@ impl Analyzer {
         let key = LinkKey {
             file,
             interface: frame.interface_id,
-            vlan,
+            place,
         };
         let Some(i) = self.keys.get(&key).copied() else {
             return;
@@ -461,7 +567,7 @@ impl Analyzer {
         &mut self,
         frame: &Frame<'_>,
         file: usize,
-        vlan: Option<u16>,
+        place: Place,
         ts: Option<Instant>,
         bytes: &[u8],
     ) {
@@ -469,7 +575,11 @@ impl Analyzer {
         if bytes.len() >= 20 && bytes[0] >> 4 == 4 && bytes[9] != 2 {
             let dst = Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19]);
             if dst.is_multicast() {
-                self.data(frame, file, vlan, ts, |l| (&l.name, l.igmp.as_mut()), dst);
+                self.data(frame, file, place, ts, |l| (&l.name, l.igmp.as_mut()), dst);
+            }
+            // VXLAN (UDP) and GRE: the packet inside, on a link of its own.
+            if matches!(bytes[9], 17 | 47) {
+                self.tunnel(frame, file, place, ts, bytes);
             }
             return;
         }
@@ -487,7 +597,7 @@ impl Analyzer {
         let hl = usize::from(ip.ihl) * 4;
         let end = usize::from(ip.total_len).min(bytes.len());
         let raw = bytes.get(hl..end).unwrap_or(&[]);
-        let Some(i) = self.link(frame, file, vlan) else {
+        let Some(i) = self.link(frame, file, place) else {
             return;
         };
         let now = self.now(i, ts);
@@ -572,7 +682,7 @@ impl Analyzer {
         &mut self,
         frame: &Frame<'_>,
         file: usize,
-        vlan: Option<u16>,
+        place: Place,
         ts: Option<Instant>,
         bytes: &[u8],
     ) {
@@ -582,7 +692,7 @@ impl Analyzer {
                 let mut o = [0u8; 16];
                 o.copy_from_slice(&bytes[24..40]);
                 let dst = Ipv6Addr::from(o);
-                self.data(frame, file, vlan, ts, |l| (&l.name, l.mld.as_mut()), dst);
+                self.data(frame, file, place, ts, |l| (&l.name, l.mld.as_mut()), dst);
             }
             return;
         }
@@ -604,7 +714,7 @@ impl Analyzer {
             }
             return;
         }
-        let Some(i) = self.link(frame, file, vlan) else {
+        let Some(i) = self.link(frame, file, place) else {
             return;
         };
         let now = self.now(i, ts);

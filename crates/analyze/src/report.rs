@@ -63,7 +63,7 @@ pub struct Summary {
     /// Frames that did not parse.
     pub unparsable: u64,
     /// Frames skipped: other interfaces (`--iface`), links beyond
-    /// [`crate::MAX_LINKS`].
+    /// [`crate::MAX_LINKS`], tunnels inside tunnels.
     pub skipped: u64,
     /// The first frame's time.
     pub start: Option<At>,
@@ -88,12 +88,14 @@ pub struct Summary {
 /// One link.
 #[derive(Clone, Debug, Serialize)]
 pub struct LinkReport {
-    /// A name: the file (when several), the interface, the VLAN.
+    /// A name: the file (when several), the interface, the VLAN, and for a
+    /// tunnel's link the tunnel (`vxlan 4242`, `gre key 7`, `gre
+    /// 198.18.0.1>198.18.0.2`) and the inner frame's VLAN.
     pub name: String,
     /// The pcapng interface name, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interface: Option<String>,
-    /// The outermost VLAN id, if tagged.
+    /// The outermost VLAN id, if tagged (a tunnel's link: the outer frame's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
     /// IGMP, then MLD, where present.

@@ -155,13 +155,47 @@ fn ipv4_packet_at(bytes: &[u8], depth: u8) -> Packet {
 /// Tunnels inside tunnels are decoded this deep, no deeper.
 const MAX_TUNNEL_DEPTH: u8 = 4;
 
-/// VXLAN (UDP to port 4789, RFC 7348 §5) and GRE (RFC 2784, with RFC 2890's
-/// key and sequence number) carrying Ethernet or IPv4: the inner packet
-/// decoded, as tcpdump does.
-fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
-    if depth >= MAX_TUNNEL_DEPTH {
-        return None;
-    }
+/// What a tunnel header carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TunnelPayload<'a> {
+    /// An Ethernet frame (VXLAN; GRE's Transparent Ethernet Bridging, 0x6558).
+    Ethernet(&'a [u8]),
+    /// An IPv4 datagram (GRE protocol type 0x0800).
+    Ipv4(&'a [u8]),
+    /// An IPv6 packet (GRE protocol type 0x86dd).
+    Ipv6(&'a [u8]),
+}
+
+/// A VXLAN or GRE header at the start of an IPv4 payload, and what follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tunnel<'a> {
+    /// `vxlan` or `gre`, as [`Encap::kind`].
+    pub kind: &'static str,
+    /// VXLAN Network Identifier.
+    pub vni: Option<u32>,
+    /// GRE: the protocol type (an EtherType).
+    pub protocol: Option<u16>,
+    /// GRE: the key, when present (RFC 2890 §2.1).
+    pub key: Option<u32>,
+    /// The frame or datagram inside.
+    pub inner: TunnelPayload<'a>,
+}
+
+/// The tunnel an IPv4 payload of `protocol` starts with: VXLAN (UDP to port
+/// 4789 with the I flag set, RFC 7348 §5) or GRE version 0 (RFC 2784 §2,
+/// with RFC 2890's key and sequence number) carrying Ethernet, IPv4 or
+/// IPv6. `None` for anything else, or a header cut short.
+///
+/// ```
+/// use ipv4kit_capture::decode::{tunnel_header, TunnelPayload};
+///
+/// // GRE with the K flag, key 7, carrying IPv4.
+/// let gre = [0x20, 0, 0x08, 0x00, 0, 0, 0, 7, 0x45];
+/// let t = tunnel_header(47, &gre).unwrap();
+/// assert_eq!((t.kind, t.key), ("gre", Some(7)));
+/// assert_eq!(t.inner, TunnelPayload::Ipv4(&[0x45]));
+/// ```
+pub fn tunnel_header(protocol: u8, payload: &[u8]) -> Option<Tunnel<'_>> {
     match protocol {
         17 => {
             let dport = u16::from_be_bytes([*payload.get(2)?, *payload.get(3)?]);
@@ -170,14 +204,12 @@ fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
             if dport != 4789 || vx[0] & 0x08 == 0 {
                 return None;
             }
-            let vni = u32::from_be_bytes([0, vx[4], vx[5], vx[6]]);
-            let inner = inner_frame(crate::link::linktype::ETHERNET, &payload[16..], depth);
-            Some(Encap {
+            Some(Tunnel {
                 kind: "vxlan",
-                vni: Some(vni),
+                vni: Some(u32::from_be_bytes([0, vx[4], vx[5], vx[6]])),
                 protocol: None,
                 key: None,
-                inner: Box::new(inner),
+                inner: TunnelPayload::Ethernet(&payload[16..]),
             })
         }
         47 => {
@@ -203,22 +235,43 @@ fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
             }
             let body = payload.get(at..)?;
             let inner = match proto {
-                0x0800 => ipv4_packet_at(body, depth + 1),
-                0x86dd => ipv6_packet(body),
+                0x0800 => TunnelPayload::Ipv4(body),
+                0x86dd => TunnelPayload::Ipv6(body),
                 // Transparent Ethernet Bridging.
-                0x6558 => inner_frame(crate::link::linktype::ETHERNET, body, depth),
+                0x6558 => TunnelPayload::Ethernet(body),
                 _ => return None,
             };
-            Some(Encap {
+            Some(Tunnel {
                 kind: "gre",
                 vni: None,
                 protocol: Some(proto),
                 key,
-                inner: Box::new(inner),
+                inner,
             })
         }
         _ => None,
     }
+}
+
+/// VXLAN and GRE ([`tunnel_header`]): the inner packet decoded, as tcpdump
+/// does.
+fn tunnel(protocol: u8, payload: &[u8], depth: u8) -> Option<Encap> {
+    if depth >= MAX_TUNNEL_DEPTH {
+        return None;
+    }
+    let t = tunnel_header(protocol, payload)?;
+    let inner = match t.inner {
+        TunnelPayload::Ethernet(b) => inner_frame(crate::link::linktype::ETHERNET, b, depth),
+        TunnelPayload::Ipv4(b) => ipv4_packet_at(b, depth + 1),
+        TunnelPayload::Ipv6(b) => ipv6_packet(b),
+    };
+    Some(Encap {
+        kind: t.kind,
+        vni: t.vni,
+        protocol: t.protocol,
+        key: t.key,
+        inner: Box::new(inner),
+    })
 }
 
 fn inner_frame(linktype: u32, data: &[u8], depth: u8) -> Packet {

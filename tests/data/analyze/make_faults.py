@@ -563,9 +563,42 @@ def mld():
     return c
 
 
+def vxlan_vnis():
+    c = Capture("tunnel-vxlan-vnis",
+                "Two VXLAN segments (RFC 7348) between the VTEPs 198.19.0.1 and 198.19.0.2, VNI 100 "
+                "and VNI 200, each an IGMPv3 link of its own with the same addresses: querier "
+                "198.18.0.1 on VNI 100, querier 198.18.0.2 on VNI 200 (neither hears the other, so "
+                "neither is a non-querier), and 239.1.2.3 held by 198.18.0.21 on VNI 100 and by "
+                "198.18.0.22 on VNI 200. No fault.")
+    vtep1, vtep2 = "198.19.0.1", "198.19.0.2"
+
+    def vxlan(t, vni, src, dst, msg):
+        # The inner frame as Capture.igmp builds it, in UDP to port 4789
+        # (checksum 0, RFC 7348 §5) with the I flag and the VNI.
+        c.ident += 1
+        inner = ether(mac4(dst), mac_of_last(a4(src)[3]), 0x0800,
+                      ipv4(src, dst, msg, ident=c.ident))
+        vx = struct.pack("!BBHI", 0x08, 0, 0, vni << 8) + inner
+        udp = struct.pack("!HHHH", 49152 + vni, 4789, 8 + len(vx), 0) + vx
+        outer = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), c.ident, 0x4000, 64, 17, 0,
+                            a4(vtep1), a4(vtep2))
+        outer = outer[:10] + struct.pack("!H", csum(outer)) + outer[12:] + udp
+        c._add(t, ether(mac_of_last(2), mac_of_last(1), 0x0800, outer), None)
+
+    q100, q200 = Q, "198.18.0.2"
+    for t in (0.0, 10.0, 20.0):
+        vxlan(t, 100, q100, ALL, query_v3())
+        vxlan(t + 0.5, 200, q200, ALL, query_v3())
+        vxlan(t + 1.1, 100, H1, V3R, report_v3([(IS_EX, G1, [])]))
+        vxlan(t + 1.6, 200, H2, V3R, report_v3([(IS_EX, G1, [])]))
+    c.queriers = [q100, q200]
+    c.groups = {G1: group("exclude", H1)}
+    return c
+
+
 CAPTURES = [non_querier, query_source, query_destination, ip_header, qqic_mismatch,
             mrt_not_less_than_qi, reports, malformed, late_answer, v2_host_no_compat,
-            mixed_querier_versions, mld, v1_host_leave, mld_v1_host_no_compat]
+            mixed_querier_versions, mld, v1_host_leave, mld_v1_host_no_compat, vxlan_vnis]
 
 if __name__ == "__main__":
     for make in CAPTURES:
