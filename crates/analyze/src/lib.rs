@@ -286,6 +286,9 @@ enum TunnelId {
     Gre(Ipv4Addr, Ipv4Addr),
 }
 
+/// A link's name and the slot of one of its families (IGMP or MLD).
+type Pick<P> = fn(&mut LinkState) -> (&str, &mut Option<Family<P>>);
+
 struct LinkState {
     file: usize,
     name: String,
@@ -531,7 +534,7 @@ impl Analyzer {
         file: usize,
         place: Place,
         ts: Option<Instant>,
-        pick: fn(&mut LinkState) -> (&str, Option<&mut Family<P>>),
+        pick: Pick<P>,
         dst: P::Addr,
     ) where
         P::Addr: addr::Addr,
@@ -546,21 +549,43 @@ impl Analyzer {
             return;
         };
         let now = self.now(i, ts);
+        if let Some((f, mut env)) = self.family(i, file, now, pick, false) {
+            f.data(&mut env, frame.index, now, dst);
+        }
+    }
+
+    /// Link `i`'s IGMP or MLD (`pick`: the link's name and that family's
+    /// slot; made at `now` if `make`), and the `Env` its checks report
+    /// violations through.
+    fn family<P: ipv4kit_gmp::router::RouterProtocol>(
+        &mut self,
+        i: usize,
+        file: usize,
+        now: Instant,
+        pick: Pick<P>,
+        make: bool,
+    ) -> Option<(&mut Family<P>, Env<'_>)>
+    where
+        P::Addr: addr::Addr,
+    {
         let clock = self.clock.unwrap_or(Clock {
             base: Timestamp::default(),
         });
-        let (name, family) = pick(&mut self.links[i]);
-        if let Some(f) = family {
-            let mut env = Env {
-                clock,
-                file: &self.files[file],
-                file_index: file,
-                link: name,
-                link_prefixes: &self.options.link_prefixes,
-                sink: &mut self.sink,
-            };
-            f.data(&mut env, frame.index, now, dst);
-        }
+        let (name, slot) = pick(&mut self.links[i]);
+        let fam = if make {
+            slot.get_or_insert_with(|| Family::new(now))
+        } else {
+            slot.as_mut()?
+        };
+        let env = Env {
+            clock,
+            file: &self.files[file],
+            file_index: file,
+            link: name,
+            link_prefixes: &self.options.link_prefixes,
+            sink: &mut self.sink,
+        };
+        Some((fam, env))
     }
 
     fn ipv4(
@@ -575,7 +600,7 @@ impl Analyzer {
         if bytes.len() >= 20 && bytes[0] >> 4 == 4 && bytes[9] != 2 {
             let dst = Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19]);
             if dst.is_multicast() {
-                self.data(frame, file, place, ts, |l| (&l.name, l.igmp.as_mut()), dst);
+                self.data(frame, file, place, ts, |l| (&l.name, &mut l.igmp), dst);
             }
             // VXLAN (UDP) and GRE: the packet inside, on a link of its own.
             if matches!(bytes[9], 17 | 47) {
@@ -602,19 +627,10 @@ impl Analyzer {
         };
         let now = self.now(i, ts);
         self.summary.igmp += 1;
-        let clock = self.clock.unwrap_or(Clock {
-            base: Timestamp::default(),
-        });
         let src = ip.src;
-        let l = &mut self.links[i];
-        let fam = l.igmp.get_or_insert_with(|| Family::new(now));
-        let mut env = Env {
-            clock,
-            file: &self.files[file],
-            file_index: file,
-            link: &l.name,
-            link_prefixes: &self.options.link_prefixes,
-            sink: &mut self.sink,
+        let pick: Pick<_> = |l| (&l.name, &mut l.igmp);
+        let Some((fam, mut env)) = self.family(i, file, now, pick, true) else {
+            return;
         };
         if !ip.checksum_ok {
             env.violation(
@@ -692,7 +708,7 @@ impl Analyzer {
                 let mut o = [0u8; 16];
                 o.copy_from_slice(&bytes[24..40]);
                 let dst = Ipv6Addr::from(o);
-                self.data(frame, file, place, ts, |l| (&l.name, l.mld.as_mut()), dst);
+                self.data(frame, file, place, ts, |l| (&l.name, &mut l.mld), dst);
             }
             return;
         }
@@ -719,19 +735,10 @@ impl Analyzer {
         };
         let now = self.now(i, ts);
         self.summary.mld += 1;
-        let clock = self.clock.unwrap_or(Clock {
-            base: Timestamp::default(),
-        });
         let src = ip.src;
-        let l = &mut self.links[i];
-        let fam = l.mld.get_or_insert_with(|| Family::new(now));
-        let mut env = Env {
-            clock,
-            file: &self.files[file],
-            file_index: file,
-            link: &l.name,
-            link_prefixes: &self.options.link_prefixes,
-            sink: &mut self.sink,
+        let pick: Pick<_> = |l| (&l.name, &mut l.mld);
+        let Some((fam, mut env)) = self.family(i, file, now, pick, true) else {
+            return;
         };
         let Some(gmp) = p.mld.as_ref() else {
             if raw.first() == Some(&130) && raw.len() > 24 && raw.len() < 28 {
