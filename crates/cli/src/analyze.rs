@@ -59,12 +59,5 @@ pub fn run_analyze(args: &AnalyzeArgs) -> Result<(), Box<dyn std::error::Error>>
         ipv4kit_analyze::text::write_io(&report, &mut out)?;
     }
     out.flush()?;
-    if failed > 0 {
-        return Err(format!(
-            "{failed} of {} file(s) could not be read to the end",
-            args.files.len()
-        )
-        .into());
-    }
-    Ok(())
+    crate::decode_cmd::files_read(failed, args.files.len())
 }

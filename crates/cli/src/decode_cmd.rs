@@ -98,12 +98,14 @@ pub fn run_decode(args: &DecodeArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     out.flush()?;
+    files_read(failed, args.files.len())
+}
+
+/// The command's result after reading `files` files of which `failed`
+/// could not be read to the end (each already said on standard error).
+pub(crate) fn files_read(failed: usize, files: usize) -> Result<(), Box<dyn std::error::Error>> {
     if failed > 0 {
-        return Err(format!(
-            "{failed} of {} file(s) could not be read to the end",
-            args.files.len()
-        )
-        .into());
+        return Err(format!("{failed} of {files} file(s) could not be read to the end").into());
     }
     Ok(())
 }
