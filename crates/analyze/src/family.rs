@@ -98,8 +98,16 @@ struct HState<A> {
     last: Instant,
 }
 
+/// A leave waiting for its outcome. The host is inline, for every report
+/// of the group compares it (a pointer to follow would be one more cache
+/// miss per report when a capture cycles through thousands of groups); the
+/// rest is boxed, read only by a query for the group and at the outcome.
 struct PendingLeave<A> {
     host: A,
+    leave: Box<LeaveSeen>,
+}
+
+struct LeaveSeen {
     at: Instant,
     frame: u64,
     queries: u64,
@@ -116,10 +124,13 @@ struct GTrack<A> {
     /// report answers.
     last_specific: Option<(Instant, Duration)>,
     messages: u64,
-    /// Boxed: a pointer to test on every report, the rest only on a leave.
-    pending_leave: Option<Box<PendingLeave<A>>>,
+    pending_leave: Option<PendingLeave<A>>,
     holders: Holders<A>,
-    timeline: Vec<Change<A>>,
+    /// Its entries in `Family::timeline` (at most `MAX_TIMELINE`).
+    timeline_len: u8,
+    /// Its place in the order groups were first seen (the key of its
+    /// entries in `Family::timeline`).
+    id: u32,
     timeline_dropped: u64,
     pending_join: Option<(Instant, u64)>,
     first: Instant,
@@ -131,13 +142,14 @@ struct GTrack<A> {
 type GroupMap<A> = HashMap<A, GTrack<A>, foldhash::fast::RandomState>;
 
 impl<A> GTrack<A> {
-    fn new(first: Instant) -> Self {
+    fn new(first: Instant, id: u32) -> Self {
         GTrack {
             first,
             messages: 0,
             hosts_seen: 0,
             holders: Holders(SmallVec::new()),
-            timeline: Vec::new(),
+            timeline_len: 0,
+            id,
             timeline_dropped: 0,
             last_specific: None,
             pending_leave: None,
@@ -195,7 +207,7 @@ impl<A: Ord + Copy> Holders<A> {
 struct Change<A> {
     at: Instant,
     frame: u64,
-    event: &'static str,
+    event: Event,
     host: Option<A>,
     /// The filter mode after the change, `None` when the host left.
     exclude: Option<bool>,
@@ -209,12 +221,32 @@ impl<A: Addr> Change<A> {
         TimelineEntry {
             time: env.clock.at(self.at),
             frame: self.frame,
-            event: self.event,
+            event: self.event.name(),
             host: self.host.map(Into::into),
             filter_mode: self.exclude.map(|x| if x { "exclude" } else { "include" }),
             sources: self.sources.iter().map(|&a| a.into()).collect(),
             version: self.version,
             holders: usize::from(self.holders),
+        }
+    }
+}
+
+/// What a timeline entry says happened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Event {
+    Join,
+    Change,
+    Leave,
+    Expired,
+}
+
+impl Event {
+    fn name(self) -> &'static str {
+        match self {
+            Event::Join => "join",
+            Event::Change => "change",
+            Event::Leave => "leave",
+            Event::Expired => "expired",
         }
     }
 }
@@ -248,6 +280,12 @@ where
     takeovers: u64,
     groups: GroupMap<P::Addr>,
     groups_untracked: u64,
+    /// Every group's timeline entries, in the order they happened, each
+    /// with its group's `GTrack::id`: appended in one place rather than at
+    /// the end of a list per group (a capture cycling through thousands of
+    /// groups would miss the cache on each of those ends); sorted out by
+    /// group at the end.
+    timeline: Vec<(u32, Change<P::Addr>)>,
     last_general: Option<LastQuery<P::Addr>>,
     /// The last General Query of version 1 and 2 (IGMP) or 1 (MLD).
     older: [Option<LastQuery<P::Addr>>; 2],
@@ -291,6 +329,7 @@ where
             takeovers: 0,
             groups: HashMap::default(),
             groups_untracked: 0,
+            timeline: Vec::new(),
             last_general: None,
             older: [None, None],
             by_version: [None, None, None],
@@ -348,10 +387,10 @@ where
         };
         if !g.holders.is_empty() {
             g.holders.clear();
-            push_timeline(g, |_| Change {
+            push_timeline(&mut self.timeline, g, |_| Change {
                 at: now,
                 frame: 0,
-                event: "expired",
+                event: Event::Expired,
                 host: None,
                 exclude: None,
                 sources: Box::default(),
@@ -361,7 +400,7 @@ where
         }
         g.pending_join = None;
         if let Some(p) = g.pending_leave.take() {
-            let entry = leave_entry(env, group, *p, "removed", Some(now));
+            let entry = leave_entry(env, group, p, "removed", Some(now));
             push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
         }
     }
@@ -740,8 +779,8 @@ where
                 if let Some(t) = self.track(group, now) {
                     t.last_specific = Some((now, mrt));
                     if let Some(p) = t.pending_leave.as_mut() {
-                        p.queries += 1;
-                        p.first_query.get_or_insert(now);
+                        p.leave.queries += 1;
+                        p.leave.first_query.get_or_insert(now);
                     }
                 }
                 self.specific_query(env, m, v, group);
@@ -1039,28 +1078,28 @@ where
         let holds = exclude || !sources.is_empty();
         let event = match (before, holds) {
             (None, false) => return,
-            (None, true) => "join",
-            (Some(_), false) => "leave",
+            (None, true) => Some(Event::Join),
+            (Some(_), false) => Some(Event::Leave),
             (Some(h), true) => {
                 let same = h.exclude == exclude && h.sources == sources && h.version == v;
                 h.last = now;
-                if same {
-                    ""
-                } else {
-                    "change"
-                }
+                (!same).then_some(Event::Change)
             }
         };
-        // Another member answering ends a pending leave.
+        // A member's report ends a pending leave: another member's keeps
+        // the group, the leaving host's own is a rejoin (without it, a
+        // later leave of the same host would go uncounted and its queries
+        // be added to this one).
         if holds {
-            if let Some(p) = t.pending_leave.take_if(|p| p.host != m.src) {
-                let entry = leave_entry(env, group, *p, "kept", Some(now));
+            if let Some(p) = t.pending_leave.take() {
+                let outcome = if p.host == m.src { "rejoined" } else { "kept" };
+                let entry = leave_entry(env, group, p, outcome, Some(now));
                 push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
             }
         }
-        if event.is_empty() {
+        let Some(event) = event else {
             return;
-        }
+        };
         if holds {
             if had {
                 if let Some(h) = t.holders.get_mut(&m.src) {
@@ -1090,16 +1129,18 @@ where
         } else {
             t.holders.remove(&m.src);
             if t.pending_leave.is_none() && self.router.group(group).is_some() {
-                t.pending_leave = Some(Box::new(PendingLeave {
+                t.pending_leave = Some(PendingLeave {
                     host: m.src,
-                    at: now,
-                    frame: m.frame,
-                    queries: 0,
-                    first_query: None,
-                }));
+                    leave: Box::new(LeaveSeen {
+                        at: now,
+                        frame: m.frame,
+                        queries: 0,
+                        first_query: None,
+                    }),
+                });
             }
         }
-        push_timeline(t, |t| Change {
+        push_timeline(&mut self.timeline, t, |t| Change {
             at: now,
             frame: m.frame,
             event,
@@ -1224,10 +1265,24 @@ where
         let mut latency = std::mem::take(&mut self.latency);
         let mut groups: Vec<(P::Addr, GTrack<P::Addr>)> = self.groups.drain().collect();
         groups.sort_unstable_by_key(|(a, _)| *a);
+        // Each group's timeline out of the common one, by id (ids are
+        // 0..groups.len(): no tracked group is ever dropped).
+        let mut timelines: Vec<Vec<TimelineEntry>> = Vec::new();
+        timelines.resize_with(groups.len(), Vec::new);
+        for (_, g) in &groups {
+            if let Some(t) = timelines.get_mut(g.id as usize) {
+                t.reserve_exact(usize::from(g.timeline_len));
+            }
+        }
+        for (id, c) in std::mem::take(&mut self.timeline) {
+            if let Some(t) = timelines.get_mut(id as usize) {
+                t.push(c.entry(env));
+            }
+        }
         let mut group_reports = Vec::with_capacity(groups.len());
         for (a, mut g) in groups {
             if let Some(p) = g.pending_leave.take() {
-                let entry = leave_entry(env, a, *p, "pending", None);
+                let entry = leave_entry(env, a, p, "pending", None);
                 push_latency(&mut latency.leaves, &mut latency.dropped, entry);
             }
             group_reports.push(GroupReport {
@@ -1235,7 +1290,10 @@ where
                 first_seen: env.clock.at(g.first),
                 messages: g.messages,
                 hosts_seen: g.hosts_seen,
-                timeline: g.timeline.into_iter().map(|c| c.entry(env)).collect(),
+                timeline: timelines
+                    .get_mut(g.id as usize)
+                    .map(std::mem::take)
+                    .unwrap_or_default(),
                 timeline_dropped: g.timeline_dropped,
             });
         }
@@ -1292,7 +1350,10 @@ fn track<'a, A: Addr>(
     let tracked = groups.len();
     match groups.entry(group) {
         Entry::Occupied(o) => Some(o.into_mut()),
-        Entry::Vacant(e) if tracked < MAX_GROUPS => Some(e.insert(GTrack::new(now))),
+        // `tracked` < MAX_GROUPS fits in a u32.
+        Entry::Vacant(e) if tracked < MAX_GROUPS => {
+            Some(e.insert(GTrack::new(now, tracked as u32)))
+        }
         Entry::Vacant(_) => {
             *untracked += 1;
             None
@@ -1300,20 +1361,20 @@ fn track<'a, A: Addr>(
     }
 }
 
-/// Adds the entry `e` makes, if the timeline has room (it is made only
-/// then: most changes of a busy group are only counted).
-fn push_timeline<A>(g: &mut GTrack<A>, e: impl FnOnce(&GTrack<A>) -> Change<A>) {
-    let len = g.timeline.len();
-    if len < MAX_TIMELINE {
-        // Room for 8 first, then for all: most groups change a few times,
-        // a busy one fills its timeline, and growing it by doubling copied
-        // it four times over.
-        if len == g.timeline.capacity() {
-            g.timeline
-                .reserve_exact(if len < 8 { 8 - len } else { MAX_TIMELINE - len });
-        }
-        let e = e(g);
-        g.timeline.push(e);
+// `GTrack::timeline_len` counts to it.
+const _: () = assert!(MAX_TIMELINE <= u8::MAX as usize);
+
+/// Adds the entry `e` makes to `log` for group `g`, if the group's
+/// timeline has room (it is made only then: most changes of a busy group
+/// are only counted).
+fn push_timeline<A>(
+    log: &mut Vec<(u32, Change<A>)>,
+    g: &mut GTrack<A>,
+    e: impl FnOnce(&GTrack<A>) -> Change<A>,
+) {
+    if usize::from(g.timeline_len) < MAX_TIMELINE {
+        g.timeline_len += 1;
+        log.push((g.id, e(g)));
     } else {
         g.timeline_dropped += 1;
     }
@@ -1334,9 +1395,10 @@ fn leave_entry<A: Addr>(
     outcome: &'static str,
     end: Option<Instant>,
 ) -> LeaveLatency {
+    let (host, p) = (p.host, *p.leave);
     LeaveLatency {
         group: group.into(),
-        host: p.host.into(),
+        host: host.into(),
         frame: p.frame,
         time: env.clock.at(p.at),
         last_member_queries: p.queries,

@@ -364,7 +364,8 @@ pub struct LeaveLatency {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_query_after_s: Option<f64>,
     /// `removed` (the router's group timer ran out), `kept` (another member
-    /// answered) or `pending` (the capture ended first).
+    /// answered), `rejoined` (the host that left reported the group again
+    /// before it was removed) or `pending` (the capture ended first).
     pub outcome: &'static str,
     /// Seconds from the leave to the removal or the answer.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -84,6 +84,32 @@ fn tcpdumps_igmpv2_capture_has_one_querier_without_router_alert() {
 }
 
 #[test]
+fn a_host_that_leaves_and_reports_again_rejoined_each_time() {
+    // Zeek's igmp.pcap: 192.168.1.222 leaves 224.0.0.251 (frame 7) and
+    // reports it again a second later (frame 8), then the same with
+    // frames 11 and 12. Two leaves, each ended by the host's own report;
+    // the second is not lost behind the first.
+    let r = analyze_files(&[data().join("zeek/igmp.pcap")], Options::default());
+    let p = &r.links[0].protocols[0];
+    let leaves: Vec<_> = p
+        .latency
+        .leaves
+        .iter()
+        .map(|l| (l.frame, l.outcome, l.last_member_queries))
+        .collect();
+    assert_eq!(leaves, vec![(7, "rejoined", 0), (11, "rejoined", 0)]);
+    let after: Vec<_> = p.latency.leaves.iter().map(|l| l.after_s).collect();
+    assert!(
+        after[0].is_some_and(|s| (s - 1.030).abs() < 0.001),
+        "{after:?}"
+    );
+    assert!(
+        after[1].is_some_and(|s| (s - 1.060).abs() < 0.001),
+        "{after:?}"
+    );
+}
+
+#[test]
 fn a_capture_with_two_pcapng_interfaces_has_two_links() {
     let r = analyze_files(
         &[data().join("built/pcapng-two-interfaces.pcapng")],
