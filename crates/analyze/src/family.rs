@@ -92,69 +92,147 @@ struct Period<A> {
 
 struct HState<A> {
     exclude: bool,
-    sources: Vec<A>,
     version: u8,
+    sources: Sources<A>,
     since: Instant,
     last: Instant,
 }
 
-/// A leave waiting for its outcome. The host is inline, for every report
-/// of the group compares it (a pointer to follow would be one more cache
-/// miss per report when a capture cycles through thousands of groups); the
-/// rest is boxed, read only by a query for the group and at the outcome.
-struct PendingLeave<A> {
-    host: A,
-    leave: Box<LeaveSeen>,
+/// A holder's sources, sorted: nothing on the heap when there are none
+/// (most holders), one thin pointer otherwise, so that a group's usual
+/// single holder fits in its `GTrack`'s cache line (a `Vec` or a boxed
+/// slice takes two or three words).
+#[derive(Clone, PartialEq, Eq)]
+#[allow(clippy::box_collection)]
+struct Sources<A>(Option<Box<Vec<A>>>);
+
+impl<A> Sources<A> {
+    fn new(v: Vec<A>) -> Self {
+        Sources((!v.is_empty()).then(|| Box::new(v)))
+    }
+
+    fn as_slice(&self) -> &[A] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
 }
 
-struct LeaveSeen {
+/// A leave waiting for its outcome (boxed: read only by a query for the
+/// group and at the outcome).
+struct PendingLeave<A> {
+    host: A,
     at: Instant,
     frame: u64,
     queries: u64,
     first_query: Option<Instant>,
 }
 
-/// What the analysis keeps per group. Laid out by hand (`repr(C)`): the
-/// fields every report reads come first, together, and the rest after (a
-/// capture that cycles through thousands of groups misses the cache on
-/// each line a report touches).
-#[repr(C)]
+/// What the analysis reads and writes for every report of a group: one
+/// cache line for IGMP (64 octets, aligned; two for MLD's longer
+/// addresses). The rest is in its [`GCold`].
+#[repr(C, align(64))]
 struct GTrack<A> {
-    /// Read first (with the map's key just before it), for the query a
-    /// report answers.
-    last_specific: Option<(Instant, Duration)>,
-    messages: u64,
-    pending_leave: Option<PendingLeave<A>>,
-    holders: Holders<A>,
+    /// Messages about the group, modulo 2^32 (`GCold::messages_carry`
+    /// has the rest).
+    messages: u32,
+    /// Its place in `Groups::hot` and `Groups::cold`, and the key of its
+    /// entries in `Family::timeline`.
+    id: u16,
     /// Its entries in `Family::timeline` (at most `MAX_TIMELINE`).
     timeline_len: u8,
-    /// Its place in the order groups were first seen (the key of its
-    /// entries in `Family::timeline`).
-    id: u32,
-    timeline_dropped: u64,
-    pending_join: Option<(Instant, u64)>,
-    first: Instant,
-    hosts_seen: u64,
+    pending_leave: Option<Box<PendingLeave<A>>>,
+    holders: Holders<A>,
 }
 
-/// The tracked groups, hashed with foldhash: the analysis looks a group up
-/// for every record (the map is capped at `MAX_GROUPS`).
-type GroupMap<A> = HashMap<A, GTrack<A>, foldhash::fast::RandomState>;
+// One cache line for IGMP.
+const _: () = assert!(std::mem::size_of::<GTrack<std::net::Ipv4Addr>>() == 64);
+// `GTrack::id` and `GTrack::timeline_len` count to these.
+const _: () = assert!(MAX_GROUPS <= u16::MAX as usize + 1);
+const _: () = assert!(MAX_TIMELINE <= u8::MAX as usize);
 
-impl<A> GTrack<A> {
-    fn new(first: Instant, id: u32) -> Self {
-        GTrack {
-            first,
-            messages: 0,
-            hosts_seen: 0,
-            holders: Holders(SmallVec::new()),
-            timeline_len: 0,
-            id,
-            timeline_dropped: 0,
-            last_specific: None,
-            pending_leave: None,
-            pending_join: None,
+/// What the analysis keeps per group beside its [`GTrack`], read on a
+/// join, a data packet or at the end.
+struct GCold {
+    first: Instant,
+    messages_carry: u64,
+    hosts_seen: u64,
+    timeline_dropped: u64,
+    pending_join: Option<(Instant, u64)>,
+}
+
+impl GCold {
+    fn messages<A>(&self, t: &GTrack<A>) -> u64 {
+        self.messages_carry + u64::from(t.messages)
+    }
+}
+
+/// The tracked groups (at most `MAX_GROUPS`; none is ever dropped, so ids
+/// are `0..len`): an index by address, hashed with foldhash, into the
+/// per-group state in two lists. A capture that cycles through thousands
+/// of groups misses the cache about once per report here (the index stays
+/// in cache), and 4096 groups' `GTrack`s (256 KiB for IGMP) fit in a
+/// 1 MiB cache beside the engine's own state.
+struct Groups<A> {
+    index: HashMap<A, u16, foldhash::fast::RandomState>,
+    hot: Vec<GTrack<A>>,
+    cold: Vec<GCold>,
+    /// Groups not tracked because `MAX_GROUPS` were.
+    untracked: u64,
+}
+
+impl<A: Addr> Groups<A> {
+    fn new() -> Self {
+        Groups {
+            index: HashMap::default(),
+            hot: Vec::new(),
+            cold: Vec::new(),
+            untracked: 0,
         }
+    }
+
+    fn id(&self, group: &A) -> Option<usize> {
+        self.index.get(group).map(|&i| usize::from(i))
+    }
+
+    fn get(&self, group: &A) -> Option<&GTrack<A>> {
+        self.hot.get(self.id(group)?)
+    }
+
+    fn get_mut(&mut self, group: &A) -> Option<(&mut GTrack<A>, &mut GCold)> {
+        let i = self.id(group)?;
+        Some((self.hot.get_mut(i)?, self.cold.get_mut(i)?))
+    }
+
+    /// The group's state, made if it is new and there is room.
+    fn track(&mut self, group: A, now: Instant) -> Option<(&mut GTrack<A>, &mut GCold)> {
+        let i = match self.index.entry(group) {
+            Entry::Occupied(o) => usize::from(*o.get()),
+            Entry::Vacant(e) => {
+                let id = match u16::try_from(self.hot.len()) {
+                    Ok(id) if self.hot.len() < MAX_GROUPS => id,
+                    _ => {
+                        self.untracked += 1;
+                        return None;
+                    }
+                };
+                e.insert(id);
+                self.hot.push(GTrack {
+                    messages: 0,
+                    id,
+                    timeline_len: 0,
+                    pending_leave: None,
+                    holders: Holders(SmallVec::new()),
+                });
+                self.cold.push(GCold {
+                    first: now,
+                    messages_carry: 0,
+                    hosts_seen: 0,
+                    timeline_dropped: 0,
+                    pending_join: None,
+                });
+                self.hot.len() - 1
+            }
+        };
+        Some((self.hot.get_mut(i)?, self.cold.get_mut(i)?))
     }
 }
 
@@ -278,14 +356,17 @@ where
     last_known: Option<P::Addr>,
     elections: u64,
     takeovers: u64,
-    groups: GroupMap<P::Addr>,
-    groups_untracked: u64,
+    groups: Groups<P::Addr>,
+    /// The last Group-Specific Query of each tracked group since the last
+    /// General Query (a General Query makes them all older than itself,
+    /// so it empties this): few at a time, and kept out of `GTrack`.
+    last_specific: HashMap<P::Addr, (Instant, Duration), foldhash::fast::RandomState>,
     /// Every group's timeline entries, in the order they happened, each
     /// with its group's `GTrack::id`: appended in one place rather than at
     /// the end of a list per group (a capture cycling through thousands of
     /// groups would miss the cache on each of those ends); sorted out by
     /// group at the end.
-    timeline: Vec<(u32, Change<P::Addr>)>,
+    timeline: Vec<(u16, Change<P::Addr>)>,
     last_general: Option<LastQuery<P::Addr>>,
     /// The last General Query of version 1 and 2 (IGMP) or 1 (MLD).
     older: [Option<LastQuery<P::Addr>>; 2],
@@ -327,8 +408,8 @@ where
             last_known: None,
             elections: 0,
             takeovers: 0,
-            groups: HashMap::default(),
-            groups_untracked: 0,
+            groups: Groups::new(),
+            last_specific: HashMap::default(),
             timeline: Vec::new(),
             last_general: None,
             older: [None, None],
@@ -382,12 +463,12 @@ where
     }
 
     fn expired(&mut self, env: &mut Env<'_>, now: Instant, group: P::Addr) {
-        let Some(g) = self.groups.get_mut(&group) else {
+        let Some((g, c)) = self.groups.get_mut(&group) else {
             return;
         };
         if !g.holders.is_empty() {
             g.holders.clear();
-            push_timeline(&mut self.timeline, g, |_| Change {
+            push_timeline(&mut self.timeline, g, c, |_| Change {
                 at: now,
                 frame: 0,
                 event: Event::Expired,
@@ -398,9 +479,9 @@ where
                 holders: 0,
             });
         }
-        g.pending_join = None;
+        c.pending_join = None;
         if let Some(p) = g.pending_leave.take() {
-            let entry = leave_entry(env, group, p, "removed", Some(now));
+            let entry = leave_entry(env, group, *p, "removed", Some(now));
             push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
         }
     }
@@ -438,11 +519,11 @@ where
 
     /// A data packet to `group`.
     pub(crate) fn data(&mut self, env: &mut Env<'_>, frame: u64, now: Instant, group: P::Addr) {
-        let Some(g) = self.groups.get_mut(&group) else {
+        let Some((_, c)) = self.groups.get_mut(&group) else {
             return;
         };
         self.messages.data += 1;
-        if let Some((at, jframe)) = g.pending_join.take() {
+        if let Some((at, jframe)) = c.pending_join.take() {
             let entry = JoinLatency {
                 group: group.into(),
                 frame: jframe,
@@ -765,6 +846,9 @@ where
                 source: m.src,
             };
             self.last_general = Some(last);
+            // Every Group-Specific Query so far is now older than the
+            // General Query: none of them is the one a report answers.
+            self.last_specific.clear();
             if let Some(slot) = self.by_version.get_mut(usize::from(v.clamp(1, 3) - 1)) {
                 *slot = Some(last);
             }
@@ -776,12 +860,12 @@ where
         } else {
             self.messages.specific_queries += 1;
             if let Some(group) = g.group {
-                if let Some(t) = self.track(group, now) {
-                    t.last_specific = Some((now, mrt));
+                if let Some((t, _)) = self.groups.track(group, now) {
                     if let Some(p) = t.pending_leave.as_mut() {
-                        p.leave.queries += 1;
-                        p.leave.first_query.get_or_insert(now);
+                        p.queries += 1;
+                        p.first_query.get_or_insert(now);
                     }
+                    self.last_specific.insert(group, (now, mrt));
                 }
                 self.specific_query(env, m, v, group);
             }
@@ -789,15 +873,15 @@ where
         self.feed(env, m);
     }
 
-    fn track(&mut self, group: P::Addr, now: Instant) -> Option<&mut GTrack<P::Addr>> {
-        track(&mut self.groups, &mut self.groups_untracked, group, now)
-    }
-
     /// The query a report at `now` about `group` answers: the later of the
     /// last General Query and the group's last specific query.
     fn covering(&self, group: P::Addr) -> Option<(Instant, Duration)> {
         let general = self.last_general.map(|l| (l.at, l.mrt));
-        let specific = self.groups.get(&group).and_then(|g| g.last_specific);
+        let specific = if self.last_specific.is_empty() {
+            None
+        } else {
+            self.last_specific.get(&group).copied()
+        };
         match (general, specific) {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
             (a, b) => a.or(b),
@@ -1037,15 +1121,20 @@ where
         op: Op<'_, P::Addr>,
     ) {
         let now = m.now;
-        let Some(t) = track(&mut self.groups, &mut self.groups_untracked, group, now) else {
+        let Some((t, c)) = self.groups.track(group, now) else {
             return;
         };
-        t.messages += 1;
+        if let Some(n) = t.messages.checked_add(1) {
+            t.messages = n;
+        } else {
+            c.messages_carry += 1 << 32;
+            t.messages = 0;
+        }
         let before = t.holders.get_mut(&m.src);
         let had = before.is_some();
-        let (mut exclude, mut sources) = before
-            .as_ref()
-            .map_or((false, Vec::new()), |b| (b.exclude, b.sources.clone()));
+        let (mut exclude, mut sources) = before.as_ref().map_or((false, Vec::new()), |b| {
+            (b.exclude, b.sources.as_slice().to_vec())
+        });
         let sorted = |s: &[P::Addr]| {
             let mut v: Vec<P::Addr> = s.iter().copied().take(MAX_HOLDER_SOURCES).collect();
             v.sort_unstable();
@@ -1081,7 +1170,8 @@ where
             (None, true) => Some(Event::Join),
             (Some(_), false) => Some(Event::Leave),
             (Some(h), true) => {
-                let same = h.exclude == exclude && h.sources == sources && h.version == v;
+                let same =
+                    h.exclude == exclude && h.sources.as_slice() == sources && h.version == v;
                 h.last = now;
                 (!same).then_some(Event::Change)
             }
@@ -1093,7 +1183,7 @@ where
         if holds {
             if let Some(p) = t.pending_leave.take() {
                 let outcome = if p.host == m.src { "rejoined" } else { "kept" };
-                let entry = leave_entry(env, group, p, outcome, Some(now));
+                let entry = leave_entry(env, group, *p, outcome, Some(now));
                 push_latency(&mut self.latency.leaves, &mut self.latency.dropped, entry);
             }
         }
@@ -1104,22 +1194,22 @@ where
             if had {
                 if let Some(h) = t.holders.get_mut(&m.src) {
                     h.exclude = exclude;
-                    h.sources.clone_from(&sources);
+                    h.sources = Sources::new(sources.clone());
                     h.version = v;
                 }
             } else {
                 if t.holders.len() >= MAX_HOLDERS {
                     return;
                 }
-                t.hosts_seen += 1;
-                if t.holders.is_empty() && t.pending_join.is_none() {
-                    t.pending_join = Some((now, m.frame));
+                c.hosts_seen += 1;
+                if t.holders.is_empty() && c.pending_join.is_none() {
+                    c.pending_join = Some((now, m.frame));
                 }
                 t.holders.insert(
                     m.src,
                     HState {
                         exclude,
-                        sources: sources.clone(),
+                        sources: Sources::new(sources.clone()),
                         version: v,
                         since: now,
                         last: now,
@@ -1129,18 +1219,16 @@ where
         } else {
             t.holders.remove(&m.src);
             if t.pending_leave.is_none() && self.router.group(group).is_some() {
-                t.pending_leave = Some(PendingLeave {
+                t.pending_leave = Some(Box::new(PendingLeave {
                     host: m.src,
-                    leave: Box::new(LeaveSeen {
-                        at: now,
-                        frame: m.frame,
-                        queries: 0,
-                        first_query: None,
-                    }),
-                });
+                    at: now,
+                    frame: m.frame,
+                    queries: 0,
+                    first_query: None,
+                }));
             }
         }
-        push_timeline(&mut self.timeline, t, |t| Change {
+        push_timeline(&mut self.timeline, t, c, |t| Change {
             at: now,
             frame: m.frame,
             event,
@@ -1166,7 +1254,7 @@ where
                         .map(|(h, s)| Holder {
                             host: (*h).into(),
                             filter_mode: if s.exclude { "exclude" } else { "include" },
-                            sources: s.sources.iter().map(|&a| a.into()).collect(),
+                            sources: s.sources.as_slice().iter().map(|&a| a.into()).collect(),
                             version: s.version,
                             since: env.clock.at(s.since),
                             last_report: env.clock.at(s.last),
@@ -1263,38 +1351,44 @@ where
             })
             .collect();
         let mut latency = std::mem::take(&mut self.latency);
-        let mut groups: Vec<(P::Addr, GTrack<P::Addr>)> = self.groups.drain().collect();
-        groups.sort_unstable_by_key(|(a, _)| *a);
-        // Each group's timeline out of the common one, by id (ids are
-        // 0..groups.len(): no tracked group is ever dropped).
-        let mut timelines: Vec<Vec<TimelineEntry>> = Vec::new();
-        timelines.resize_with(groups.len(), Vec::new);
-        for (_, g) in &groups {
-            if let Some(t) = timelines.get_mut(g.id as usize) {
-                t.reserve_exact(usize::from(g.timeline_len));
-            }
-        }
+        let groups = std::mem::replace(&mut self.groups, Groups::new());
+        let groups_untracked = groups.untracked;
+        // Each group's timeline out of the common one, by id.
+        let mut timelines: Vec<Vec<TimelineEntry>> = groups
+            .hot
+            .iter()
+            .map(|g| Vec::with_capacity(usize::from(g.timeline_len)))
+            .collect();
         for (id, c) in std::mem::take(&mut self.timeline) {
-            if let Some(t) = timelines.get_mut(id as usize) {
+            if let Some(t) = timelines.get_mut(usize::from(id)) {
                 t.push(c.entry(env));
             }
         }
-        let mut group_reports = Vec::with_capacity(groups.len());
-        for (a, mut g) in groups {
+        let mut order: Vec<(P::Addr, usize)> = groups
+            .index
+            .iter()
+            .map(|(&a, &i)| (a, usize::from(i)))
+            .collect();
+        order.sort_unstable_by_key(|&(a, _)| a);
+        let mut hot: Vec<Option<GTrack<P::Addr>>> = groups.hot.into_iter().map(Some).collect();
+        let mut group_reports = Vec::with_capacity(order.len());
+        for (a, i) in order {
+            let (Some(Some(mut g)), Some(c)) =
+                (hot.get_mut(i).map(Option::take), groups.cold.get(i))
+            else {
+                continue;
+            };
             if let Some(p) = g.pending_leave.take() {
-                let entry = leave_entry(env, a, p, "pending", None);
+                let entry = leave_entry(env, a, *p, "pending", None);
                 push_latency(&mut latency.leaves, &mut latency.dropped, entry);
             }
             group_reports.push(GroupReport {
                 group: a.into(),
-                first_seen: env.clock.at(g.first),
-                messages: g.messages,
-                hosts_seen: g.hosts_seen,
-                timeline: timelines
-                    .get_mut(g.id as usize)
-                    .map(std::mem::take)
-                    .unwrap_or_default(),
-                timeline_dropped: g.timeline_dropped,
+                first_seen: env.clock.at(c.first),
+                messages: c.messages(&g),
+                hosts_seen: c.hosts_seen,
+                timeline: timelines.get_mut(i).map(std::mem::take).unwrap_or_default(),
+                timeline_dropped: c.timeline_dropped,
             });
         }
         latency.leaves.sort_by_key(|l| l.time);
@@ -1309,7 +1403,7 @@ where
             takeovers: self.takeovers,
             table,
             groups: group_reports,
-            groups_untracked: self.groups_untracked,
+            groups_untracked,
             latency,
             engine: EngineCounts {
                 malformed: c.malformed,
@@ -1341,42 +1435,20 @@ fn compat(c: ipv4kit_gmp::Compat, newest: u8) -> u8 {
 }
 
 /// The group's entry, made if there is room (counted in `untracked` if not).
-fn track<'a, A: Addr>(
-    groups: &'a mut GroupMap<A>,
-    untracked: &mut u64,
-    group: A,
-    now: Instant,
-) -> Option<&'a mut GTrack<A>> {
-    let tracked = groups.len();
-    match groups.entry(group) {
-        Entry::Occupied(o) => Some(o.into_mut()),
-        // `tracked` < MAX_GROUPS fits in a u32.
-        Entry::Vacant(e) if tracked < MAX_GROUPS => {
-            Some(e.insert(GTrack::new(now, tracked as u32)))
-        }
-        Entry::Vacant(_) => {
-            *untracked += 1;
-            None
-        }
-    }
-}
-
-// `GTrack::timeline_len` counts to it.
-const _: () = assert!(MAX_TIMELINE <= u8::MAX as usize);
-
 /// Adds the entry `e` makes to `log` for group `g`, if the group's
 /// timeline has room (it is made only then: most changes of a busy group
 /// are only counted).
 fn push_timeline<A>(
-    log: &mut Vec<(u32, Change<A>)>,
+    log: &mut Vec<(u16, Change<A>)>,
     g: &mut GTrack<A>,
+    c: &mut GCold,
     e: impl FnOnce(&GTrack<A>) -> Change<A>,
 ) {
     if usize::from(g.timeline_len) < MAX_TIMELINE {
         g.timeline_len += 1;
         log.push((g.id, e(g)));
     } else {
-        g.timeline_dropped += 1;
+        c.timeline_dropped += 1;
     }
 }
 
@@ -1395,10 +1467,9 @@ fn leave_entry<A: Addr>(
     outcome: &'static str,
     end: Option<Instant>,
 ) -> LeaveLatency {
-    let (host, p) = (p.host, *p.leave);
     LeaveLatency {
         group: group.into(),
-        host: host.into(),
+        host: p.host.into(),
         frame: p.frame,
         time: env.clock.at(p.at),
         last_member_queries: p.queries,
