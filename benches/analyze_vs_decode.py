@@ -2,8 +2,9 @@
 """`ipv4kit analyze` against `ipv4kit decode` as commands, on the same
 captures, run in turns (analyze, decode, analyze, ...) so that a change of
 load on a shared machine hits both alike. Prints, per capture, the median
-and the range of CPU time (user + system) of each command and how many of
-the rounds analyze was at least as fast as decode in.
+and the range of CPU time (user + system) of each command, how many of the
+rounds analyze was at least as fast as decode in, and the median of the
+rounds' analyze/decode ratios.
 
     cargo build --release -p ipv4kit-cli -p ipv4kit-analyze --examples
     python3 benches/analyze_vs_decode.py [ROUNDS]
@@ -48,7 +49,8 @@ def main():
             sys.exit(f"{path} missing: cargo build --release -p ipv4kit-cli -p ipv4kit-analyze --examples")
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{rounds} rounds each, CPU seconds (user + system), load {os.getloadavg()[0]:.1f}")
-        print(f"{'capture of 10^6 IGMP packets':28} {'decode':>22} {'analyze':>22}  analyze <= decode")
+        print(f"{'capture of 10^6 IGMP packets':28} {'decode':>22} {'analyze':>22}  "
+              "analyze <= decode, median of analyze/decode per round")
         for name, extra in CASES:
             pcap = os.path.join(tmp, "c.pcap")
             subprocess.run([MAKE, pcap, "1000000", *extra], check=True,
@@ -63,11 +65,14 @@ def main():
                     t = cpu([BIN, sub, pcap])
                     (a if key == "a" else d).append(t)
             wins = sum(1 for x, y in zip(a, d) if x <= y)
+            # Each round's two runs share the machine's state of the moment:
+            # their ratio moves less than either time.
+            ratio = statistics.median(x / y for x, y in zip(a, d))
 
             def fmt(v):
                 return f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"
 
-            print(f"{name:28} {fmt(d):>22} {fmt(a):>22}  {wins}/{rounds}")
+            print(f"{name:28} {fmt(d):>22} {fmt(a):>22}  {wins}/{rounds:<6} {ratio:.2f}")
 
 
 if __name__ == "__main__":
