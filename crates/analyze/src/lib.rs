@@ -630,14 +630,8 @@ impl Analyzer {
         let hl = usize::from(ip.ihl) * 4;
         let end = usize::from(ip.total_len).min(bytes.len());
         let raw = bytes.get(hl..end).unwrap_or(&[]);
-        let Some(i) = self.link(frame, file, place) else {
-            return;
-        };
-        let now = self.now(i, ts);
-        self.summary.igmp += 1;
         let src = ip.src;
-        let pick: Pick<_> = |l| (&l.name, &mut l.igmp);
-        let Some((fam, mut env)) = self.family(i, file, now, pick, true) else {
+        let Some((now, fam, mut env)) = self.igmp_family(frame, file, place, ts) else {
             return;
         };
         if !ip.checksum_ok {
@@ -702,6 +696,23 @@ impl Analyzer {
         fam.message(&mut env, &m);
     }
 
+    /// An IGMP message of `frame`: counted, and its link's IGMP family with
+    /// the link's time of the frame.
+    fn igmp_family(
+        &mut self,
+        frame: &Frame<'_>,
+        file: usize,
+        place: Place,
+        ts: Option<Instant>,
+    ) -> Option<(Instant, &mut Family<Igmp>, Env<'_>)> {
+        let i = self.link(frame, file, place)?;
+        let now = self.now(i, ts);
+        self.summary.igmp += 1;
+        let pick: Pick<_> = |l| (&l.name, &mut l.igmp);
+        let (fam, env) = self.family(i, file, now, pick, true)?;
+        Some((now, fam, env))
+    }
+
     /// The common case of [`ipv4`](Self::ipv4) without `decode`'s model of
     /// the datagram (most of the work per packet otherwise): a whole,
     /// unfragmented IGMP datagram whose header checksum is right, whose
@@ -737,13 +748,7 @@ impl Analyzer {
         let Ok(gmp) = decode::igmp_message(raw) else {
             return false;
         };
-        let Some(i) = self.link(frame, file, place) else {
-            return true;
-        };
-        let now = self.now(i, ts);
-        self.summary.igmp += 1;
-        let pick: Pick<_> = |l| (&l.name, &mut l.igmp);
-        let Some((fam, mut env)) = self.family(i, file, now, pick, true) else {
+        let Some((now, fam, mut env)) = self.igmp_family(frame, file, place, ts) else {
             return true;
         };
         let m = Msg {
