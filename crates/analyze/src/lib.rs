@@ -491,7 +491,8 @@ impl Analyzer {
             return None;
         }
         let mut name = match (frame.interface, frame.interface_id) {
-            (Some(n), _) => n.to_string(),
+            // Control characters escaped: the name starts lines of text.
+            (Some(n), _) => ipv4kit_capture::text::printable(n).into_owned(),
             (None, Some(i)) => format!("if{i}"),
             (None, None) => std::path::Path::new(&self.files[file])
                 .file_name()

@@ -3,11 +3,37 @@
 //! len 40 [RA] igmp v3 report ...`, for IPv6 `fe80::1 > ff02::16: hlim 1
 //! len 36 HBH (rtalert: 0x0000) (padn) mld v2 report 1 record(s) ...`.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::model::{Gmp, Icmpv6, Ipv4, Ipv4Option, Ipv6, Packet};
+
+/// `s` with its control characters written as escapes (`\n`, `\u{1b}`),
+/// for a name a capture file carries (a pcapng interface's `if_name`):
+/// printed as it is, it could break a line of text or forge one.
+///
+/// ```
+/// use ipv4kit_capture::text::printable;
+///
+/// assert_eq!(printable("eth0"), "eth0");
+/// assert_eq!(printable("t\n\r"), "t\\n\\r");
+/// ```
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// What the text line shows besides the packet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +104,7 @@ impl fmt::Display for Text<'_> {
             f.write_str(" ")?;
         }
         if let Some(iface) = &p.iface {
-            write!(f, "{iface} ")?;
+            write!(f, "{} ", printable(iface))?;
         }
         if let Some(link) = &p.link {
             if self.options.link_header {
