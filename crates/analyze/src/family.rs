@@ -1351,7 +1351,7 @@ where
             })
             .collect();
         let mut latency = std::mem::take(&mut self.latency);
-        let groups = std::mem::replace(&mut self.groups, Groups::new());
+        let mut groups = std::mem::replace(&mut self.groups, Groups::new());
         let groups_untracked = groups.untracked;
         // Each group's timeline out of the common one, by id.
         let mut timelines: Vec<Vec<TimelineEntry>> = groups
@@ -1370,12 +1370,9 @@ where
             .map(|(&a, &i)| (a, usize::from(i)))
             .collect();
         order.sort_unstable_by_key(|&(a, _)| a);
-        let mut hot: Vec<Option<GTrack<P::Addr>>> = groups.hot.into_iter().map(Some).collect();
         let mut group_reports = Vec::with_capacity(order.len());
         for (a, i) in order {
-            let (Some(Some(mut g)), Some(c)) =
-                (hot.get_mut(i).map(Option::take), groups.cold.get(i))
-            else {
+            let (Some(g), Some(c)) = (groups.hot.get_mut(i), groups.cold.get(i)) else {
                 continue;
             };
             if let Some(p) = g.pending_leave.take() {
@@ -1385,7 +1382,7 @@ where
             group_reports.push(GroupReport {
                 group: a.into(),
                 first_seen: env.clock.at(c.first),
-                messages: c.messages(&g),
+                messages: c.messages(g),
                 hosts_seen: c.hosts_seen,
                 timeline: timelines.get_mut(i).map(std::mem::take).unwrap_or_default(),
                 timeline_dropped: c.timeline_dropped,
